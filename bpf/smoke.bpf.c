@@ -1,0 +1,62 @@
+/* Smoke-test scheduler: one global FIFO; with `broken` set it never dispatches (watchdog test). */
+#include "common.bpf.h"
+
+char _license[] SEC("license") = "GPL";
+
+#define SMOKE_DSQ 100
+
+const volatile bool broken;      /* set before load: never move queued tasks to a CPU */
+struct lsf_exit_info exit_info;  /* written once in ops.exit */
+__u64 nr_enqueued, nr_dispatched, nr_direct;
+
+SEC("struct_ops/smoke_select_cpu")
+s32 BPF_PROG(smoke_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
+{
+	bool is_idle = false;
+	s32 cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &is_idle);
+
+	if (is_idle && !broken) {
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, LSF_SLICE_DFL_NS, 0);
+		__sync_fetch_and_add(&nr_direct, 1);
+	}
+	return cpu;
+}
+
+SEC("struct_ops/smoke_enqueue")
+void BPF_PROG(smoke_enqueue, struct task_struct *p, u64 enq_flags)
+{
+	__sync_fetch_and_add(&nr_enqueued, 1);
+	scx_bpf_dsq_insert(p, SMOKE_DSQ, LSF_SLICE_DFL_NS, enq_flags);
+}
+
+SEC("struct_ops/smoke_dispatch")
+void BPF_PROG(smoke_dispatch, s32 cpu, struct task_struct *prev)
+{
+	if (broken)
+		return;
+	if (scx_bpf_dsq_move_to_local(SMOKE_DSQ))
+		__sync_fetch_and_add(&nr_dispatched, 1);
+}
+
+SEC("struct_ops.s/smoke_init")
+s32 BPF_PROG(smoke_init)
+{
+	return scx_bpf_create_dsq(SMOKE_DSQ, -1);
+}
+
+SEC("struct_ops/smoke_exit")
+void BPF_PROG(smoke_exit, struct scx_exit_info *ei)
+{
+	lsf_record_exit(&exit_info, ei);
+}
+
+SEC(".struct_ops.link")
+struct sched_ext_ops smoke_ops = {
+	.select_cpu = (void *)smoke_select_cpu,
+	.enqueue    = (void *)smoke_enqueue,
+	.dispatch   = (void *)smoke_dispatch,
+	.init       = (void *)smoke_init,
+	.exit       = (void *)smoke_exit,
+	.timeout_ms = LSF_WATCHDOG_MS,
+	.name       = "lsf_smoke",
+};

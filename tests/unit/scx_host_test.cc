@@ -1,0 +1,42 @@
+// Unit tests for the host-side sched_ext helpers (exit-info formatting and classification).
+#include "bpf/scx_host.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "bpf/intf.h"
+
+namespace lsf::scx {
+namespace {
+
+TEST(ScxHost, ExitKindsClassifyErrors) {
+  EXPECT_FALSE(ExitIsError(64));    // unregistered from user space
+  EXPECT_FALSE(ExitIsError(67));    // sysrq-S
+  EXPECT_TRUE(ExitIsError(1024));
+  EXPECT_TRUE(ExitIsError(1026));   // runnable task stall
+  EXPECT_STREQ(ExitKindName(1026), "runnable task stall");
+  EXPECT_STREQ(ExitKindName(64), "unregistered from user space");
+}
+
+TEST(ScxHost, FormatExitShowsReasonAndMessage) {
+  lsf_exit_info ei{};
+  ei.kind = 1026;
+  std::strcpy(ei.reason, "runnable task stall");
+  std::strcpy(ei.msg, "watchdog failed to check in for 5.004s");
+  EXPECT_EQ(FormatExit(ei),
+            "kind=1026 (runnable task stall) code=0 reason='runnable task stall' "
+            "msg='watchdog failed to check in for 5.004s'");
+}
+
+TEST(ScxHost, FormatExitToleratesUnterminatedFields) {
+  lsf_exit_info ei{};
+  ei.kind = 64;
+  std::memset(ei.reason, 'x', sizeof ei.reason);  // no NUL: must not read past the field
+  std::string s = FormatExit(ei);
+  EXPECT_NE(s.find(std::string(sizeof ei.reason, 'x')), std::string::npos);
+  EXPECT_EQ(s.find("msg="), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lsf::scx

@@ -1,0 +1,52 @@
+# Assertion helpers for guest scripts (busybox sh): source /opt/lsf/guest_lib.sh.
+# Each check prints "ok - what" or "not ok - what"; `finish` prints "N passed, N failed" and
+# returns non-zero if anything failed.
+
+LSF_PASS=0
+LSF_FAIL=0
+
+up() { cut -d' ' -f1 /proc/uptime; }
+say() { echo "[$(up)] $*"; }
+
+pass() { LSF_PASS=$((LSF_PASS + 1)); echo "ok - $*"; }
+fail() { LSF_FAIL=$((LSF_FAIL + 1)); echo "not ok - $*"; }
+
+# check "what" CONDITION...   (CONDITION is a command, e.g. [ "$x" = y ])
+check() {
+  what=$1; shift
+  if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+# check_ge "what" VALUE MIN
+check_ge() {
+  if [ "${2:-0}" -ge "$3" ] 2>/dev/null; then pass "$1 ($2 >= $3)"; else fail "$1 ($2, want >= $3)"; fi
+}
+
+# check_eq "what" VALUE EXPECTED
+check_eq() {
+  if [ "$2" = "$3" ]; then pass "$1 ($2)"; else fail "$1 (got '$2', want '$3')"; fi
+}
+
+scx_state() { cat /sys/kernel/sched_ext/state 2>/dev/null || echo missing; }
+scx_ops() { cat /sys/kernel/sched_ext/root/ops 2>/dev/null; }
+
+# wait_state STATE SECONDS: poll sched_ext state until it is STATE
+wait_state() {
+  n=0
+  while [ "$(scx_state)" != "$1" ] && [ $n -lt $(($2 * 10)) ]; do sleep 0.1; n=$((n + 1)); done
+  [ "$(scx_state)" = "$1" ]
+}
+
+# hog_all SECONDS: one busy loop per vCPU, in the background
+hog_all() {
+  i=0
+  while [ $i -lt "$(nproc)" ]; do
+    timeout "$1" sh -c 'while :; do :; done' &
+    i=$((i + 1))
+  done
+}
+
+finish() {
+  echo "$LSF_PASS passed, $LSF_FAIL failed"
+  [ "$LSF_FAIL" = 0 ]
+}
