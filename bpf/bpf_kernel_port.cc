@@ -1,0 +1,149 @@
+// BpfKernelPort: KernelPort over the luasched BPF scheduler (libbpf skeleton, ringbuf, user ringbuf).
+#include "bpf/bpf_kernel_port.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "bpf/scx_host.h"
+#include "luasched.skel.h"
+
+namespace lsf {
+namespace {
+
+std::string Errno(int err) { return std::strerror(err < 0 ? -err : err); }
+
+}  // namespace
+
+Result<std::unique_ptr<BpfKernelPort>> BpfKernelPort::Load(const Options& opts) {
+  scx::SetupLibbpfLogging(opts.verbose);
+  std::unique_ptr<BpfKernelPort> port(new BpfKernelPort());
+  int ncpu = libbpf_num_possible_cpus();
+  if (ncpu <= 0) return MakeError("cannot count possible CPUs: " + Errno(ncpu));
+  if (ncpu > LSF_MAX_CPUS)
+    return MakeError("this machine has " + std::to_string(ncpu) + " possible CPUs; luasched-fast supports " +
+                     std::to_string(LSF_MAX_CPUS));
+  port->nr_cpus_ = ncpu;
+
+  // Feature probe: the kick program needs sched_ext kfuncs in syscall programs. Try with it, and
+  // without it if the verifier refuses (verdicts are then applied at the next BPF timer tick).
+  for (bool with_kick : {true, false}) {
+    luasched_bpf* skel = luasched_bpf__open();
+    if (!skel) return MakeError("cannot open the BPF object: " + Errno(errno));
+    skel->rodata->nr_cpus = static_cast<uint32_t>(ncpu);
+    skel->rodata->self_tgid = getpid();
+    skel->rodata->default_slice_ns = opts.default_slice_ns;
+    bpf_program__set_autoload(skel->progs.lsf_kick, with_kick);
+    int err = luasched_bpf__load(skel);
+    if (err == 0) {
+      port->skel_ = skel;
+      break;
+    }
+    luasched_bpf__destroy(skel);
+    if (!with_kick)
+      return MakeError("loading the BPF scheduler failed: " + Errno(err) +
+                       " (run with --verbose for the verifier log)");
+  }
+  if (bpf_program__fd(port->skel_->progs.lsf_kick) >= 0 &&
+      bpf_program__autoload(port->skel_->progs.lsf_kick))
+    port->kick_fd_ = bpf_program__fd(port->skel_->progs.lsf_kick);
+
+  port->misses_ = ring_buffer__new(bpf_map__fd(port->skel_->maps.misses), &BpfKernelPort::OnSample,
+                                   port.get(), nullptr);
+  if (!port->misses_) return MakeError("cannot map the miss ring buffer: " + Errno(errno));
+  port->verdicts_ = user_ring_buffer__new(bpf_map__fd(port->skel_->maps.verdicts), nullptr);
+  if (!port->verdicts_) return MakeError("cannot map the verdict ring buffer: " + Errno(errno));
+  return port;
+}
+
+BpfKernelPort::~BpfKernelPort() {
+  Detach();
+  if (verdicts_) user_ring_buffer__free(verdicts_);
+  if (misses_) ring_buffer__free(misses_);
+  if (skel_) luasched_bpf__destroy(skel_);
+}
+
+Status BpfKernelPort::Attach() {
+  if (std::string ops = scx::LoadedOps(); !ops.empty())
+    return MakeError("another sched_ext scheduler ('" + ops + "') is already loaded; stop it first");
+  exec_link_ = bpf_program__attach(skel_->progs.lsf_on_exec);
+  if (!exec_link_) return MakeError("cannot attach the exec tracepoint: " + Errno(errno));
+  rename_link_ = bpf_program__attach(skel_->progs.lsf_on_rename);
+  if (!rename_link_) return MakeError("cannot attach the rename tracepoint: " + Errno(errno));
+  ops_link_ = bpf_map__attach_struct_ops(skel_->maps.luasched_ops);
+  if (!ops_link_) {
+    int err = errno;
+    if (err == EBUSY || err == EEXIST)
+      return MakeError("another sched_ext scheduler is already loaded; stop it first");
+    return MakeError("registering the sched_ext scheduler failed: " + Errno(err));
+  }
+  return {};
+}
+
+void BpfKernelPort::Detach() {
+  if (ops_link_) bpf_link__destroy(ops_link_);
+  if (rename_link_) bpf_link__destroy(rename_link_);
+  if (exec_link_) bpf_link__destroy(exec_link_);
+  ops_link_ = rename_link_ = exec_link_ = nullptr;
+}
+
+int BpfKernelPort::OnSample(void* ctx, void* data, size_t size) {
+  auto* self = static_cast<BpfKernelPort*>(ctx);
+  if (size < sizeof(lsf_miss) || !self->on_miss_) return 0;
+  (*self->on_miss_)(*static_cast<const lsf_miss*>(data));
+  return 0;
+}
+
+int BpfKernelPort::PollMisses(int timeout_ms, const std::function<void(const lsf_miss&)>& on_miss) {
+  on_miss_ = &on_miss;
+  int n = ring_buffer__poll(misses_, timeout_ms);
+  on_miss_ = nullptr;
+  if (n == -EINTR) return -1;
+  return n < 0 ? 0 : n;
+}
+
+bool BpfKernelPort::SendVerdict(const lsf_verdict& v) {
+  void* slot = user_ring_buffer__reserve(verdicts_, sizeof(v));
+  if (!slot) return false;
+  std::memcpy(slot, &v, sizeof(v));
+  user_ring_buffer__submit(verdicts_, slot);
+  ++pending_verdicts_;
+  return true;
+}
+
+void BpfKernelPort::FlushVerdicts() {
+  if (pending_verdicts_ == 0) return;
+  pending_verdicts_ = 0;
+  if (kick_fd_ < 0) return;
+  LIBBPF_OPTS(bpf_test_run_opts, run);
+  bpf_prog_test_run_opts(kick_fd_, &run);
+}
+
+void BpfKernelPort::Heartbeat(uint64_t now_ns) {
+  __atomic_store_n(&skel_->bss->user_alive_ns, now_ns, __ATOMIC_RELAXED);
+}
+
+void BpfKernelPort::SetPolicyGeneration(uint32_t gen) {
+  __atomic_store_n(&skel_->data->policy_gen, gen, __ATOMIC_RELAXED);
+}
+
+KernelStats BpfKernelPort::ReadStats() const {
+  KernelStats out;
+  std::vector<lsf_stats> per_cpu(static_cast<size_t>(nr_cpus_));
+  uint32_t key = 0;
+  if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.stats), &key, per_cpu.data()) != 0) return out;
+  for (const lsf_stats& s : per_cpu)
+    for (int i = 0; i < LSF_NR_STATS; ++i) out.v[i] += s.v[i];
+  return out;
+}
+
+std::optional<lsf_exit_info> BpfKernelPort::ExitInfo() const {
+  if (__atomic_load_n(&skel_->bss->exit_info.kind, __ATOMIC_ACQUIRE) == 0) return std::nullopt;
+  return skel_->bss->exit_info;
+}
+
+}  // namespace lsf

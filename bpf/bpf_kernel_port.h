@@ -1,0 +1,61 @@
+// BpfKernelPort: KernelPort over the luasched BPF scheduler (libbpf skeleton, ringbuf, user ringbuf).
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include "bpf/kernel_port.h"
+#include "common/result.h"
+
+struct luasched_bpf;
+struct ring_buffer;
+struct user_ring_buffer;
+struct bpf_link;
+
+namespace lsf {
+
+class BpfKernelPort final : public KernelPort {
+ public:
+  struct Options {
+    uint64_t default_slice_ns = LSF_SLICE_DFL_NS;
+    bool verbose = false;  // libbpf debug output
+  };
+
+  // Opens and loads the BPF programs (does not attach). Errors say what to do.
+  static Result<std::unique_ptr<BpfKernelPort>> Load(const Options& opts);
+  ~BpfKernelPort() override;  // detaches if attached
+
+  // Registers the sched_ext scheduler; from here on every task is scheduled by it.
+  Status Attach();
+  // Unregisters (idempotent). The kernel returns to the default scheduler.
+  void Detach();
+
+  int PollMisses(int timeout_ms, const std::function<void(const lsf_miss&)>& on_miss) override;
+  bool SendVerdict(const lsf_verdict& v) override;
+  void FlushVerdicts() override;
+  void Heartbeat(uint64_t now_ns) override;
+  void SetPolicyGeneration(uint32_t gen) override;
+  KernelStats ReadStats() const override;
+  std::optional<lsf_exit_info> ExitInfo() const override;
+  void Stop() override {}  // signals interrupt the poll (EINTR)
+
+  int nr_cpus() const { return nr_cpus_; }
+  bool kick_available() const { return kick_fd_ >= 0; }
+
+ private:
+  BpfKernelPort() = default;
+  static int OnSample(void* ctx, void* data, size_t size);
+
+  luasched_bpf* skel_ = nullptr;
+  ring_buffer* misses_ = nullptr;
+  user_ring_buffer* verdicts_ = nullptr;
+  bpf_link* ops_link_ = nullptr;
+  bpf_link* exec_link_ = nullptr;
+  bpf_link* rename_link_ = nullptr;
+  int kick_fd_ = -1;
+  int nr_cpus_ = 0;
+  uint32_t pending_verdicts_ = 0;
+  const std::function<void(const lsf_miss&)>* on_miss_ = nullptr;  // valid during PollMisses
+};
+
+}  // namespace lsf

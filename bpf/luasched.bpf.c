@@ -1,0 +1,540 @@
+/* luasched-fast sched_ext scheduler: per-task verdict cache, misses to userspace, prioritised DSQs. */
+#include "common.bpf.h"
+
+char _license[] SEC("license") = "GPL";
+
+/*
+ * Contract (see bpf/intf.h and bpf/README.md):
+ *  - enqueue: a READY verdict of the current policy generation is a cache hit: one hash lookup and
+ *    one DSQ insert. Otherwise a miss record goes to userspace (ringbuf `misses`) and the task parks
+ *    in LSF_DSQ_PENDING until its verdict arrives (user ringbuf `verdicts`, drained in dispatch and
+ *    applied to the parked tasks) or until its deadline passes (then DEFAULT, counted).
+ *  - kthreads and the dispatcher's own threads never wait for userspace.
+ *  - dispatch: the CPU's targeted DSQ, then REALTIME, BATCH, DEFAULT; but a BATCH or DEFAULT task that
+ *    has been runnable for longer than kStarveMs is served first, so the watchdog never fires.
+ */
+
+#define BPF_FOR_EACH_ITER (&___it)
+#define kStarveMs        200U  /* starvation bound for BATCH/DEFAULT heads (watchdog: 5000 ms) */
+#define kUserAbsentNs    (250ULL * LSF_NSEC_PER_MSEC) /* no heartbeat this long: misses don't wait */
+#define kPendingScan     64    /* parked tasks examined per dispatch call */
+#define kTimerNs         (1ULL * LSF_NSEC_PER_MSEC)   /* pending-work timer period */
+#define PF_KTHREAD       0x00200000
+#define CLOCK_MONOTONIC  1
+
+
+const volatile __u32 nr_cpus = 1;   /* set by the loader: possible CPUs (<= LSF_MAX_CPUS) */
+const volatile __s32 self_tgid;     /* set by the loader: the dispatcher's process */
+const volatile __u64 default_slice_ns = LSF_SLICE_DFL_NS;
+
+__u32 policy_gen = 1;               /* written by userspace on policy (re)load */
+volatile __u64 user_alive_ns;       /* written by userspace: CLOCK_MONOTONIC of its last poll */
+__u64 miss_seq;
+struct lsf_exit_info exit_info;
+
+/* Jiffies <-> ns calibration (HZ is not readable without a kernel config file): sampled in init,
+ * converted once enough time has passed. Until then HZ=1000 is assumed, the shortest bound. */
+__u64 calib_ns, calib_jiffies, starve_jiffies_cached;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LSF_CACHE_ENTRIES);
+	__type(key, s32);
+	__type(value, struct lsf_cache_entry);
+} cache SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 512 * 1024);
+} misses SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_USER_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} verdicts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct lsf_stats);
+} stats SEC(".maps");
+
+struct pending_timer {
+	struct bpf_timer timer;
+	u32 armed;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct pending_timer);
+} timers SEC(".maps");
+
+static __always_inline void stat_inc(u32 idx)
+{
+	u32 zero = 0;
+	struct lsf_stats *s = bpf_map_lookup_elem(&stats, &zero);
+
+	if (s && idx < LSF_NR_STATS)
+		s->v[idx]++;
+}
+
+static __always_inline u64 class_dsq(u32 cls)
+{
+	switch (cls) {
+	case LSF_CLASS_REALTIME: return LSF_DSQ_REALTIME;
+	case LSF_CLASS_BATCH: return LSF_DSQ_BATCH;
+	default: return LSF_DSQ_DEFAULT;
+	}
+}
+
+static __always_inline u32 class_ins_stat(u32 cls)
+{
+	switch (cls) {
+	case LSF_CLASS_REALTIME: return LSF_ST_INS_REALTIME;
+	case LSF_CLASS_BATCH: return LSF_ST_INS_BATCH;
+	default: return LSF_ST_INS_DEFAULT;
+	}
+}
+
+static __always_inline bool cpu_ok(struct task_struct *p, s32 cpu)
+{
+	return cpu >= 0 && (u32)cpu < nr_cpus && bpf_cpumask_test_cpu(cpu, p->cpus_ptr);
+}
+
+/* The DSQ a cached verdict sends a task to, and the stat to count. */
+static __always_inline u64 verdict_dsq(struct task_struct *p, const struct lsf_cache_entry *e, u32 *st)
+{
+	if (e->cpu != LSF_CPU_ANY && cpu_ok(p, e->cpu)) {
+		*st = LSF_ST_INS_CPU;
+		return LSF_DSQ_CPU_BASE + (u32)e->cpu;
+	}
+	*st = class_ins_stat(e->dsq);
+	return class_dsq(e->dsq);
+}
+
+static __always_inline bool is_hit(const struct lsf_cache_entry *e)
+{
+	return e->state == LSF_ENTRY_READY && !e->stale && e->policy_gen == policy_gen;
+}
+
+static __always_inline bool never_waits(struct task_struct *p)
+{
+	return (p->flags & PF_KTHREAD) || (self_tgid && p->tgid == self_tgid);
+}
+
+static __always_inline void arm_timer(void)
+{
+	u32 zero = 0;
+	struct pending_timer *t = bpf_map_lookup_elem(&timers, &zero);
+
+	if (t && !t->armed) {
+		t->armed = 1;
+		bpf_timer_start(&t->timer, kTimerNs, 0);
+	}
+}
+
+/* Kick an idle CPU so that its dispatch looks at parked tasks; if none is idle and a parked task is
+ * overdue, preempt this CPU. Returns whether parked tasks remain. */
+static int pending_timer_fn(void *map, int *key, struct pending_timer *t)
+{
+	if (scx_bpf_dsq_nr_queued(LSF_DSQ_PENDING) <= 0) {
+		t->armed = 0;
+		return 0;
+	}
+	const struct cpumask *idle = scx_bpf_get_idle_cpumask();
+	s32 cpu = bpf_cpumask_any_distribute(idle);
+	scx_bpf_put_idle_cpumask(idle);
+	if (cpu >= 0 && (u32)cpu < nr_cpus)
+		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+	else
+		scx_bpf_kick_cpu(bpf_get_smp_processor_id(), SCX_KICK_PREEMPT);
+	stat_inc(LSF_ST_KICK);
+	bpf_timer_start(&t->timer, kTimerNs, 0);
+	return 0;
+}
+
+static __always_inline void fill_miss(struct lsf_miss *m, struct task_struct *p, u64 now, u64 seq,
+				      u32 flags)
+{
+	struct task_struct *parent = p->real_parent;
+
+	m->seq = seq;
+	m->enq_ns = now;
+	m->cgroup_id = BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id);
+	bpf_probe_read_kernel(m->cpus_allowed, sizeof(m->cpus_allowed), p->cpus_ptr);
+	m->pid = p->pid;
+	m->tgid = p->tgid;
+	m->ppid = BPF_CORE_READ(p, real_parent, tgid);
+	m->uid = BPF_CORE_READ(p, real_cred, uid.val);
+	m->gid = BPF_CORE_READ(p, real_cred, gid.val);
+	m->prio = p->static_prio;
+	m->nice = p->static_prio - 120;
+	m->prev_cpu = scx_bpf_task_cpu(p);
+	m->policy_gen = policy_gen;
+	m->flags = flags;
+	m->nr_cpus_allowed = p->nr_cpus_allowed;
+	m->_pad = 0;
+	bpf_probe_read_kernel_str(m->comm, sizeof(m->comm), p->comm);
+	if (parent)
+		bpf_probe_read_kernel_str(m->pcomm, sizeof(m->pcomm), parent->comm);
+	else
+		m->pcomm[0] = 0;
+}
+
+/* Send a miss for p and park it; on any failure p goes to DEFAULT now. */
+static __always_inline void miss(struct task_struct *p, u64 enq_flags, struct lsf_cache_entry *e)
+{
+	s32 pid = p->pid;
+	u64 now = bpf_ktime_get_ns();
+	bool user_present = now - user_alive_ns < kUserAbsentNs;
+	u32 flags = e ? e->flags : 0;
+	struct lsf_miss *m;
+	struct lsf_cache_entry ne = {};
+
+	if (e && e->state == LSF_ENTRY_READY && e->policy_gen != policy_gen)
+		flags |= LSF_MISS_REGEN;
+
+	m = bpf_ringbuf_reserve(&misses, sizeof(*m), 0);
+	if (!m) {
+		stat_inc(LSF_ST_MISS_RB_FULL);
+		goto fallback;
+	}
+	ne.seq = __sync_fetch_and_add(&miss_seq, 1) + 1;
+	ne.slice_ns = default_slice_ns;
+	ne.deadline_ns = user_present ? now + LSF_MISS_DEADLINE_NS : now;
+	ne.cpu = LSF_CPU_ANY;
+	ne.dsq = LSF_CLASS_DEFAULT;
+	ne.state = LSF_ENTRY_PENDING;
+	if (bpf_map_update_elem(&cache, &pid, &ne, BPF_ANY)) {
+		bpf_ringbuf_discard(m, 0);
+		stat_inc(LSF_ST_CACHE_FULL);
+		goto fallback;
+	}
+	fill_miss(m, p, now, ne.seq, flags);
+	bpf_ringbuf_submit(m, 0);
+	stat_inc(LSF_ST_MISS);
+	if (!user_present) {
+		stat_inc(LSF_ST_FALLBACK_NOUSER);
+		goto fallback;
+	}
+	scx_bpf_dsq_insert(p, LSF_DSQ_PENDING, default_slice_ns, enq_flags);
+	arm_timer();
+	return;
+fallback:
+	scx_bpf_dsq_insert(p, LSF_DSQ_DEFAULT, default_slice_ns, enq_flags);
+	stat_inc(LSF_ST_INS_DEFAULT);
+}
+
+SEC("struct_ops/lsf_select_cpu")
+s32 BPF_PROG(lsf_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
+{
+	s32 pid = p->pid;
+	struct lsf_cache_entry *e = bpf_map_lookup_elem(&cache, &pid);
+	bool hit = e && is_hit(e);
+	bool is_idle = false;
+	s32 cpu;
+
+	if (hit && e->cpu != LSF_CPU_ANY && cpu_ok(p, e->cpu))
+		return e->cpu;  /* enqueue puts it on that CPU's DSQ and kicks it */
+
+	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &is_idle);
+	if (is_idle && (hit || never_waits(p))) {
+		u64 slice = hit ? e->slice_ns : default_slice_ns;
+
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, slice, 0);
+		stat_inc(LSF_ST_DIRECT);
+		if (hit)
+			stat_inc(LSF_ST_HIT);
+	}
+	return cpu;
+}
+
+SEC("struct_ops/lsf_enqueue")
+void BPF_PROG(lsf_enqueue, struct task_struct *p, u64 enq_flags)
+{
+	s32 pid = p->pid;
+	struct lsf_cache_entry *e;
+
+	if (never_waits(p)) {
+		if (p->flags & PF_KTHREAD) {
+			stat_inc(LSF_ST_KTHREAD);
+			if (p->nr_cpus_allowed == 1) {  /* per-CPU kthread: straight to its CPU */
+				scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, default_slice_ns, enq_flags);
+				return;
+			}
+			scx_bpf_dsq_insert(p, LSF_DSQ_DEFAULT, default_slice_ns, enq_flags);
+			stat_inc(LSF_ST_INS_DEFAULT);
+			return;
+		}
+		/* the dispatcher: run next on its (pinned) CPU */
+		stat_inc(LSF_ST_SELF);
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, default_slice_ns, enq_flags | SCX_ENQ_PREEMPT);
+		return;
+	}
+
+	e = bpf_map_lookup_elem(&cache, &pid);
+	if (e && is_hit(e)) {
+		u32 st;
+		u64 dsq = verdict_dsq(p, e, &st);
+
+		scx_bpf_dsq_insert(p, dsq, e->slice_ns, enq_flags);
+		stat_inc(LSF_ST_HIT);
+		stat_inc(st);
+		if (st == LSF_ST_INS_CPU)
+			scx_bpf_kick_cpu(e->cpu, SCX_KICK_IDLE);
+		return;
+	}
+	if (e && e->state == LSF_ENTRY_PENDING && !e->stale) {
+		/* miss already in flight: wait for it until its deadline, then DEFAULT */
+		if (bpf_ktime_get_ns() < e->deadline_ns) {
+			scx_bpf_dsq_insert(p, LSF_DSQ_PENDING, default_slice_ns, enq_flags);
+			arm_timer();
+		} else {
+			scx_bpf_dsq_insert(p, LSF_DSQ_DEFAULT, default_slice_ns, enq_flags);
+			stat_inc(LSF_ST_FALLBACK_DEADLINE);
+			stat_inc(LSF_ST_INS_DEFAULT);
+		}
+		return;
+	}
+	miss(p, enq_flags, e);
+}
+
+/* Apply one verdict from userspace to the cache. */
+static long on_verdict(struct bpf_dynptr *dynptr, void *ctx)
+{
+	struct lsf_verdict v;
+	struct lsf_cache_entry *e;
+
+	if (bpf_dynptr_read(&v, sizeof(v), dynptr, 0, 0))
+		return 0;
+	stat_inc(LSF_ST_VERDICT);
+	e = bpf_map_lookup_elem(&cache, &v.pid);
+	if (!e || e->state != LSF_ENTRY_PENDING || e->seq != v.seq) {
+		stat_inc(LSF_ST_VERDICT_STALE);
+		return 0;
+	}
+	if (v.dsq < LSF_CLASS_REALTIME || v.dsq > LSF_CLASS_DEFAULT ||
+	    (v.cpu != LSF_CPU_ANY && (v.cpu < 0 || (u32)v.cpu >= nr_cpus))) {
+		stat_inc(LSF_ST_VERDICT_BAD);
+		v.dsq = LSF_CLASS_DEFAULT;
+		v.cpu = LSF_CPU_ANY;
+	}
+	if (!v.slice_ns)
+		v.slice_ns = default_slice_ns;
+	if (v.slice_ns < LSF_SLICE_MIN_NS)
+		v.slice_ns = LSF_SLICE_MIN_NS;
+	if (v.slice_ns > LSF_SLICE_MAX_NS)
+		v.slice_ns = LSF_SLICE_MAX_NS;
+	e->dsq = v.dsq;
+	e->slice_ns = v.slice_ns;
+	e->cpu = v.cpu;
+	e->policy_gen = v.policy_gen;
+	e->flags = 0;
+	e->state = LSF_ENTRY_READY;
+	return 0;
+}
+
+/* Move parked tasks whose verdict arrived (or whose deadline passed) to their DSQ. */
+static __always_inline void scan_pending(void)
+{
+	struct task_struct *p;
+	u64 now = bpf_ktime_get_ns();
+	u32 n = 0;
+
+	bpf_for_each(scx_dsq, p, LSF_DSQ_PENDING, 0) {
+		s32 pid = p->pid;
+		struct lsf_cache_entry *e = bpf_map_lookup_elem(&cache, &pid);
+		u32 st = LSF_ST_INS_DEFAULT;
+		u64 dsq = LSF_DSQ_DEFAULT, slice = default_slice_ns;
+
+		if (++n > kPendingScan)
+			break;
+		if (e && e->state == LSF_ENTRY_READY) {
+			dsq = verdict_dsq(p, e, &st);
+			slice = e->slice_ns;
+			if (e->stale) {  /* exec/rename while waiting: this verdict once, then re-miss */
+				e->state = 0;
+				e->stale = 0;
+			}
+		} else if (e && e->state == LSF_ENTRY_PENDING && now < e->deadline_ns) {
+			continue;
+		} else {
+			stat_inc(LSF_ST_FALLBACK_DEADLINE);
+		}
+		scx_bpf_dsq_move_set_slice(BPF_FOR_EACH_ITER, slice);
+		if (scx_bpf_dsq_move(BPF_FOR_EACH_ITER, p, dsq, 0)) {
+			stat_inc(st);
+			if (st == LSF_ST_INS_CPU && e)
+				scx_bpf_kick_cpu(e->cpu, SCX_KICK_IDLE);
+		}
+	}
+}
+
+static __always_inline u64 starve_jiffies(void)
+{
+	u64 dt, dj, j;
+
+	if (starve_jiffies_cached)
+		return starve_jiffies_cached;
+	dt = bpf_ktime_get_ns() - calib_ns;
+	if (dt < 500 * LSF_NSEC_PER_MSEC)
+		return kStarveMs;  /* HZ=1000 until calibrated */
+	dj = bpf_jiffies64() - calib_jiffies;
+	j = dj * kStarveMs * LSF_NSEC_PER_MSEC / dt;  /* jiffies per kStarveMs */
+	starve_jiffies_cached = j ? j : 1;
+	return starve_jiffies_cached;
+}
+
+/* Age in jiffies of the head of a DSQ (0 if empty). */
+static __always_inline u64 head_age(u64 dsq, u64 now_j)
+{
+	struct task_struct *p = scx_bpf_dsq_peek(dsq);
+
+	if (!p)
+		return 0;
+	return now_j - p->scx.runnable_at;
+}
+
+static __always_inline bool consume(u64 dsq, u32 st)
+{
+	if (!scx_bpf_dsq_move_to_local(dsq))
+		return false;
+	stat_inc(st);
+	return true;
+}
+
+SEC("struct_ops/lsf_dispatch")
+void BPF_PROG(lsf_dispatch, s32 cpu, struct task_struct *prev)
+{
+	u64 now_j, starve_j, age_b, age_d;
+
+	bpf_user_ringbuf_drain(&verdicts, on_verdict, NULL, 0);
+	if (scx_bpf_dsq_nr_queued(LSF_DSQ_PENDING) > 0)
+		scan_pending();
+
+	if (consume(LSF_DSQ_CPU_BASE + (u32)cpu, LSF_ST_DISP_CPU))
+		return;
+
+	/* starvation bound: the older of the BATCH/DEFAULT heads goes first once it is too old */
+	now_j = bpf_jiffies64();
+	starve_j = starve_jiffies();
+	age_b = head_age(LSF_DSQ_BATCH, now_j);
+	age_d = head_age(LSF_DSQ_DEFAULT, now_j);
+	if (age_d > starve_j && age_d >= age_b && consume(LSF_DSQ_DEFAULT, LSF_ST_DISP_DEFAULT)) {
+		stat_inc(LSF_ST_STARVE_BOOST);
+		return;
+	}
+	if (age_b > starve_j && consume(LSF_DSQ_BATCH, LSF_ST_DISP_BATCH)) {
+		stat_inc(LSF_ST_STARVE_BOOST);
+		return;
+	}
+
+	if (consume(LSF_DSQ_REALTIME, LSF_ST_DISP_REALTIME))
+		return;
+	if (consume(LSF_DSQ_BATCH, LSF_ST_DISP_BATCH))
+		return;
+	consume(LSF_DSQ_DEFAULT, LSF_ST_DISP_DEFAULT);
+}
+
+static __always_inline void invalidate(s32 pid, u32 why, u32 stat)
+{
+	struct lsf_cache_entry *e = bpf_map_lookup_elem(&cache, &pid);
+
+	if (!e)
+		return;
+	stat_inc(stat);
+	e->flags |= why;
+	if (e->state == LSF_ENTRY_PENDING)
+		e->stale = 1;  /* the verdict in flight still releases the parked task, once */
+	else
+		e->state = 0;  /* next enqueue misses */
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(lsf_on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	invalidate(p->pid, LSF_MISS_EXEC, LSF_ST_EXEC);
+	if (old_pid != p->pid)
+		invalidate(old_pid, LSF_MISS_EXEC, LSF_ST_EXEC);
+	return 0;
+}
+
+SEC("tp_btf/task_rename")
+int BPF_PROG(lsf_on_rename, struct task_struct *p, const char *comm)
+{
+	invalidate(p->pid, LSF_MISS_RENAME, LSF_ST_RENAME);
+	return 0;
+}
+
+SEC("struct_ops/lsf_exit_task")
+void BPF_PROG(lsf_exit_task, struct task_struct *p, struct scx_exit_task_args *args)
+{
+	s32 pid = p->pid;
+
+	if (!bpf_map_delete_elem(&cache, &pid))
+		stat_inc(LSF_ST_EXIT);
+}
+
+SEC("struct_ops.s/lsf_init")
+s32 BPF_PROG(lsf_init)
+{
+	u32 zero = 0;
+	struct pending_timer *t;
+	s32 ret;
+
+	if ((ret = scx_bpf_create_dsq(LSF_DSQ_REALTIME, -1)) ||
+	    (ret = scx_bpf_create_dsq(LSF_DSQ_BATCH, -1)) ||
+	    (ret = scx_bpf_create_dsq(LSF_DSQ_DEFAULT, -1)) ||
+	    (ret = scx_bpf_create_dsq(LSF_DSQ_PENDING, -1)))
+		return ret;
+	for (u32 i = 0; i < LSF_MAX_CPUS && i < nr_cpus; i++)
+		if ((ret = scx_bpf_create_dsq(LSF_DSQ_CPU_BASE + i, -1)))
+			return ret;
+
+	calib_ns = bpf_ktime_get_ns();
+	calib_jiffies = bpf_jiffies64();
+	t = bpf_map_lookup_elem(&timers, &zero);
+	if (!t)
+		return -2;
+	bpf_timer_init(&t->timer, &timers, CLOCK_MONOTONIC);
+	bpf_timer_set_callback(&t->timer, pending_timer_fn);
+	return 0;
+}
+
+SEC("struct_ops/lsf_exit")
+void BPF_PROG(lsf_exit, struct scx_exit_info *ei)
+{
+	lsf_record_exit(&exit_info, ei);
+}
+
+SEC(".struct_ops.link")
+struct sched_ext_ops luasched_ops = {
+	.select_cpu = (void *)lsf_select_cpu,
+	.enqueue    = (void *)lsf_enqueue,
+	.dispatch   = (void *)lsf_dispatch,
+	.exit_task  = (void *)lsf_exit_task,
+	.init       = (void *)lsf_init,
+	.exit       = (void *)lsf_exit,
+	.timeout_ms = LSF_WATCHDOG_MS,
+	.name       = "luasched_fast",
+};
+
+/* Run by the dispatcher (BPF_PROG_RUN) after it queued verdicts: wake an idle CPU so that the
+ * verdicts are applied now rather than at the next timer tick. Optional: loaded if the kernel allows
+ * sched_ext kfuncs in syscall programs. */
+SEC("syscall")
+int lsf_kick(void *ctx)
+{
+	const struct cpumask *idle = scx_bpf_get_idle_cpumask();
+	s32 cpu = bpf_cpumask_any_distribute(idle);
+
+	scx_bpf_put_idle_cpumask(idle);
+	if (cpu >= 0 && (u32)cpu < nr_cpus) {
+		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+		stat_inc(LSF_ST_KICK);
+	}
+	return 0;
+}

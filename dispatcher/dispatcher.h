@@ -1,0 +1,66 @@
+// Dispatcher: turns cache misses from the kernel into policy verdicts and sends them back.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+#include "bpf/kernel_port.h"
+#include "dispatcher/latency_histogram.h"
+
+namespace lsf {
+
+class PolicyEngine;
+
+struct DispatcherCounters {
+  uint64_t misses = 0;             // miss records received
+  uint64_t verdicts_sent = 0;      // verdicts queued to the kernel
+  uint64_t verdict_queue_full = 0; // verdict dropped: queue full (task falls back at its deadline)
+  uint64_t batches = 0;            // PollMisses passes that delivered at least one miss
+};
+
+class Dispatcher {
+ public:
+  struct Options {
+    bool log_verdicts = false;
+    int stats_interval_s = 10;     // 0: no periodic stats line
+    FILE* out = stdout;            // stats and verdict lines
+    int poll_timeout_ms = 100;     // longest sleep between heartbeats
+  };
+
+  // REQUIRES: `port` and `policy` outlive the dispatcher. Publishes policy generation 1.
+  Dispatcher(KernelPort& port, PolicyEngine& policy, Options opts);
+
+  // One pass: heartbeat, wait up to `timeout_ms` for misses, decide each, send the verdicts, flush.
+  // Returns the number of misses handled, or -1 if a signal interrupted the wait.
+  int RunOnce(int timeout_ms);
+
+  // Loops until `stop` is set or the kernel unloads the scheduler; prints periodic stats.
+  void Run(const std::atomic<bool>& stop);
+
+  // One human-readable stats line over everything since start.
+  std::string StatsLine() const;
+
+  const DispatcherCounters& counters() const { return counters_; }
+  const LatencyHistogram& miss_latency() const { return miss_latency_; }
+  uint32_t generation() const { return generation_; }
+
+ private:
+  void HandleMiss(const lsf_miss& m);
+
+  KernelPort& port_;
+  PolicyEngine& policy_;
+  Options opts_;
+  uint32_t generation_ = 1;
+  DispatcherCounters counters_;
+  LatencyHistogram miss_latency_;  // kernel enqueue -> verdict queued, ns
+};
+
+// CLOCK_MONOTONIC in ns (the clock of bpf_ktime_get_ns).
+uint64_t MonotonicNs();
+
+// "REALTIME", "BATCH", "DEFAULT", or "NONE".
+const char* ClassName(uint32_t cls);
+
+}  // namespace lsf

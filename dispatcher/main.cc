@@ -1,0 +1,120 @@
+// luasched-fast: thin main. Parses options, loads the policy and the BPF scheduler, runs the loop.
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "alloc/memory_lock.h"
+#include "bpf/bpf_kernel_port.h"
+#include "bpf/scx_host.h"
+#include "dispatcher/dispatcher.h"
+#include "dispatcher/dry_run.h"
+#include "dispatcher/options.h"
+#include "dispatcher/proc_scan.h"
+#include "dispatcher/process.h"
+#include "policies/policy_engine.h"
+
+#ifndef LSF_VERSION
+#define LSF_VERSION "0.0.0"
+#endif
+
+namespace {
+
+constexpr int kExitOk = 0, kExitEjected = 1, kExitUsage = 2, kExitStart = 3;
+
+int Fail(int code, const std::string& msg) {
+  std::fprintf(stderr, "luasched-fast: %s\n", msg.c_str());
+  return code;
+}
+
+lsf::PolicyEngine::Options PolicyOptions(const lsf::Options& opt) {
+  lsf::PolicyEngine::Options popts;
+  popts.default_slice_ns = opt.slice_ns;
+  popts.nr_cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_CONF));
+  return popts;
+}
+
+int RunDry(const lsf::Options& opt) {
+  auto policy = lsf::PolicyEngine::LoadFile(opt.policy_path, PolicyOptions(opt));
+  if (!policy) return Fail(kExitStart, policy.error());
+  lsf::DryRun(**policy, lsf::ScanProc("/proc", opt.threads), opt.json, stdout);
+  return kExitOk;
+}
+
+int Run(const lsf::Options& opt) {
+  if (!lsf::scx::KernelHasSchedExt())
+    return Fail(kExitStart,
+                "this kernel has no sched_ext (needs CONFIG_SCHED_CLASS_EXT=y, Linux >= 6.12); "
+                "to try luasched-fast here, run scripts/demo, which boots a sched_ext kernel in a VM");
+  if (geteuid() != 0) return Fail(kExitStart, "loading a sched_ext scheduler needs root (CAP_SYS_ADMIN and CAP_BPF)");
+
+  auto policy = lsf::PolicyEngine::LoadFile(opt.policy_path, PolicyOptions(opt));
+  if (!policy) return Fail(kExitStart, policy.error());
+
+  if (auto st = lsf::PinToCpu(opt.cpu); !st) return Fail(kExitStart, st.error());
+  lsf::BpfKernelPort::Options kopts;
+  kopts.default_slice_ns = opt.slice_ns;
+  kopts.verbose = opt.verbose;
+  auto port = lsf::BpfKernelPort::Load(kopts);
+  if (!port) return Fail(kExitStart, port.error());
+  if (!opt.no_mlock) {
+    if (auto st = lsf::LockAllMemory(); !st) return Fail(kExitStart, st.error());
+  }
+
+  std::atomic<bool> stop{false}, reload{false};
+  lsf::InstallSignalHandlers(&stop, &reload);
+  lsf::Dispatcher::Options dopts;
+  dopts.log_verdicts = opt.log_verdicts;
+  dopts.stats_interval_s = opt.stats_interval_s;
+  lsf::Dispatcher dispatcher(**port, **policy, dopts);
+
+  if (auto st = (*port)->Attach(); !st) return Fail(kExitStart, st.error());
+  auto state = lsf::scx::State();
+  std::printf("luasched-fast %s: policy %s, dispatcher on CPU %d, %d CPUs, sched_ext %s (ops %s)%s\n", LSF_VERSION,
+              opt.policy_path.c_str(), opt.cpu, (*port)->nr_cpus(), state ? state->c_str() : "?",
+              lsf::scx::LoadedOps().c_str(), (*port)->kick_available() ? "" : " [no syscall kick: timer only]");
+  std::fflush(stdout);
+
+  dispatcher.Run(stop);
+
+  auto exit_info = (*port)->ExitInfo();
+  (*port)->Detach();
+  if (!exit_info) exit_info = (*port)->ExitInfo();
+  std::printf("%s\n", dispatcher.StatsLine().c_str());
+  std::printf("dispatcher: page_faults=%ld\n", lsf::PageFaults());
+  if (exit_info) {
+    std::printf("sched_ext exit: %s\n", lsf::scx::FormatExit(*exit_info).c_str());
+    if (lsf::scx::ExitIsError(exit_info->kind)) {
+      std::fflush(stdout);
+      return Fail(kExitEjected, "the kernel ejected the scheduler: " + lsf::scx::FormatExit(*exit_info));
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  int nr_cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_CONF));
+  auto opt = lsf::ParseOptions(args, nr_cpus > 0 ? nr_cpus : 1);
+  if (!opt) {
+    std::fprintf(stderr, "luasched-fast: %s\n", opt.error().c_str());
+    return kExitUsage;
+  }
+  if (opt->help) {
+    std::fputs(lsf::UsageText().c_str(), stdout);
+    return kExitOk;
+  }
+  if (opt->version) {
+    std::printf("luasched-fast %s\n", LSF_VERSION);
+    return kExitOk;
+  }
+  try {
+    return opt->dry_run ? RunDry(*opt) : Run(*opt);
+  } catch (const std::exception& e) {  // only main sees exceptions (e.g. std::bad_alloc)
+    return Fail(kExitStart, std::string("fatal: ") + e.what());
+  }
+}

@@ -1,0 +1,71 @@
+// PolicyEngine: runs one user Lua policy (luasched-compatible API) in a sandboxed LuaJIT state.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "bpf/intf.h"
+#include "common/result.h"
+
+namespace lsf {
+
+// What the policy decided for one task. Always valid to send to BPF: the engine sanitises it.
+struct Decision {
+  uint32_t dsq = LSF_CLASS_DEFAULT;  // enum lsf_class (never NONE)
+  uint64_t slice_ns = 0;             // > 0, within [LSF_SLICE_MIN_NS, LSF_SLICE_MAX_NS]
+  int32_t cpu = LSF_CPU_ANY;         // LSF_CPU_ANY or a CPU in the task's allowed set
+};
+
+// Counters of one engine. Owned and written by the thread that calls Decide (single writer);
+// other threads may read them with relaxed loads for stats (values may be slightly stale).
+struct PolicyCounters {
+  uint64_t decisions = 0;       // Decide() calls
+  uint64_t errors = 0;          // the policy raised a Lua error (-> DEFAULT)
+  uint64_t no_verdict = 0;      // the policy returned without calling ctx:dsq (-> DEFAULT)
+  uint64_t invalid = 0;         // ctx:dsq/ctx:slice/ctx:cpu got an invalid value (-> DEFAULT / ignored)
+  uint64_t clamped_slices = 0;  // slice outside [MIN, MAX], clamped
+  uint64_t per_class[LSF_NR_CLASSES] = {};  // decisions per resulting class
+};
+
+class PolicyEngine {
+ public:
+  struct Options {
+    uint64_t default_slice_ns = LSF_SLICE_DFL_NS;  // slice when the policy sets none
+    int nr_cpus = 1;                               // valid ctx:cpu() range is [0, nr_cpus)
+    // Returns the cgroup v2 path of a task ("/system.slice/nginx.service"), "" if unknown.
+    // Default: parses /proc/<pid>/cgroup. Tests inject fakes.
+    std::function<std::string(int32_t pid)> cgroup_path;
+    // Receives log lines (policy errors, print() output). Default: stderr.
+    std::function<void(const std::string&)> log;
+  };
+
+  // Loads a policy file: runs its top level in the sandbox; the file must call sched.attach(fn).
+  // Errors (missing file, syntax error, runtime error at top level, no sched.attach) are returned,
+  // never thrown.
+  static Result<std::unique_ptr<PolicyEngine>> LoadFile(const std::string& path, Options opts);
+  static Result<std::unique_ptr<PolicyEngine>> LoadString(const std::string& source,
+                                                          const std::string& chunk_name,
+                                                          Options opts);
+  ~PolicyEngine();
+  PolicyEngine(const PolicyEngine&) = delete;
+  PolicyEngine& operator=(const PolicyEngine&) = delete;
+
+  // Classifies one task. Never throws, never fails: a policy error or missing verdict yields
+  // DEFAULT with the default slice, is counted, and is logged once per engine (per kind).
+  // REQUIRES: called from one thread at a time (the engine owns a single lua_State).
+  Decision Decide(const lsf_miss& miss);
+
+  const PolicyCounters& counters() const { return counters_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  struct Impl;
+  PolicyEngine(std::unique_ptr<Impl> impl, std::string name);
+  std::unique_ptr<Impl> impl_;
+  std::string name_;
+  PolicyCounters counters_;
+};
+
+}  // namespace lsf

@@ -1,0 +1,198 @@
+// Simulation tests: the real Dispatcher and PolicyEngine against the FakeKernel port.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "dispatcher/dispatcher.h"
+#include "policies/policy_engine.h"
+#include "tests/sim/fake_kernel.h"
+
+namespace lsf::sim {
+namespace {
+
+using Placement = FakeKernel::Placement;
+
+std::unique_ptr<PolicyEngine> LoadWorkload(int nr_cpus = 4) {
+  PolicyEngine::Options o;
+  o.nr_cpus = nr_cpus;
+  o.log = [](const std::string&) {};
+  auto r = PolicyEngine::LoadFile(std::string(LSF_POLICIES_DIR) + "/workload.lua", o);
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error());
+  return std::move(r).value();
+}
+
+std::unique_ptr<PolicyEngine> LoadSource(const std::string& src) {
+  PolicyEngine::Options o;
+  o.nr_cpus = 4;
+  o.log = [](const std::string&) {};
+  auto r = PolicyEngine::LoadString(src, "sim", o);
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error());
+  return std::move(r).value();
+}
+
+class Sim : public ::testing::Test {
+ protected:
+  Dispatcher::Options DOpts() {
+    Dispatcher::Options o;
+    o.stats_interval_s = 0;
+    o.out = devnull_;
+    return o;
+  }
+  void SetUp() override { devnull_ = std::fopen("/dev/null", "w"); }
+  void TearDown() override { std::fclose(devnull_); }
+  FILE* devnull_ = nullptr;
+};
+
+TEST_F(Sim, WorkloadClassifiesEachTaskAsThePolicySays) {
+  FakeKernel k;
+  auto policy = LoadWorkload();
+  Dispatcher d(k, *policy, DOpts());
+  k.Enqueue({.pid = 100, .comm = "nginx-worker"});
+  k.Enqueue({.pid = 200, .comm = "firefox"});
+  k.Enqueue({.pid = 300, .comm = "other"});
+  EXPECT_EQ(k.parked(), 3u);
+  EXPECT_EQ(d.RunOnce(0), 3);
+  EXPECT_EQ(k.parked(), 0u);  // verdicts released the waiting tasks
+  EXPECT_EQ(k.CachedClass(100), LSF_CLASS_REALTIME);
+  EXPECT_EQ(k.CachedSlice(100), 1'000'000u);
+  EXPECT_EQ(k.CachedClass(200), LSF_CLASS_BATCH);
+  EXPECT_EQ(k.CachedSlice(200), 10'000'000u);
+  EXPECT_EQ(k.CachedClass(300), LSF_CLASS_DEFAULT);
+  EXPECT_EQ(k.CachedSlice(300), 20'000'000u);
+  // next enqueues are hits into the right DSQs
+  EXPECT_EQ(k.Enqueue({.pid = 100, .comm = "nginx-worker"}), Placement::kHit);
+  EXPECT_EQ(k.Enqueue({.pid = 200, .comm = "firefox"}), Placement::kHit);
+  EXPECT_EQ(k.Enqueue({.pid = 300, .comm = "other"}), Placement::kHit);
+  EXPECT_EQ(k.stat(LSF_ST_INS_REALTIME), 1u);
+  EXPECT_EQ(k.stat(LSF_ST_INS_BATCH), 1u);
+  EXPECT_EQ(k.stat(LSF_ST_INS_DEFAULT), 1u);
+  EXPECT_EQ(d.counters().verdicts_sent, 3u);
+  EXPECT_EQ(k.flushes(), 1u);  // one batch, one flush
+}
+
+TEST_F(Sim, CacheHitsDominateAfterWarmUp) {
+  FakeKernel k;
+  auto policy = LoadWorkload();
+  Dispatcher d(k, *policy, DOpts());
+  const char* names[] = {"nginx-worker", "firefox", "bash", "kworker", "make"};
+  for (int round = 0; round < 200; ++round) {
+    for (int pid = 1; pid <= 50; ++pid) k.Enqueue({.pid = pid, .comm = names[pid % 5]});
+    d.RunOnce(0);
+  }
+  uint64_t hits = k.stat(LSF_ST_HIT), misses = k.stat(LSF_ST_MISS);
+  EXPECT_EQ(misses, 50u);
+  EXPECT_EQ(hits, 50u * 199u);
+  EXPECT_GT(static_cast<double>(hits) / static_cast<double>(hits + misses), 0.99);
+}
+
+TEST_F(Sim, ExecReclassifiesTheTask) {
+  FakeKernel k;
+  auto policy = LoadWorkload();
+  Dispatcher d(k, *policy, DOpts());
+  k.Enqueue({.pid = 42, .comm = "sh"});
+  d.RunOnce(0);
+  EXPECT_EQ(k.CachedClass(42), LSF_CLASS_DEFAULT);
+  k.Exec(42, "nginx");
+  EXPECT_EQ(k.CachedClass(42), LSF_CLASS_NONE);
+  EXPECT_EQ(k.Enqueue({.pid = 42, .comm = "nginx"}), Placement::kParked);  // a fresh miss
+  d.RunOnce(0);
+  EXPECT_EQ(k.CachedClass(42), LSF_CLASS_REALTIME);
+  EXPECT_EQ(k.stat(LSF_ST_MISS), 2u);
+}
+
+TEST_F(Sim, ExecWhileWaitingAppliesTheVerdictOnceThenReclassifies) {
+  FakeKernel k;
+  auto policy = LoadWorkload();
+  Dispatcher d(k, *policy, DOpts());
+  k.Enqueue({.pid = 7, .comm = "sh"});
+  k.Exec(7, "firefox");  // verdict for "sh" is in flight
+  d.RunOnce(0);
+  EXPECT_EQ(k.parked(), 0u);                        // the waiting task was released
+  EXPECT_EQ(k.CachedClass(7), LSF_CLASS_NONE);      // but the "sh" verdict is not cached
+  EXPECT_EQ(k.Enqueue({.pid = 7, .comm = "firefox"}), Placement::kParked);
+  d.RunOnce(0);
+  EXPECT_EQ(k.CachedClass(7), LSF_CLASS_BATCH);
+}
+
+TEST_F(Sim, PidReuseAfterExitIsClassifiedAfresh) {
+  FakeKernel k;
+  auto policy = LoadWorkload();
+  Dispatcher d(k, *policy, DOpts());
+  k.Enqueue({.pid = 9, .comm = "nginx"});
+  d.RunOnce(0);
+  EXPECT_EQ(k.CachedClass(9), LSF_CLASS_REALTIME);
+  k.Exit(9);
+  EXPECT_EQ(k.Enqueue({.pid = 9, .comm = "firefox"}), Placement::kParked);
+  d.RunOnce(0);
+  EXPECT_EQ(k.CachedClass(9), LSF_CLASS_BATCH);
+}
+
+TEST_F(Sim, StaleVerdictForAnExitedTaskIsCountedAndDropped) {
+  FakeKernel k;
+  auto policy = LoadWorkload();
+  Dispatcher d(k, *policy, DOpts());
+  k.Enqueue({.pid = 6, .comm = "x"});
+  k.Exit(6);  // the task exits while its miss is in flight
+  d.RunOnce(0);
+  EXPECT_EQ(k.stat(LSF_ST_VERDICT), 1u);
+  EXPECT_EQ(k.stat(LSF_ST_VERDICT_STALE), 1u);
+  EXPECT_EQ(k.CachedClass(6), LSF_CLASS_NONE);
+}
+
+TEST_F(Sim, FullVerdictQueueFallsBackToDefaultAtTheDeadline) {
+  FakeKernel k(4, /*verdict_capacity=*/2);
+  auto policy = LoadWorkload();
+  Dispatcher d(k, *policy, DOpts());
+  // Make FlushVerdicts a no-op by not letting the queue drain: send 5 misses in one batch.
+  for (int pid = 1; pid <= 5; ++pid) k.Enqueue({.pid = pid, .comm = "nginx"});
+  d.RunOnce(0);
+  EXPECT_EQ(d.counters().verdicts_sent + d.counters().verdict_queue_full, 5u);
+  EXPECT_EQ(d.counters().verdict_queue_full, 3u);
+  EXPECT_EQ(k.parked(), 3u);  // still waiting
+  k.AdvanceTime(LSF_MISS_DEADLINE_NS);
+  k.ApplyVerdicts();
+  EXPECT_EQ(k.parked(), 0u);
+  EXPECT_EQ(k.stat(LSF_ST_FALLBACK_DEADLINE), 3u);
+  // their next enqueue, still pending past the deadline, goes to DEFAULT without waiting
+  EXPECT_EQ(k.Enqueue({.pid = 3, .comm = "nginx"}), Placement::kFallback);
+}
+
+TEST_F(Sim, PolicyErrorsYieldDefaultAndAreCounted) {
+  FakeKernel k;
+  auto policy = LoadSource(
+      "local sched = require('sched')\n"
+      "sched.attach(function(ctx) if ctx:task():comm() == 'boom' then error('bad') end ctx:dsq(REALTIME) end)\n");
+  Dispatcher d(k, *policy, DOpts());
+  k.Enqueue({.pid = 1, .comm = "boom"});
+  k.Enqueue({.pid = 2, .comm = "fine"});
+  d.RunOnce(0);
+  EXPECT_EQ(k.CachedClass(1), LSF_CLASS_DEFAULT);
+  EXPECT_EQ(k.CachedClass(2), LSF_CLASS_REALTIME);
+  EXPECT_EQ(policy->counters().errors, 1u);
+}
+
+TEST_F(Sim, TargetCpuVerdictGoesToThePerCpuQueue) {
+  FakeKernel k(4);
+  auto policy = LoadSource("require('sched').attach(function(ctx) ctx:dsq(BATCH); ctx:cpu(2) end)\n");
+  Dispatcher d(k, *policy, DOpts());
+  k.Enqueue({.pid = 11, .comm = "pinned"});
+  d.RunOnce(0);
+  EXPECT_EQ(k.CachedCpu(11), 2);
+  EXPECT_EQ(k.Enqueue({.pid = 11, .comm = "pinned"}), Placement::kHit);
+  EXPECT_EQ(k.stat(LSF_ST_INS_CPU), 1u);
+}
+
+TEST_F(Sim, MissToVerdictLatencyIsRecorded) {
+  FakeKernel k;
+  auto policy = LoadWorkload();
+  Dispatcher d(k, *policy, DOpts());
+  for (int pid = 1; pid <= 10; ++pid) k.Enqueue({.pid = pid, .comm = "a"});
+  d.RunOnce(0);
+  EXPECT_EQ(d.miss_latency().count(), 10u);
+  EXPECT_NE(d.StatsLine().find("misses=10"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lsf::sim

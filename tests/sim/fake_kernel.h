@@ -1,0 +1,84 @@
+// FakeKernel: a KernelPort that models the BPF scheduler's verdict cache for simulation tests.
+#pragma once
+
+#include <cstring>
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "bpf/kernel_port.h"
+
+namespace lsf::sim {
+
+// Models bpf/luasched.bpf.c at the level the dispatcher sees: per-pid cache entries, miss records,
+// verdict application with the same validation, exec/rename invalidation, policy generations,
+// deadline fallback, and the same counters (enum lsf_stat). Single-threaded: the test drives both
+// the "kernel" (Enqueue, Exec, Exit, AdvanceTime) and the dispatcher (RunOnce).
+class FakeKernel final : public KernelPort {
+ public:
+  struct Task {
+    int32_t pid = 0;
+    int32_t tgid = 0;
+    std::string comm;
+    std::string pcomm = "init";
+    uint32_t uid = 0, gid = 0;
+    int32_t nice = 0;
+    int32_t cpu = 0;
+  };
+  // Where a task went on one enqueue.
+  enum class Placement { kHit, kParked, kFallback };
+
+  explicit FakeKernel(int nr_cpus = 4, size_t verdict_capacity = 1024)
+      : nr_cpus_(nr_cpus), verdict_capacity_(verdict_capacity) {}
+
+  // Kernel side -----------------------------------------------------------------------------------
+  Placement Enqueue(const Task& t);                 // one ops.enqueue of task t
+  void Exec(int32_t pid, const std::string& comm);  // sched_process_exec
+  void Rename(int32_t pid, const std::string& comm);
+  void Exit(int32_t pid);                           // ops.exit_task
+  void AdvanceTime(uint64_t ns) { now_ns_ += ns; }
+  void ApplyVerdicts();                             // what ops.dispatch does with the verdict queue
+  // Class a cached READY verdict gives the task, LSF_CLASS_NONE if none.
+  uint32_t CachedClass(int32_t pid) const;
+  uint64_t CachedSlice(int32_t pid) const;
+  int32_t CachedCpu(int32_t pid) const;
+  size_t parked() const;
+  uint64_t stat(lsf_stat s) const { return stats_.v[s]; }
+  uint64_t now() const { return now_ns_; }
+  uint32_t policy_gen() const { return policy_gen_; }
+
+  // KernelPort -------------------------------------------------------------------------------------
+  int PollMisses(int timeout_ms, const std::function<void(const lsf_miss&)>& on_miss) override;
+  bool SendVerdict(const lsf_verdict& v) override;
+  void FlushVerdicts() override { ++flushes_; ApplyVerdicts(); }
+  void Heartbeat(uint64_t) override { alive_ = true; }
+  void SetPolicyGeneration(uint32_t gen) override { policy_gen_ = gen; }
+  KernelStats ReadStats() const override { return stats_; }
+  std::optional<lsf_exit_info> ExitInfo() const override { return std::nullopt; }
+  void Stop() override {}
+
+  uint64_t flushes() const { return flushes_; }
+
+ private:
+  struct Entry {
+    lsf_cache_entry e{};
+    Task task;
+    bool parked = false;  // the task waits in the PENDING DSQ
+  };
+  void Miss(const Task& t, Entry* old);
+
+  int nr_cpus_;
+  size_t verdict_capacity_;
+  uint64_t now_ns_ = 1'000'000'000;
+  uint64_t seq_ = 0;
+  uint32_t policy_gen_ = 1;
+  uint64_t flushes_ = 0;
+  bool alive_ = false;
+  KernelStats stats_;
+  std::unordered_map<int32_t, Entry> cache_;
+  std::deque<lsf_miss> misses_;
+  std::deque<lsf_verdict> verdicts_;
+};
+
+}  // namespace lsf::sim

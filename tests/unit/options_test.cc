@@ -1,0 +1,73 @@
+// Unit tests for the command-line parser and the latency histogram.
+#include <gtest/gtest.h>
+
+#include "dispatcher/latency_histogram.h"
+#include "dispatcher/options.h"
+
+namespace lsf {
+namespace {
+
+Result<Options> Parse(std::vector<std::string> args, int nr_cpus = 4) { return ParseOptions(args, nr_cpus); }
+
+TEST(Options, MinimalCommandLine) {
+  auto o = Parse({"--cpu", "0", "--policy", "p.lua"});
+  ASSERT_TRUE(o.ok()) << o.error();
+  EXPECT_EQ(o->cpu, 0);
+  EXPECT_EQ(o->policy_path, "p.lua");
+  EXPECT_EQ(o->slice_ns, 5'000'000u);
+  EXPECT_EQ(o->stats_interval_s, 10);
+}
+
+TEST(Options, ShortLongAndEqualsForms) {
+  auto o = Parse({"-c", "3", "-p", "x.lua", "--slice-us=250", "--stats=0", "--log-verdicts", "-v"});
+  ASSERT_TRUE(o.ok()) << o.error();
+  EXPECT_EQ(o->cpu, 3);
+  EXPECT_EQ(o->slice_ns, 250'000u);
+  EXPECT_EQ(o->stats_interval_s, 0);
+  EXPECT_TRUE(o->log_verdicts);
+  EXPECT_TRUE(o->verbose);
+}
+
+TEST(Options, RejectsCpuOutOfRange) {
+  auto o = Parse({"--cpu", "4", "--policy", "p.lua"}, 4);
+  ASSERT_FALSE(o.ok());
+  EXPECT_NE(o.error().find("valid: 0..3"), std::string::npos) << o.error();
+  EXPECT_FALSE(Parse({"--cpu", "-1", "--policy", "p"}).ok());
+  EXPECT_FALSE(Parse({"--cpu", "1x", "--policy", "p"}).ok());
+  EXPECT_FALSE(Parse({"--cpu"}).ok());
+}
+
+TEST(Options, RejectsBadSliceAndStats) {
+  EXPECT_FALSE(Parse({"--policy", "p", "--slice-us", "0"}).ok());
+  EXPECT_FALSE(Parse({"--policy", "p", "--slice-us", "100001"}).ok());
+  EXPECT_FALSE(Parse({"--policy", "p", "--stats", "-1"}).ok());
+}
+
+TEST(Options, PolicyRequiredUnlessHelpOrVersion) {
+  auto o = Parse({"--cpu", "0"});
+  ASSERT_FALSE(o.ok());
+  EXPECT_NE(o.error().find("--policy"), std::string::npos);
+  EXPECT_TRUE(Parse({"--help"})->help);
+  EXPECT_TRUE(Parse({"-V"})->version);
+}
+
+TEST(Options, UnknownOptionIsNamed) {
+  auto o = Parse({"--policy", "p", "--frobnicate"});
+  ASSERT_FALSE(o.ok());
+  EXPECT_NE(o.error().find("--frobnicate"), std::string::npos);
+}
+
+TEST(LatencyHistogram, QuantilesAreBucketUpperBounds) {
+  LatencyHistogram h;
+  EXPECT_EQ(h.Quantile(0.5), 0u);
+  for (int i = 0; i < 99; ++i) h.Add(1000);  // bucket [512, 1024) -> upper bound 1024
+  h.Add(1'000'000);                            // bucket [2^19, 2^20)
+  EXPECT_EQ(h.count(), 100u);
+  EXPECT_EQ(h.Quantile(0.5), 1024u);
+  EXPECT_EQ(h.Quantile(0.99), 1024u);
+  EXPECT_EQ(h.Quantile(1.0), uint64_t{1} << 20);
+  EXPECT_EQ(h.max(), 1'000'000u);
+}
+
+}  // namespace
+}  // namespace lsf

@@ -1,0 +1,53 @@
+# Guest: luasched-fast with workload.lua classifies real tasks, reclassifies on exec, keeps the
+# system responsive, and unloads cleanly.
+. /opt/lsf/guest_lib.sh
+
+POLICY=/opt/lsf/policies/workload.lua
+for n in nginx-worker firefox other; do cp "$LSF_BIN/lsf-spin" /tmp/$n; done
+
+check_eq "sched_ext idle before start" "$(scx_state)" disabled
+luasched-fast --cpu 0 --policy $POLICY --log-verdicts --stats 2 ${LSF_EXTRA:-} > /tmp/lsf.log 2>&1 &
+lp=$!
+wait_state enabled 10
+check_eq "scheduler enabled" "$(scx_state)" enabled
+check_eq "root ops name" "$(scx_ops)" luasched_fast
+
+say "workload: 2x nginx-worker, firefox, other (busy 2 ms / sleep 1 ms, 6 s) + exec case + hackbench"
+/tmp/nginx-worker 6 > /dev/null & n1=$!
+/tmp/nginx-worker 6 > /dev/null & n2=$!
+/tmp/firefox 6 > /dev/null & ff=$!
+/tmp/other 6 > /dev/null & ot=$!
+sh -c 'sleep 1; exec /tmp/nginx-worker 3 > /dev/null' & ex=$!
+start=$(date +%s)
+timeout 90 hackbench -g 2 -l 200 > /tmp/hackbench.log 2>&1
+hb=$?
+check_eq "hackbench completed under luasched-fast" "$hb" 0
+wait $n1 $n2 $ff $ot $ex
+took=$(( $(date +%s) - start ))
+check "workload finished in bounded time (${took}s)" [ "$took" -lt 40 ]
+
+kill -INT $lp
+wait $lp; rc=$?
+grep -v '^verdict' /tmp/lsf.log
+echo "--- verdicts for the workload's pids"
+grep -E "^verdict pid=($n1|$n2|$ff|$ot|$ex) " /tmp/lsf.log
+
+check_eq "dispatcher exit status (0 = no ejection)" "$rc" 0
+check "kernel saw a clean unregister" grep -q 'sched_ext exit: kind=64' /tmp/lsf.log
+check_eq "sched_ext disabled after stop" "$(scx_state)" disabled
+check "nginx-worker #1 -> REALTIME 1 ms" grep -qE "^verdict pid=$n1 .*comm=nginx-worker -> REALTIME slice_us=1000 " /tmp/lsf.log
+check "nginx-worker #2 -> REALTIME 1 ms" grep -qE "^verdict pid=$n2 .*comm=nginx-worker -> REALTIME slice_us=1000 " /tmp/lsf.log
+check "firefox -> BATCH 10 ms" grep -qE "^verdict pid=$ff .*comm=firefox -> BATCH slice_us=10000 " /tmp/lsf.log
+check "other -> DEFAULT 20 ms" grep -qE "^verdict pid=$ot .*comm=other -> DEFAULT slice_us=20000 " /tmp/lsf.log
+check "exec case: first a shell in DEFAULT" grep -qE "^verdict pid=$ex .*comm=sh -> DEFAULT" /tmp/lsf.log
+check "exec case: reclassified REALTIME after exec" \
+  grep -qE "^verdict pid=$ex .*comm=nginx-worker -> REALTIME slice_us=1000 .*after exec" /tmp/lsf.log
+
+final=$(grep '^stats:' /tmp/lsf.log | tail -1)
+field() { echo "$final" | sed -n "s/.*[ |]$1=\([0-9]*\).*/\1/p"; }
+hits=$(field hits); misses=$(field misses)
+check_ge "REALTIME inserts counted" "$(echo "$final" | sed -n 's/.*ins rt=\([0-9]*\).*/\1/p')" 100
+check_ge "BATCH inserts counted" "$(echo "$final" | sed -n 's/.*ins rt=[0-9]* batch=\([0-9]*\).*/\1/p')" 50
+check_ge "cache hits dominate (hits >= 5 x misses; misses=$misses)" "$hits" $(( misses * 5 ))
+check_eq "no policy errors" "$(field errors)" 0
+finish
