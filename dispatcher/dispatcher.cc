@@ -25,14 +25,14 @@ const char* ClassName(uint32_t cls) {
 }
 
 Dispatcher::Dispatcher(KernelPort& port, PolicyEngine& policy, Options opts)
-    : port_(port), policy_(policy), opts_(opts) {
+    : port_(port), policy_(&policy), opts_(opts) {
   port_.SetPolicyGeneration(generation_);
   port_.Heartbeat(MonotonicNs());
 }
 
 void Dispatcher::HandleMiss(const lsf_miss& m) {
   ++counters_.misses;
-  Decision d = policy_.Decide(m);
+  Decision d = policy_->Decide(m);
   lsf_verdict v{};
   v.seq = m.seq;
   v.slice_ns = d.slice_ns;
@@ -67,11 +67,17 @@ int Dispatcher::RunOnce(int timeout_ms) {
   return n;
 }
 
-void Dispatcher::Run(const std::atomic<bool>& stop) {
+void Dispatcher::SwapPolicy(PolicyEngine& policy) {
+  policy_ = &policy;
+  port_.SetPolicyGeneration(++generation_);
+}
+
+void Dispatcher::Run(const std::atomic<bool>& stop, const std::function<void()>& each_pass) {
   uint64_t next_stats = MonotonicNs() + static_cast<uint64_t>(opts_.stats_interval_s) * 1'000'000'000ull;
   while (!stop.load(std::memory_order_relaxed)) {
     RunOnce(opts_.poll_timeout_ms);
     if (port_.ExitInfo()) break;
+    if (each_pass) each_pass();
     if (opts_.stats_interval_s > 0 && MonotonicNs() >= next_stats) {
       std::fprintf(opts_.out, "%s\n", StatsLine().c_str());
       std::fflush(opts_.out);
@@ -82,7 +88,7 @@ void Dispatcher::Run(const std::atomic<bool>& stop) {
 
 std::string Dispatcher::StatsLine() const {
   KernelStats k = port_.ReadStats();
-  const PolicyCounters& p = policy_.counters();
+  const PolicyCounters& p = policy_->counters();
   uint64_t lookups = k[LSF_ST_HIT] + k[LSF_ST_MISS];
   double hit_rate = lookups ? 100.0 * static_cast<double>(k[LSF_ST_HIT]) / static_cast<double>(lookups) : 0.0;
   char buf[1024];

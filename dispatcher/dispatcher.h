@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <string>
 
 #include "bpf/kernel_port.h"
@@ -36,8 +37,13 @@ class Dispatcher {
   // Returns the number of misses handled, or -1 if a signal interrupted the wait.
   int RunOnce(int timeout_ms);
 
-  // Loops until `stop` is set or the kernel unloads the scheduler; prints periodic stats.
-  void Run(const std::atomic<bool>& stop);
+  // Loops until `stop` is set or the kernel unloads the scheduler; prints periodic stats and calls
+  // `each_pass` (if set) between passes, e.g. to check for a policy reload.
+  void Run(const std::atomic<bool>& stop, const std::function<void()>& each_pass = {});
+
+  // Makes `policy` the active policy and bumps the generation: every cached verdict becomes a miss
+  // and is re-decided by the new policy. REQUIRES: `policy` outlives its use (until the next swap).
+  void SwapPolicy(PolicyEngine& policy);
 
   // One human-readable stats line over everything since start.
   std::string StatsLine() const;
@@ -50,7 +56,7 @@ class Dispatcher {
   void HandleMiss(const lsf_miss& m);
 
   KernelPort& port_;
-  PolicyEngine& policy_;
+  PolicyEngine* policy_;
   Options opts_;
   uint32_t generation_ = 1;
   DispatcherCounters counters_;

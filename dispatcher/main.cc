@@ -12,6 +12,7 @@
 #include "dispatcher/dispatcher.h"
 #include "dispatcher/dry_run.h"
 #include "dispatcher/options.h"
+#include "dispatcher/policy_file.h"
 #include "dispatcher/proc_scan.h"
 #include "dispatcher/process.h"
 #include "policies/policy_engine.h"
@@ -36,8 +37,14 @@ lsf::PolicyEngine::Options PolicyOptions(const lsf::Options& opt) {
   return popts;
 }
 
+// Checks the policy file's ownership and mode, then loads it.
+lsf::Result<std::unique_ptr<lsf::PolicyEngine>> LoadPolicy(const lsf::Options& opt) {
+  if (auto st = lsf::CheckPolicyFile(opt.policy_path, getuid()); !st) return lsf::MakeError(st.error());
+  return lsf::PolicyEngine::LoadFile(opt.policy_path, PolicyOptions(opt));
+}
+
 int RunDry(const lsf::Options& opt) {
-  auto policy = lsf::PolicyEngine::LoadFile(opt.policy_path, PolicyOptions(opt));
+  auto policy = LoadPolicy(opt);
   if (!policy) return Fail(kExitStart, policy.error());
   lsf::DryRun(**policy, lsf::ScanProc("/proc", opt.threads), opt.json, stdout);
   return kExitOk;
@@ -50,8 +57,11 @@ int Run(const lsf::Options& opt) {
                 "to try luasched-fast here, run scripts/demo, which boots a sched_ext kernel in a VM");
   if (geteuid() != 0) return Fail(kExitStart, "loading a sched_ext scheduler needs root (CAP_SYS_ADMIN and CAP_BPF)");
 
-  auto policy = lsf::PolicyEngine::LoadFile(opt.policy_path, PolicyOptions(opt));
+  auto policy = LoadPolicy(opt);
   if (!policy) return Fail(kExitStart, policy.error());
+  lsf::PolicyWatcher watcher;
+  if (auto st = watcher.Watch(opt.policy_path); !st)
+    std::fprintf(stderr, "luasched-fast: %s; reload with SIGHUP only\n", st.error().c_str());
 
   if (auto st = lsf::PinToCpu(opt.cpu); !st) return Fail(kExitStart, st.error());
   lsf::BpfKernelPort::Options kopts;
@@ -77,7 +87,23 @@ int Run(const lsf::Options& opt) {
               lsf::scx::LoadedOps().c_str(), (*port)->kick_available() ? "" : " [no syscall kick: timer only]");
   std::fflush(stdout);
 
-  dispatcher.Run(stop);
+  // Hot reload (SIGHUP or the file changed): load and check the new policy off to the side; only a
+  // policy that loads replaces the running one, which bumps the generation (all tasks re-decided).
+  std::unique_ptr<lsf::PolicyEngine> active = std::move(*policy);
+  auto maybe_reload = [&] {
+    bool changed = watcher.Changed();
+    if (!reload.exchange(false) && !changed) return;
+    auto next = LoadPolicy(opt);
+    if (!next) {
+      std::printf("reload failed, keeping the running policy: %s\n", next.error().c_str());
+    } else {
+      dispatcher.SwapPolicy(**next);
+      active = std::move(*next);
+      std::printf("reloaded %s: policy generation %u\n", opt.policy_path.c_str(), dispatcher.generation());
+    }
+    std::fflush(stdout);
+  };
+  dispatcher.Run(stop, maybe_reload);
 
   auto exit_info = (*port)->ExitInfo();
   (*port)->Detach();
