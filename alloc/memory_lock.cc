@@ -17,6 +17,7 @@ __attribute__((noinline)) void PrefaultStack(size_t bytes) {
   volatile char page[kChunk];
   page[0] = 0;
   page[kChunk - 1] = 0;
+  asm volatile("" : : "r"(page) : "memory");
   if (bytes > kChunk) PrefaultStack(bytes - kChunk);
 }
 

@@ -5,15 +5,23 @@
 
 #include <cinttypes>
 
+
+#include "alloc/memory_lock.h"
 #include "policies/policy_engine.h"
 
 namespace lsf {
 
-uint64_t MonotonicNs() {
+namespace {
+
+uint64_t ClockNs(clockid_t clock) {
   timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(clock, &ts);
   return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
+
+}  // namespace
+
+uint64_t MonotonicNs() { return ClockNs(CLOCK_MONOTONIC); }
 
 const char* ClassName(uint32_t cls) {
   switch (cls) {
@@ -25,7 +33,8 @@ const char* ClassName(uint32_t cls) {
 }
 
 Dispatcher::Dispatcher(KernelPort& port, PolicyEngine& policy, Options opts)
-    : port_(port), policy_(&policy), opts_(opts) {
+    : port_(port), policy_(&policy), opts_(opts), start_ns_(MonotonicNs()),
+      start_cpu_ns_(ClockNs(CLOCK_PROCESS_CPUTIME_ID)) {
   port_.SetPolicyGeneration(generation_);
   port_.Heartbeat(MonotonicNs());
 }
@@ -70,46 +79,85 @@ int Dispatcher::RunOnce(int timeout_ms) {
 void Dispatcher::SwapPolicy(PolicyEngine& policy) {
   policy_ = &policy;
   port_.SetPolicyGeneration(++generation_);
+  ++counters_.reloads;
 }
 
 void Dispatcher::Run(const std::atomic<bool>& stop, const std::function<void()>& each_pass) {
-  uint64_t next_stats = MonotonicNs() + static_cast<uint64_t>(opts_.stats_interval_s) * 1'000'000'000ull;
+  constexpr uint64_t kSec = 1'000'000'000ull;
+  uint64_t next_stats = MonotonicNs() + static_cast<uint64_t>(opts_.stats_interval_s) * kSec;
+  uint64_t next_file = MonotonicNs();
+  bool file_error_logged = false;
   while (!stop.load(std::memory_order_relaxed)) {
     RunOnce(opts_.poll_timeout_ms);
     if (port_.ExitInfo()) break;
     if (each_pass) each_pass();
-    if (opts_.stats_interval_s > 0 && MonotonicNs() >= next_stats) {
-      std::fprintf(opts_.out, "%s\n", StatsLine().c_str());
+    uint64_t now = MonotonicNs();
+    if (opts_.stats_interval_s > 0 && now >= next_stats) {
+      StatsSnapshot snap = Snapshot();
+      std::fprintf(opts_.out, "%s\n", (opts_.stats_json ? FormatStatsJson(snap) : FormatStatsLine(snap)).c_str());
       std::fflush(opts_.out);
-      next_stats += static_cast<uint64_t>(opts_.stats_interval_s) * 1'000'000'000ull;
+      next_stats += static_cast<uint64_t>(opts_.stats_interval_s) * kSec;
+    }
+    if (!opts_.stats_file.empty() && now >= next_file) {
+      next_file = now + kSec;
+      if (auto st = WriteFileAtomic(opts_.stats_file, FormatStatsJson(Snapshot()) + "\n"); !st && !file_error_logged) {
+        std::fprintf(stderr, "luasched-fast: %s (stats file disabled)\n", st.error().c_str());
+        file_error_logged = true;
+        opts_.stats_file.clear();
+      }
     }
   }
 }
 
-std::string Dispatcher::StatsLine() const {
+StatsSnapshot Dispatcher::Snapshot() const {
   KernelStats k = port_.ReadStats();
   const PolicyCounters& p = policy_->counters();
   uint64_t lookups = k[LSF_ST_HIT] + k[LSF_ST_MISS];
-  double hit_rate = lookups ? 100.0 * static_cast<double>(k[LSF_ST_HIT]) / static_cast<double>(lookups) : 0.0;
-  char buf[1024];
-  std::snprintf(
-      buf, sizeof buf,
-      "stats: hits=%" PRIu64 " misses=%" PRIu64 " hit_rate=%.1f%% | ins rt=%" PRIu64 " batch=%" PRIu64
-      " default=%" PRIu64 " cpu=%" PRIu64 " direct=%" PRIu64 " | disp rt=%" PRIu64 " batch=%" PRIu64
-      " default=%" PRIu64 " cpu=%" PRIu64 " starve_boost=%" PRIu64 " | fallback deadline=%" PRIu64
-      " ringbuf_full=%" PRIu64 " no_user=%" PRIu64 " cache_full=%" PRIu64 " | verdicts sent=%" PRIu64
-      " queue_full=%" PRIu64 " stale=%" PRIu64 " bad=%" PRIu64 " | policy decisions=%" PRIu64 " errors=%" PRIu64
-      " no_verdict=%" PRIu64 " invalid=%" PRIu64 " | exec=%" PRIu64 " rename=%" PRIu64 " exit=%" PRIu64
-      " kthread=%" PRIu64 " kicks=%" PRIu64 " | miss_to_verdict_us p50<=%.0f p99<=%.0f max=%.0f",
-      k[LSF_ST_HIT], k[LSF_ST_MISS], hit_rate, k[LSF_ST_INS_REALTIME], k[LSF_ST_INS_BATCH], k[LSF_ST_INS_DEFAULT],
-      k[LSF_ST_INS_CPU], k[LSF_ST_DIRECT], k[LSF_ST_DISP_REALTIME], k[LSF_ST_DISP_BATCH], k[LSF_ST_DISP_DEFAULT],
-      k[LSF_ST_DISP_CPU], k[LSF_ST_STARVE_BOOST], k[LSF_ST_FALLBACK_DEADLINE], k[LSF_ST_MISS_RB_FULL],
-      k[LSF_ST_FALLBACK_NOUSER], k[LSF_ST_CACHE_FULL], counters_.verdicts_sent, counters_.verdict_queue_full,
-      k[LSF_ST_VERDICT_STALE], k[LSF_ST_VERDICT_BAD], p.decisions, p.errors, p.no_verdict, p.invalid,
-      k[LSF_ST_EXEC], k[LSF_ST_RENAME], k[LSF_ST_EXIT], k[LSF_ST_KTHREAD], k[LSF_ST_KICK],
-      static_cast<double>(miss_latency_.Quantile(0.5)) / 1e3, static_cast<double>(miss_latency_.Quantile(0.99)) / 1e3,
-      static_cast<double>(miss_latency_.max()) / 1e3);
-  return buf;
+  uint64_t wall = MonotonicNs() - start_ns_;
+  uint64_t cpu = ClockNs(CLOCK_PROCESS_CPUTIME_ID) - start_cpu_ns_;
+  auto d = [](uint64_t v) { return static_cast<double>(v); };
+  StatsSnapshot s;
+  s.Add("uptime_s", d(wall) / 1e9);
+  s.Add("hits", d(k[LSF_ST_HIT]));
+  s.Add("misses", d(k[LSF_ST_MISS]));
+  s.Add("hit_rate_pct", lookups ? 100.0 * d(k[LSF_ST_HIT]) / d(lookups) : 0.0);
+  s.Add("ins_realtime", d(k[LSF_ST_INS_REALTIME]));
+  s.Add("ins_batch", d(k[LSF_ST_INS_BATCH]));
+  s.Add("ins_default", d(k[LSF_ST_INS_DEFAULT]));
+  s.Add("ins_cpu", d(k[LSF_ST_INS_CPU]));
+  s.Add("direct", d(k[LSF_ST_DIRECT]));
+  s.Add("disp_realtime", d(k[LSF_ST_DISP_REALTIME]));
+  s.Add("disp_batch", d(k[LSF_ST_DISP_BATCH]));
+  s.Add("disp_default", d(k[LSF_ST_DISP_DEFAULT]));
+  s.Add("disp_cpu", d(k[LSF_ST_DISP_CPU]));
+  s.Add("starve_boost", d(k[LSF_ST_STARVE_BOOST]));
+  s.Add("fallback_deadline", d(k[LSF_ST_FALLBACK_DEADLINE]));
+  s.Add("fallback_ringbuf_full", d(k[LSF_ST_MISS_RB_FULL]));
+  s.Add("fallback_no_user", d(k[LSF_ST_FALLBACK_NOUSER]));
+  s.Add("fallback_cache_full", d(k[LSF_ST_CACHE_FULL]));
+  s.Add("verdicts_sent", d(counters_.verdicts_sent));
+  s.Add("verdicts_queue_full", d(counters_.verdict_queue_full));
+  s.Add("verdicts_received", d(k[LSF_ST_VERDICT]));
+  s.Add("verdicts_stale", d(k[LSF_ST_VERDICT_STALE]));
+  s.Add("verdicts_bad", d(k[LSF_ST_VERDICT_BAD]));
+  s.Add("policy_decisions", d(p.decisions));
+  s.Add("policy_errors", d(p.errors));
+  s.Add("policy_no_verdict", d(p.no_verdict));
+  s.Add("policy_invalid", d(p.invalid));
+  s.Add("policy_generation", d(generation_));
+  s.Add("policy_reloads", d(counters_.reloads));
+  s.Add("exec", d(k[LSF_ST_EXEC]));
+  s.Add("rename", d(k[LSF_ST_RENAME]));
+  s.Add("exit", d(k[LSF_ST_EXIT]));
+  s.Add("kthread", d(k[LSF_ST_KTHREAD]));
+  s.Add("self", d(k[LSF_ST_SELF]));
+  s.Add("kicks", d(k[LSF_ST_KICK]));
+  s.Add("miss_to_verdict_p50_us", d(miss_latency_.Quantile(0.5)) / 1e3);
+  s.Add("miss_to_verdict_p99_us", d(miss_latency_.Quantile(0.99)) / 1e3);
+  s.Add("miss_to_verdict_max_us", d(miss_latency_.max()) / 1e3);
+  s.Add("dispatcher_cpu_pct", wall ? 100.0 * d(cpu) / d(wall) : 0.0);
+  s.Add("page_faults", static_cast<double>(PageFaults()));
+  return s;
 }
 
 }  // namespace lsf

@@ -9,6 +9,7 @@
 
 #include "bpf/kernel_port.h"
 #include "dispatcher/latency_histogram.h"
+#include "dispatcher/stats.h"
 
 namespace lsf {
 
@@ -19,6 +20,7 @@ struct DispatcherCounters {
   uint64_t verdicts_sent = 0;      // verdicts queued to the kernel
   uint64_t verdict_queue_full = 0; // verdict dropped: queue full (task falls back at its deadline)
   uint64_t batches = 0;            // PollMisses passes that delivered at least one miss
+  uint64_t reloads = 0;            // successful policy swaps
 };
 
 class Dispatcher {
@@ -28,6 +30,8 @@ class Dispatcher {
     int stats_interval_s = 10;     // 0: no periodic stats line
     FILE* out = stdout;            // stats and verdict lines
     int poll_timeout_ms = 100;     // longest sleep between heartbeats
+    bool stats_json = false;       // periodic stats as JSON lines instead of the human line
+    std::string stats_file;        // if set, rewritten (atomically) every second with JSON stats
   };
 
   // REQUIRES: `port` and `policy` outlive the dispatcher. Publishes policy generation 1.
@@ -45,8 +49,10 @@ class Dispatcher {
   // and is re-decided by the new policy. REQUIRES: `policy` outlives its use (until the next swap).
   void SwapPolicy(PolicyEngine& policy);
 
+  // Every counter since start (kernel, dispatcher, policy, latency, own CPU and page faults).
+  StatsSnapshot Snapshot() const;
   // One human-readable stats line over everything since start.
-  std::string StatsLine() const;
+  std::string StatsLine() const { return FormatStatsLine(Snapshot()); }
 
   const DispatcherCounters& counters() const { return counters_; }
   const LatencyHistogram& miss_latency() const { return miss_latency_; }
@@ -61,6 +67,8 @@ class Dispatcher {
   uint32_t generation_ = 1;
   DispatcherCounters counters_;
   LatencyHistogram miss_latency_;  // kernel enqueue -> verdict queued, ns
+  uint64_t start_ns_ = 0;          // CLOCK_MONOTONIC at construction
+  uint64_t start_cpu_ns_ = 0;      // process CPU time at construction
 };
 
 // CLOCK_MONOTONIC in ns (the clock of bpf_ktime_get_ns).

@@ -15,6 +15,7 @@
 #include "dispatcher/policy_file.h"
 #include "dispatcher/proc_scan.h"
 #include "dispatcher/process.h"
+#include "dispatcher/stats_view.h"
 #include "policies/policy_engine.h"
 
 #ifndef LSF_VERSION
@@ -78,6 +79,8 @@ int Run(const lsf::Options& opt) {
   lsf::Dispatcher::Options dopts;
   dopts.log_verdicts = opt.log_verdicts;
   dopts.stats_interval_s = opt.stats_interval_s;
+  dopts.stats_json = opt.stats_json;
+  dopts.stats_file = opt.stats_file;
   lsf::Dispatcher dispatcher(**port, **policy, dopts);
 
   if (auto st = (*port)->Attach(); !st) return Fail(kExitStart, st.error());
@@ -109,6 +112,7 @@ int Run(const lsf::Options& opt) {
   (*port)->Detach();
   if (!exit_info) exit_info = (*port)->ExitInfo();
   std::printf("%s\n", dispatcher.StatsLine().c_str());
+  if (!opt.stats_file.empty()) std::remove(opt.stats_file.c_str());
   std::printf("dispatcher: page_faults=%ld\n", lsf::PageFaults());
   if (exit_info) {
     std::printf("sched_ext exit: %s\n", lsf::scx::FormatExit(*exit_info).c_str());
@@ -139,7 +143,12 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   try {
-    return opt->dry_run ? RunDry(*opt) : Run(*opt);
+    switch (opt->command) {
+      case lsf::Options::Command::kDryRun: return RunDry(*opt);
+      case lsf::Options::Command::kStats: return lsf::RunStatsView(opt->stats_file, opt->watch, opt->json, stdout);
+      case lsf::Options::Command::kRun: break;
+    }
+    return Run(*opt);
   } catch (const std::exception& e) {  // only main sees exceptions (e.g. std::bad_alloc)
     return Fail(kExitStart, std::string("fatal: ") + e.what());
   }

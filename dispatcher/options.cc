@@ -21,6 +21,7 @@ bool ParseInt(std::string_view s, int64_t lo, int64_t hi, int64_t* out) {
 std::string UsageText() {
   return "usage: luasched-fast [--cpu N] --policy FILE [options]\n"
          "       luasched-fast --dry-run --policy FILE [--json] [--threads]\n"
+         "       luasched-fast stats [--watch] [--json] [--stats-file FILE]\n"
          "\n"
          "A sched_ext CPU scheduler whose policy is a Lua file. Every task is classified once by the\n"
          "policy (REALTIME, BATCH or DEFAULT, a time slice and optionally a CPU); the verdict is cached\n"
@@ -30,6 +31,9 @@ std::string UsageText() {
          "  -c, --cpu N           pin the dispatcher to CPU N (default 0)\n"
          "  -s, --slice-us US     slice for verdicts that set none, in microseconds (default 5000)\n"
          "      --stats SEC       print a stats line every SEC seconds; 0: only at exit (default 10)\n"
+         "      --stats-json      periodic stats as JSON lines instead of the human-readable line\n"
+         "      --stats-file FILE JSON stats rewritten every second, read by `luasched-fast stats`\n"
+         "                        (default /run/luasched-fast.stats.json; '' disables)\n"
          "      --log-verdicts    print one line per classification\n"
          "      --no-mlock        do not lock memory (default: mlockall)\n"
          "      --dry-run         classify the running processes (from /proc) and print the verdicts;\n"
@@ -40,6 +44,10 @@ std::string UsageText() {
          "  -h, --help            this text\n"
          "  -V, --version         version\n"
          "\n"
+         "\n"
+         "stats: show the counters of the running instance (from its stats file); --watch refreshes\n"
+         "every second with rates; --json prints the raw JSON.\n"
+         "\n"
          "Exit status: 0 clean stop (SIGINT/SIGTERM), 1 the kernel ejected the scheduler (reason\n"
          "printed), 2 bad usage, 3 cannot start (no sched_ext, policy error, load failure).\n";
 }
@@ -47,7 +55,12 @@ std::string UsageText() {
 Result<Options> ParseOptions(const std::vector<std::string>& args, int nr_cpus) {
   Options o;
   bool have_policy = false;
-  for (size_t i = 0; i < args.size(); ++i) {
+  size_t first = 0;
+  if (!args.empty() && args[0] == "stats") {
+    o.command = Options::Command::kStats;
+    first = 1;
+  }
+  for (size_t i = first; i < args.size(); ++i) {
     std::string a = args[i];
     std::string value;
     bool inline_value = false;
@@ -89,6 +102,13 @@ Result<Options> ParseOptions(const std::vector<std::string>& args, int nr_cpus) 
       if (!need("--stats")) return MakeError("--stats needs seconds");
       if (!ParseInt(value, 0, 86400, &n)) return MakeError("--stats " + value + ": must be 0..86400 seconds");
       o.stats_interval_s = static_cast<int>(n);
+    } else if (a == "--stats-json") {
+      o.stats_json = true;
+    } else if (a == "--stats-file") {
+      if (!need("--stats-file")) return MakeError("--stats-file needs a path ('' disables it)");
+      o.stats_file = value;
+    } else if (a == "--watch") {
+      o.watch = true;
     } else if (a == "--log-verdicts") {
       o.log_verdicts = true;
     } else if (a == "--dry-run") {
@@ -105,8 +125,15 @@ Result<Options> ParseOptions(const std::vector<std::string>& args, int nr_cpus) 
       return MakeError("unknown option '" + args[i] + "' (see --help)");
     }
   }
-  if (!have_policy && !o.help && !o.version) return MakeError("--policy FILE is required (see --help)");
+  if (o.help || o.version) return o;
+  if (o.command == Options::Command::kStats) {
+    if (have_policy || o.dry_run) return MakeError("stats takes no --policy or --dry-run");
+    return o;
+  }
+  if (o.watch) return MakeError("--watch goes with the stats command");
+  if (!have_policy) return MakeError("--policy FILE is required (see --help)");
   if ((o.json || o.threads) && !o.dry_run) return MakeError("--json and --threads go with --dry-run");
+  if (o.dry_run) o.command = Options::Command::kDryRun;
   return o;
 }
 

@@ -9,14 +9,21 @@
 
 namespace lsf {
 
+inline constexpr const char* kDefaultStatsFile = "/run/luasched-fast.stats.json";
+
 struct Options {
-  std::string policy_path;              // --policy FILE (required)
+  enum class Command { kRun, kDryRun, kStats };
+  Command command = Command::kRun;      // kStats: first argument "stats" (live view of a running one)
+  std::string policy_path;              // --policy FILE (required to run)
   int cpu = 0;                          // --cpu N: CPU the dispatcher is pinned to
   uint64_t slice_ns = 5'000'000;        // --slice-us: slice when the policy sets none
   int stats_interval_s = 10;            // --stats SEC: periodic stats line (0: only at exit)
   bool log_verdicts = false;            // --log-verdicts: one line per classification
   bool verbose = false;                 // --verbose: libbpf debug output
   bool no_mlock = false;                // --no-mlock: skip mlockall (tests, small memlock limits)
+  std::string stats_file = kDefaultStatsFile;  // --stats-file: JSON stats, rewritten every second
+  bool stats_json = false;              // --stats-json: periodic stats as JSON lines
+  bool watch = false;                   // stats --watch: refresh every second
   bool dry_run = false;                 // --dry-run: classify /proc tasks and print, no BPF
   bool json = false;                    // --json: dry-run output as JSON
   bool threads = false;                 // --threads: dry-run lists every thread, not one per process

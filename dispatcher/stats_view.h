@@ -1,0 +1,18 @@
+// `luasched-fast stats`: a top-like view of a running instance, read from its stats file.
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+#include "dispatcher/stats.h"
+
+namespace lsf {
+
+// The multi-line view of one snapshot; with `prev` (taken `interval_s` earlier) it adds rates.
+std::string FormatStatsView(const StatsSnapshot& cur, const StatsSnapshot* prev, double interval_s);
+
+// Reads `file` once (or every second with `watch`, until SIGINT) and prints the view, or the raw
+// JSON with `json`. Returns a process exit status (3 if no running instance is found).
+int RunStatsView(const std::string& file, bool watch, bool json, FILE* out);
+
+}  // namespace lsf
