@@ -100,7 +100,8 @@ int BpfKernelPort::OnSample(void* ctx, void* data, size_t size) {
 
 int BpfKernelPort::PollMisses(int timeout_ms, const std::function<void(const lsf_miss&)>& on_miss) {
   on_miss_ = &on_miss;
-  int n = ring_buffer__poll(misses_, timeout_ms);
+  // timeout 0 reads the mmapped ring without a syscall (busy polling)
+  int n = timeout_ms == 0 ? ring_buffer__consume(misses_) : ring_buffer__poll(misses_, timeout_ms);
   on_miss_ = nullptr;
   if (n == -EINTR) return -1;
   return n < 0 ? 0 : n;

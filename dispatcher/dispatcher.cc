@@ -86,12 +86,20 @@ void Dispatcher::Run(const std::atomic<bool>& stop, const std::function<void()>&
   constexpr uint64_t kSec = 1'000'000'000ull;
   uint64_t next_stats = MonotonicNs() + static_cast<uint64_t>(opts_.stats_interval_s) * kSec;
   uint64_t next_file = MonotonicNs();
+  uint64_t next_housekeeping = 0;
+  uint64_t last_activity = 0;
   bool file_error_logged = false;
   while (!stop.load(std::memory_order_relaxed)) {
-    RunOnce(opts_.poll_timeout_ms);
+    // Busy-poll right after activity (misses come in bursts), sleep in epoll once idle.
+    bool spin = MonotonicNs() - last_activity < opts_.spin_ns;
+    int n = RunOnce(spin ? 0 : opts_.poll_timeout_ms);
+    ++(spin ? counters_.spin_passes : counters_.sleeps);
+    uint64_t now = MonotonicNs();
+    if (n > 0) last_activity = now;
+    if (spin && now < next_housekeeping) continue;
+    next_housekeeping = now + 50'000'000;  // at most every 50 ms while spinning
     if (port_.ExitInfo()) break;
     if (each_pass) each_pass();
-    uint64_t now = MonotonicNs();
     if (opts_.stats_interval_s > 0 && now >= next_stats) {
       StatsSnapshot snap = Snapshot();
       std::fprintf(opts_.out, "%s\n", (opts_.stats_json ? FormatStatsJson(snap) : FormatStatsLine(snap)).c_str());

@@ -20,6 +20,8 @@ struct DispatcherCounters {
   uint64_t verdicts_sent = 0;      // verdicts queued to the kernel
   uint64_t verdict_queue_full = 0; // verdict dropped: queue full (task falls back at its deadline)
   uint64_t batches = 0;            // PollMisses passes that delivered at least one miss
+  uint64_t spin_passes = 0;        // non-blocking passes while busy-polling
+  uint64_t sleeps = 0;             // blocking waits (epoll) once idle
   uint64_t reloads = 0;            // successful policy swaps
 };
 
@@ -30,6 +32,7 @@ class Dispatcher {
     int stats_interval_s = 10;     // 0: no periodic stats line
     FILE* out = stdout;            // stats and verdict lines
     int poll_timeout_ms = 100;     // longest sleep between heartbeats
+    uint64_t spin_ns = 200'000;    // busy-poll (no syscalls) this long after the last miss, then sleep
     bool stats_json = false;       // periodic stats as JSON lines instead of the human line
     std::string stats_file;        // if set, rewritten (atomically) every second with JSON stats
   };

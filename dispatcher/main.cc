@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "alloc/heap.h"
 #include "alloc/memory_lock.h"
 #include "bpf/bpf_kernel_port.h"
 #include "bpf/scx_host.h"
@@ -70,6 +71,9 @@ int Run(const lsf::Options& opt) {
   kopts.verbose = opt.verbose;
   auto port = lsf::BpfKernelPort::Load(kopts);
   if (!port) return Fail(kExitStart, port.error());
+  if (opt.heap_mb > 0) {
+    if (auto st = lsf::ReserveHeap(static_cast<size_t>(opt.heap_mb) << 20); !st) return Fail(kExitStart, st.error());
+  }
   if (!opt.no_mlock) {
     if (auto st = lsf::LockAllMemory(); !st) return Fail(kExitStart, st.error());
   }
@@ -80,6 +84,7 @@ int Run(const lsf::Options& opt) {
   dopts.log_verdicts = opt.log_verdicts;
   dopts.stats_interval_s = opt.stats_interval_s;
   dopts.stats_json = opt.stats_json;
+  dopts.spin_ns = static_cast<uint64_t>(opt.spin_us) * 1000;
   dopts.stats_file = opt.stats_file;
   lsf::Dispatcher dispatcher(**port, **policy, dopts);
 

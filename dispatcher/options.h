@@ -21,6 +21,8 @@ struct Options {
   bool log_verdicts = false;            // --log-verdicts: one line per classification
   bool verbose = false;                 // --verbose: libbpf debug output
   bool no_mlock = false;                // --no-mlock: skip mlockall (tests, small memlock limits)
+  int heap_mb = 64;                     // --heap-mb: mimalloc heap reserved and locked at start (0: none)
+  int spin_us = 200;                    // --spin-us: busy-poll this long after a miss (0: always sleep)
   std::string stats_file = kDefaultStatsFile;  // --stats-file: JSON stats, rewritten every second
   bool stats_json = false;              // --stats-json: periodic stats as JSON lines
   bool watch = false;                   // stats --watch: refresh every second
