@@ -16,7 +16,7 @@ char _license[] SEC("license") = "GPL";
 
 #define BPF_FOR_EACH_ITER (&___it)
 #define kStarveMs        200U  /* starvation bound for BATCH/DEFAULT heads (watchdog: 5000 ms) */
-#define kUserAbsentNs    (250ULL * LSF_NSEC_PER_MSEC) /* no heartbeat this long: misses don't wait */
+#define kUserAbsentNs    (500ULL * LSF_NSEC_PER_MSEC) /* no heartbeat this long: misses don't wait */
 #define kPendingScan     64    /* parked tasks examined per dispatch call */
 #define kTimerNs         (1ULL * LSF_NSEC_PER_MSEC)   /* pending-work timer period */
 #define PF_KTHREAD       0x00200000

@@ -1,0 +1,45 @@
+# Guest: the dispatcher stopped (SIGSTOP) or killed (SIGKILL) under load never stalls the system.
+. /opt/lsf/guest_lib.sh
+
+POLICY=/opt/lsf/policies/workload.lua
+for n in nginx-worker firefox; do cp "$LSF_BIN/lsf-spin" /tmp/$n; done
+field() { sed -n "s/.*[ |]$1=\([0-9]*\).*/\1/p" | tail -1; }
+
+luasched-fast --cpu 0 --policy $POLICY --log-verdicts --stats 1 > /tmp/lsf.log 2>&1 &
+lp=$!
+wait_state enabled 10
+check_eq "scheduler enabled" "$(scx_state)" enabled
+hog_all 40
+
+say "SIGSTOP the dispatcher for 10 s while new processes start"
+kill -STOP $lp
+stopped_at=$(date +%s)
+i=0
+while [ $(( $(date +%s) - stopped_at )) -lt 10 ]; do
+  /tmp/firefox 0.05 > /dev/null   # each one is a miss nobody answers
+  i=$((i + 1))
+done
+check_ge "processes kept starting and finishing while the dispatcher was stopped" "$i" 5
+check_eq "still enabled while stopped" "$(scx_state)" enabled
+kill -CONT $lp
+sleep 2
+/tmp/nginx-worker 0.5 > /dev/null & np=$!
+wait $np
+sleep 2
+stats=$(grep '^stats:' /tmp/lsf.log | tail -1)
+echo "$stats"
+fb_deadline=$(echo "$stats" | field deadline)
+fb_nouser=$(echo "$stats" | field no_user)
+check_ge "misses fell back to DEFAULT while stopped (deadline+no_user)" $((fb_deadline + fb_nouser)) 1
+check "classifying again after SIGCONT" grep -qE "^verdict pid=$np .*comm=nginx-worker -> REALTIME" /tmp/lsf.log
+
+say "SIGKILL the dispatcher under load"
+start=$(date +%s)
+kill -KILL $lp
+wait $lp 2>/dev/null
+wait_state disabled 10
+check_eq "kernel back on its default scheduler after SIGKILL" "$(scx_state)" disabled
+/tmp/nginx-worker 1 > /dev/null
+check "tasks keep running after the kill" [ $(( $(date +%s) - start )) -lt 15 ]
+dmesg | grep -i sched_ext | tail -3
+finish
