@@ -7,6 +7,7 @@
 
 
 #include "alloc/memory_lock.h"
+#include "dispatcher/worker_pool.h"
 #include "policies/policy_engine.h"
 
 namespace lsf {
@@ -41,7 +42,11 @@ Dispatcher::Dispatcher(KernelPort& port, PolicyEngine& policy, Options opts)
 
 void Dispatcher::HandleMiss(const lsf_miss& m) {
   ++counters_.misses;
-  Decision d = policy_->Decide(m);
+  if (pool_ && pool_->Submit(m)) return;
+  SendDecision(m, policy_->Decide(m));
+}
+
+void Dispatcher::SendDecision(const lsf_miss& m, const Decision& d) {
   lsf_verdict v{};
   v.seq = m.seq;
   v.slice_ns = d.slice_ns;
@@ -52,6 +57,7 @@ void Dispatcher::HandleMiss(const lsf_miss& m) {
   v.policy_gen = generation_;
   if (port_.SendVerdict(v)) {
     ++counters_.verdicts_sent;
+    ++unflushed_;
   } else {
     ++counters_.verdict_queue_full;
   }
@@ -66,14 +72,33 @@ void Dispatcher::HandleMiss(const lsf_miss& m) {
   }
 }
 
+void Dispatcher::DrainPool(uint64_t budget_ns) {
+  if (!pool_) return;
+  uint64_t deadline = MonotonicNs() + budget_ns;
+  auto send = [this](const WorkerPool::Done& d) { SendDecision(d.miss, d.decision); };
+  pool_->Drain(send);
+  while (pool_->in_flight() > 0 && MonotonicNs() < deadline) {
+    __builtin_ia32_pause();
+    pool_->Drain(send);
+  }
+}
+
 int Dispatcher::RunOnce(int timeout_ms) {
   port_.Heartbeat(MonotonicNs());
+  DrainPool(0);  // stragglers of the previous pass
   int n = port_.PollMisses(timeout_ms, [this](const lsf_miss& m) { HandleMiss(m); });
-  if (n > 0) {
-    ++counters_.batches;
+  if (n > 0) ++counters_.batches;
+  DrainPool(2'000'000);  // the batch's decisions, waiting up to 2 ms for slow workers
+  if (unflushed_ > 0) {
+    unflushed_ = 0;
     port_.FlushVerdicts();
   }
   return n;
+}
+
+void Dispatcher::SetWorkerPool(WorkerPool* pool) {
+  while (pool_ && pool_->in_flight() > 0) DrainPool(1'000'000);
+  pool_ = pool;
 }
 
 void Dispatcher::SwapPolicy(PolicyEngine& policy) {
@@ -119,7 +144,12 @@ void Dispatcher::Run(const std::atomic<bool>& stop, const std::function<void()>&
 
 StatsSnapshot Dispatcher::Snapshot() const {
   KernelStats k = port_.ReadStats();
-  const PolicyCounters& p = policy_->counters();
+  PolicyCounters p = pool_ ? pool_->Counters() : PolicyCounters{};
+  const PolicyCounters& own = policy_->counters();
+  p.decisions += own.decisions;
+  p.errors += own.errors;
+  p.no_verdict += own.no_verdict;
+  p.invalid += own.invalid;
   uint64_t lookups = k[LSF_ST_HIT] + k[LSF_ST_MISS];
   uint64_t wall = MonotonicNs() - start_ns_;
   uint64_t cpu = ClockNs(CLOCK_PROCESS_CPUTIME_ID) - start_cpu_ns_;

@@ -14,6 +14,8 @@
 namespace lsf {
 
 class PolicyEngine;
+class WorkerPool;
+struct Decision;
 
 struct DispatcherCounters {
   uint64_t misses = 0;             // miss records received
@@ -48,6 +50,10 @@ class Dispatcher {
   // `each_pass` (if set) between passes, e.g. to check for a policy reload.
   void Run(const std::atomic<bool>& stop, const std::function<void()>& each_pass = {});
 
+  // Routes misses to `pool` (nullptr: decide inline on this thread). Results still in the old pool
+  // are drained and sent first. REQUIRES: `pool` outlives its use (until the next call).
+  void SetWorkerPool(WorkerPool* pool);
+
   // Makes `policy` the active policy and bumps the generation: every cached verdict becomes a miss
   // and is re-decided by the new policy. REQUIRES: `policy` outlives its use (until the next swap).
   void SwapPolicy(PolicyEngine& policy);
@@ -63,9 +69,14 @@ class Dispatcher {
 
  private:
   void HandleMiss(const lsf_miss& m);
+  void SendDecision(const lsf_miss& m, const Decision& d);
+  // Sends the pool's finished decisions; waits (spinning) up to `budget_ns` for the rest.
+  void DrainPool(uint64_t budget_ns);
 
   KernelPort& port_;
   PolicyEngine* policy_;
+  WorkerPool* pool_ = nullptr;
+  uint32_t unflushed_ = 0;  // verdicts sent since the last FlushVerdicts
   Options opts_;
   uint32_t generation_ = 1;
   DispatcherCounters counters_;

@@ -17,6 +17,7 @@
 #include "dispatcher/proc_scan.h"
 #include "dispatcher/process.h"
 #include "dispatcher/stats_view.h"
+#include "dispatcher/worker_pool.h"
 #include "policies/policy_engine.h"
 
 #ifndef LSF_VERSION
@@ -43,6 +44,15 @@ lsf::PolicyEngine::Options PolicyOptions(const lsf::Options& opt) {
 lsf::Result<std::unique_ptr<lsf::PolicyEngine>> LoadPolicy(const lsf::Options& opt) {
   if (auto st = lsf::CheckPolicyFile(opt.policy_path, getuid()); !st) return lsf::MakeError(st.error());
   return lsf::PolicyEngine::LoadFile(opt.policy_path, PolicyOptions(opt));
+}
+
+// Worker threads for the policy (opt.workers > 0), on every online CPU but the dispatcher's.
+lsf::Result<std::unique_ptr<lsf::WorkerPool>> StartWorkers(const lsf::Options& opt) {
+  std::vector<int> cpus;
+  long online = sysconf(_SC_NPROCESSORS_ONLN);
+  for (int c = 0; c < online; ++c)
+    if (c != opt.cpu) cpus.push_back(c);
+  return lsf::WorkerPool::Start(opt.workers, [&opt] { return LoadPolicy(opt); }, cpus);
 }
 
 int RunDry(const lsf::Options& opt) {
@@ -87,6 +97,13 @@ int Run(const lsf::Options& opt) {
   dopts.spin_ns = static_cast<uint64_t>(opt.spin_us) * 1000;
   dopts.stats_file = opt.stats_file;
   lsf::Dispatcher dispatcher(**port, **policy, dopts);
+  std::unique_ptr<lsf::WorkerPool> pool;
+  if (opt.workers > 0) {
+    auto started = StartWorkers(opt);
+    if (!started) return Fail(kExitStart, started.error());
+    pool = std::move(*started);
+    dispatcher.SetWorkerPool(pool.get());
+  }
 
   if (auto st = (*port)->Attach(); !st) return Fail(kExitStart, st.error());
   auto state = lsf::scx::State();
@@ -102,9 +119,16 @@ int Run(const lsf::Options& opt) {
     bool changed = watcher.Changed();
     if (!reload.exchange(false) && !changed) return;
     auto next = LoadPolicy(opt);
-    if (!next) {
-      std::printf("reload failed, keeping the running policy: %s\n", next.error().c_str());
+    lsf::Result<std::unique_ptr<lsf::WorkerPool>> next_pool = std::unique_ptr<lsf::WorkerPool>();
+    if (next && opt.workers > 0) next_pool = StartWorkers(opt);
+    if (!next || !next_pool) {
+      std::printf("reload failed, keeping the running policy: %s\n",
+                  (!next ? next.error() : next_pool.error()).c_str());
     } else {
+      if (pool) {
+        dispatcher.SetWorkerPool(next_pool->get());  // drains the old pool first
+        pool = std::move(*next_pool);
+      }
       dispatcher.SwapPolicy(**next);
       active = std::move(*next);
       std::printf("reloaded %s: policy generation %u\n", opt.policy_path.c_str(), dispatcher.generation());

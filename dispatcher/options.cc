@@ -37,6 +37,8 @@ std::string UsageText() {
          "      --log-verdicts    print one line per classification\n"
          "      --no-mlock        do not lock memory (default: mlockall)\n"
          "      --heap-mb MB      heap reserved, committed and locked at start (default 64; 0: none)\n"
+         "      --workers N       evaluate the policy on N worker threads, each with its own Lua state,\n"
+         "                        fed through lock-free queues (default 0: on the dispatcher thread)\n"
          "      --spin-us US      busy-poll this long after a miss before sleeping (default 200; 0: never)\n"
          "      --dry-run         classify the running processes (from /proc) and print the verdicts;\n"
          "                        no BPF, no root, works on any Linux: test a policy before deploying it\n"
@@ -122,6 +124,9 @@ Result<Options> ParseOptions(const std::vector<std::string>& args, int nr_cpus) 
     } else if (a == "--heap-mb") {
       if (!need("--heap-mb") || !ParseInt(value, 0, 65536, &n)) return MakeError("--heap-mb takes 0..65536 (MiB)");
       o.heap_mb = static_cast<int>(n);
+    } else if (a == "--workers") {
+      if (!need("--workers") || !ParseInt(value, 0, 64, &n)) return MakeError("--workers takes 0..64");
+      o.workers = static_cast<int>(n);
     } else if (a == "--spin-us") {
       if (!need("--spin-us") || !ParseInt(value, 0, 1'000'000, &n)) return MakeError("--spin-us takes 0..1000000");
       o.spin_us = static_cast<int>(n);

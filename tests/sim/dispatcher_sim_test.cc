@@ -6,6 +6,7 @@
 #include <string>
 
 #include "dispatcher/dispatcher.h"
+#include "dispatcher/worker_pool.h"
 #include "policies/policy_engine.h"
 #include "tests/sim/fake_kernel.h"
 
@@ -192,6 +193,33 @@ TEST_F(Sim, MissToVerdictLatencyIsRecorded) {
   d.RunOnce(0);
   EXPECT_EQ(d.miss_latency().count(), 10u);
   EXPECT_NE(d.StatsLine().find("misses=10"), std::string::npos);
+}
+
+TEST_F(Sim, WorkerPoolDecidesLikeTheInlinePath) {
+  FakeKernel k;
+  auto inline_policy = LoadWorkload();
+  auto pool = WorkerPool::Start(
+      2,
+      [] {
+        PolicyEngine::Options o;
+        o.nr_cpus = 4;
+        o.log = [](const std::string&) {};
+        return PolicyEngine::LoadFile(std::string(LSF_POLICIES_DIR) + "/workload.lua", o);
+      },
+      {});
+  ASSERT_TRUE(pool.ok()) << pool.error();
+  Dispatcher d(k, *inline_policy, DOpts());
+  d.SetWorkerPool(pool->get());
+  const char* names[] = {"nginx-worker", "firefox", "other"};
+  const uint32_t want[] = {LSF_CLASS_REALTIME, LSF_CLASS_BATCH, LSF_CLASS_DEFAULT};
+  for (int pid = 1; pid <= 300; ++pid) k.Enqueue({.pid = pid, .comm = names[pid % 3]});
+  d.RunOnce(0);
+  while ((*pool)->in_flight() > 0) d.RunOnce(0);
+  for (int pid = 1; pid <= 300; ++pid) ASSERT_EQ(k.CachedClass(pid), want[pid % 3]) << pid;
+  EXPECT_EQ(d.counters().verdicts_sent, 300u);
+  EXPECT_EQ((*pool)->Counters().decisions, 300u);
+  EXPECT_EQ(inline_policy->counters().decisions, 0u);  // all went to the workers
+  d.SetWorkerPool(nullptr);
 }
 
 }  // namespace
