@@ -1,0 +1,214 @@
+// PolicyEngine: runs one user Lua policy (luasched-compatible API) in a sandboxed LuaJIT state.
+#include "policies/policy_engine.h"
+
+#include <lua.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "policies/binding_lua.h"  // kBindingLua: generated from binding.lua
+
+namespace lsf {
+
+// Mirrors `struct lsf_frame` in binding.lua: the one preallocated call frame shared with Lua.
+struct LsfFrame {
+  const lsf_miss* miss;
+  uint64_t slice_ns;  // 0: not set
+  int32_t cpu;        // LSF_CPU_ANY: not set
+  uint32_t dsq;       // 0: not set
+  uint32_t invalid;   // kBad* bits
+  uint32_t clamped;   // 1 if the slice was clamped
+  void* engine;       // PolicyEngine::Impl*
+  const char* (*cgroup_fn)(void* engine, int32_t pid);
+};
+static_assert(sizeof(LsfFrame) == 48, "LsfFrame must match struct lsf_frame in binding.lua");
+
+namespace {
+
+constexpr uint32_t kBadDsq = 1, kBadSlice = 2, kBadCpu = 4;
+constexpr int kTracebackIdx = 1;   // stack slot of the traceback handler
+constexpr int kTrampolineIdx = 2;  // stack slot of the trampoline
+constexpr size_t kMemoryLimit = 64u << 20;  // per policy state
+
+std::string DefaultCgroupPath(int32_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cgroup");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("0::", 0) == 0) return line.substr(3);
+  return {};
+}
+
+void DefaultLog(const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }
+
+int Traceback(lua_State* L) {
+  const char* msg = lua_tostring(L, 1);
+  if (!msg) msg = "(error object is not a string)";
+  luaL_traceback(L, L, msg, 1);
+  return 1;
+}
+
+}  // namespace
+
+struct PolicyEngine::Impl {
+  Options opts;
+  std::string name;
+  lua_State* L = nullptr;
+  LsfFrame frame{};
+  std::string cgroup;           // storage for the last cgroup() answer
+  size_t mem_used = 0;
+  size_t mem_limit = kMemoryLimit;
+  bool logged_error = false, logged_no_verdict = false, logged_invalid = false;
+
+  ~Impl() {
+    if (L) lua_close(L);
+  }
+
+  static void* Alloc(void* ud, void* ptr, size_t osize, size_t nsize) {
+    auto* self = static_cast<Impl*>(ud);
+    if (nsize == 0) {
+      std::free(ptr);
+      self->mem_used -= ptr ? osize : 0;
+      return nullptr;
+    }
+    size_t old = ptr ? osize : 0;
+    if (nsize > old && self->mem_used + (nsize - old) > self->mem_limit) return nullptr;  // -> Lua OOM error
+    void* p = std::realloc(ptr, nsize);
+    if (p) self->mem_used = self->mem_used - old + nsize;
+    return p;
+  }
+
+  static const char* CgroupFn(void* engine, int32_t pid) {
+    auto* self = static_cast<Impl*>(engine);
+    self->cgroup = self->opts.cgroup_path(pid);
+    return self->cgroup.c_str();
+  }
+
+  static int Log(lua_State* L) {
+    auto* self = static_cast<Impl*>(lua_touserdata(L, lua_upvalueindex(1)));
+    const char* s = lua_tostring(L, 1);
+    self->opts.log(self->name + ": " + (s ? s : ""));
+    return 0;
+  }
+
+  void LogOnce(bool* flag, const std::string& what) {
+    if (*flag) return;
+    *flag = true;
+    opts.log(name + ": " + what + " (logged once; further ones are only counted)");
+  }
+};
+
+PolicyEngine::PolicyEngine(std::unique_ptr<Impl> impl, std::string name)
+    : impl_(std::move(impl)), name_(std::move(name)) {}
+
+PolicyEngine::~PolicyEngine() = default;
+
+Result<std::unique_ptr<PolicyEngine>> PolicyEngine::LoadFile(const std::string& path, Options opts) {
+  std::ifstream in(path);
+  if (!in) return MakeError("cannot read policy " + path + ": " + std::strerror(errno));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return LoadString(ss.str(), path, std::move(opts));
+}
+
+Result<std::unique_ptr<PolicyEngine>> PolicyEngine::LoadString(const std::string& source,
+                                                              const std::string& chunk_name, Options opts) {
+  auto impl = std::make_unique<Impl>();
+  if (!opts.cgroup_path) opts.cgroup_path = DefaultCgroupPath;
+  if (!opts.log) opts.log = DefaultLog;
+  if (opts.nr_cpus < 1) opts.nr_cpus = 1;
+  impl->opts = std::move(opts);
+  impl->name = chunk_name;
+  impl->frame.engine = impl.get();
+  impl->frame.cgroup_fn = &Impl::CgroupFn;
+  impl->frame.cpu = LSF_CPU_ANY;
+
+  lua_State* L = lua_newstate(&Impl::Alloc, impl.get());  // bounded memory (GC64 builds)
+  if (!L) L = luaL_newstate();                             // builds without custom allocators
+  if (!L) return MakeError("cannot create a Lua state");
+  impl->L = L;
+  luaL_openlibs(L);
+
+  // [1] traceback handler, [2] trampoline: fixed slots for every Decide.
+  lua_pushcfunction(L, Traceback);
+  if (luaL_loadbuffer(L, kBindingLua, std::strlen(kBindingLua), "=binding") != 0)
+    return MakeError(std::string("internal: binding: ") + lua_tostring(L, -1));
+  lua_pushlightuserdata(L, &impl->frame);
+  lua_pushlightuserdata(L, impl.get());
+  lua_pushcclosure(L, &Impl::Log, 1);
+  lua_pushinteger(L, impl->opts.nr_cpus);
+  lua_pushnumber(L, static_cast<lua_Number>(LSF_SLICE_MIN_NS));
+  lua_pushnumber(L, static_cast<lua_Number>(LSF_SLICE_MAX_NS));
+  if (lua_pcall(L, 5, 3, kTracebackIdx) != 0)
+    return MakeError(std::string("internal: binding: ") + lua_tostring(L, -1));
+  // stack: [1] traceback [2] env [3] trampoline [4] has_attached
+  int has_attached_ref = luaL_ref(L, LUA_REGISTRYINDEX);  // pops [4]
+
+  if (luaL_loadbuffer(L, source.data(), source.size(), ("@" + chunk_name).c_str()) != 0)
+    return MakeError(std::string("syntax error in policy: ") + lua_tostring(L, -1));
+  lua_pushvalue(L, 2);
+  lua_setfenv(L, -2);  // the chunk (and every function it defines) sees only the sandbox
+  if (lua_pcall(L, 0, 0, kTracebackIdx) != 0)
+    return MakeError(std::string("error while loading policy: ") + lua_tostring(L, -1));
+  lua_rawgeti(L, LUA_REGISTRYINDEX, has_attached_ref);
+  lua_call(L, 0, 1);
+  bool attached = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  luaL_unref(L, LUA_REGISTRYINDEX, has_attached_ref);
+  if (!attached) return MakeError("policy " + chunk_name + " never calls sched.attach(fn)");
+
+  lua_replace(L, kTrampolineIdx);  // [1] traceback [2] trampoline
+  lua_settop(L, kTrampolineIdx);
+  std::string name = chunk_name;
+  return std::unique_ptr<PolicyEngine>(new PolicyEngine(std::move(impl), std::move(name)));
+}
+
+Decision PolicyEngine::Decide(const lsf_miss& miss) {
+  Impl& im = *impl_;
+  LsfFrame& f = im.frame;
+  f.miss = &miss;
+  f.slice_ns = 0;
+  f.cpu = LSF_CPU_ANY;
+  f.dsq = 0;
+  f.invalid = 0;
+  f.clamped = 0;
+  ++counters_.decisions;
+  Decision d;
+  d.slice_ns = im.opts.default_slice_ns;
+  lua_State* L = im.L;
+  lua_pushvalue(L, kTrampolineIdx);
+  if (lua_pcall(L, 0, 0, kTracebackIdx) != 0) {
+    ++counters_.errors;
+    const char* msg = lua_tostring(L, -1);
+    im.LogOnce(&im.logged_error, std::string("policy error: ") + (msg ? msg : "?"));
+    lua_settop(L, kTrampolineIdx);
+    ++counters_.per_class[LSF_CLASS_DEFAULT];
+    return d;
+  }
+  if (f.invalid & (kBadDsq | kBadSlice)) {
+    ++counters_.invalid;
+    im.LogOnce(&im.logged_invalid, (f.invalid & kBadDsq) ? "ctx:dsq() got an invalid class (use REALTIME, BATCH or DEFAULT)"
+                                                         : "ctx:slice() got an invalid value (a positive number of ns)");
+    ++counters_.per_class[LSF_CLASS_DEFAULT];
+    return d;
+  }
+  if (f.invalid & kBadCpu) {
+    ++counters_.invalid;
+    im.LogOnce(&im.logged_invalid, "ctx:cpu() got a CPU that does not exist or is not allowed for the task (ignored)");
+  }
+  if (f.dsq == 0) {
+    ++counters_.no_verdict;
+    im.LogOnce(&im.logged_no_verdict, "the policy returned without calling ctx:dsq() (DEFAULT used)");
+    ++counters_.per_class[LSF_CLASS_DEFAULT];
+    return d;
+  }
+  if (f.clamped) ++counters_.clamped_slices;
+  d.dsq = f.dsq;
+  if (f.slice_ns) d.slice_ns = f.slice_ns;
+  d.cpu = f.cpu;
+  ++counters_.per_class[d.dsq < LSF_NR_CLASSES ? d.dsq : LSF_CLASS_DEFAULT];
+  return d;
+}
+
+}  // namespace lsf
