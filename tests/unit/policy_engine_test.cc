@@ -1,0 +1,286 @@
+// Unit tests for the LuaJIT policy engine: luasched API, extras, validation, errors, sandbox.
+#include "policies/policy_engine.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace lsf {
+namespace {
+
+lsf_miss Task(const char* comm, int32_t pid = 100) {
+  lsf_miss m{};
+  m.pid = pid;
+  m.tgid = pid - 1;
+  m.ppid = 1;
+  m.uid = 1000;
+  m.gid = 100;
+  m.prio = 125;
+  m.nice = 5;
+  m.prev_cpu = 2;
+  m.nr_cpus_allowed = 3;
+  m.cpus_allowed[0] = 0b0111;  // CPUs 0-2
+  std::strncpy(m.comm, comm, sizeof m.comm - 1);
+  std::strncpy(m.pcomm, "systemd", sizeof m.pcomm - 1);
+  return m;
+}
+
+struct Engine {
+  std::vector<std::string> logs;
+  std::vector<int32_t> cgroup_calls;
+  std::unique_ptr<PolicyEngine> engine;
+
+  PolicyEngine::Options Opts() {
+    PolicyEngine::Options o;
+    o.nr_cpus = 4;
+    o.default_slice_ns = 5'000'000;
+    o.log = [this](const std::string& s) { logs.push_back(s); };
+    o.cgroup_path = [this](int32_t pid) {
+      cgroup_calls.push_back(pid);
+      return std::string("/system.slice/web.service");
+    };
+    return o;
+  }
+  Result<std::unique_ptr<PolicyEngine>> TryLoad(const std::string& src) { return PolicyEngine::LoadString(src, "test.lua", Opts()); }
+  PolicyEngine& Load(const std::string& src) {
+    auto r = TryLoad(src);
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error());
+    engine = std::move(r).value();
+    return *engine;
+  }
+  // Loads a policy whose classifier runs `body` (with locals ctx and task).
+  PolicyEngine& Body(const std::string& body) {
+    return Load("local sched = require('sched')\nsched.attach(function(ctx) local task = ctx:task()\n" + body +
+                "\nend)\n");
+  }
+};
+
+TEST(PolicyEngine, WorkloadExampleClassifiesAsLuasched) {
+  Engine e;
+  auto r = PolicyEngine::LoadFile(std::string(LSF_POLICIES_DIR) + "/workload.lua", e.Opts());
+  ASSERT_TRUE(r.ok()) << r.error();
+  PolicyEngine& p = **r;
+  Decision d = p.Decide(Task("nginx-worker"));
+  EXPECT_EQ(d.dsq, LSF_CLASS_REALTIME);
+  EXPECT_EQ(d.slice_ns, 1'000'000u);
+  EXPECT_EQ(d.cpu, LSF_CPU_ANY);
+  d = p.Decide(Task("firefox"));
+  EXPECT_EQ(d.dsq, LSF_CLASS_BATCH);
+  EXPECT_EQ(d.slice_ns, 10'000'000u);
+  d = p.Decide(Task("bash"));
+  EXPECT_EQ(d.dsq, LSF_CLASS_DEFAULT);
+  EXPECT_EQ(d.slice_ns, 20'000'000u);  // scx.SLICE_DFL
+  EXPECT_EQ(p.counters().decisions, 3u);
+  EXPECT_EQ(p.counters().per_class[LSF_CLASS_REALTIME], 1u);
+  EXPECT_TRUE(e.logs.empty());
+}
+
+TEST(PolicyEngine, ExamplePoliciesLoad) {
+  for (const char* f : {"web_server.lua", "desktop.lua", "build_box.lua"}) {
+    Engine e;
+    auto r = PolicyEngine::LoadFile(std::string(LSF_POLICIES_DIR) + "/" + f, e.Opts());
+    ASSERT_TRUE(r.ok()) << f << ": " << r.error();
+    (*r)->Decide(Task("nginx"));
+    (*r)->Decide(Task("cc1plus"));
+    EXPECT_EQ((*r)->counters().errors, 0u) << f;
+    EXPECT_EQ((*r)->counters().no_verdict, 0u) << f;
+  }
+  Engine e;
+  auto web = PolicyEngine::LoadFile(std::string(LSF_POLICIES_DIR) + "/web_server.lua", e.Opts());
+  ASSERT_TRUE(web.ok());
+  EXPECT_EQ((*web)->Decide(Task("nginx")).dsq, LSF_CLASS_REALTIME);
+  EXPECT_EQ((*web)->Decide(Task("rsync")).dsq, LSF_CLASS_BATCH);
+}
+
+TEST(PolicyEngine, TaskGetters) {
+  Engine e;
+  PolicyEngine& p = e.Body(
+      "assert(task:comm() == 'worker', 'comm') assert(task:pid() == 100, 'pid') assert(task:tgid() == 99, 'tgid')\n"
+      "assert(task:prio() == 125, 'prio') assert(task:pcomm() == 'systemd', 'pcomm') assert(task:ppid() == 1)\n"
+      "assert(task:uid() == 1000, 'uid') assert(task:gid() == 100, 'gid') assert(task:nice() == 5, 'nice')\n"
+      "assert(task:cpu() == 2, 'cpu') assert(task:nr_cpus_allowed() == 3)\n"
+      "assert(task:cpu_allowed(1) and not task:cpu_allowed(3) and not task:cpu_allowed(-1))\n"
+      "assert(task:cgroup() == '/system.slice/web.service', 'cgroup')\n"
+      "ctx:dsq(BATCH)");
+  Decision d = p.Decide(Task("worker"));
+  EXPECT_EQ(p.counters().errors, 0u) << (e.logs.empty() ? "" : e.logs[0]);
+  EXPECT_EQ(d.dsq, LSF_CLASS_BATCH);
+  EXPECT_EQ(d.slice_ns, 5'000'000u);  // default slice: none set
+  EXPECT_EQ(e.cgroup_calls, std::vector<int32_t>{100});
+}
+
+TEST(PolicyEngine, CgroupIsOnlyComputedWhenAsked) {
+  Engine e;
+  PolicyEngine& p = e.Body("ctx:dsq(DEFAULT)");
+  for (int i = 0; i < 10; ++i) p.Decide(Task("x"));
+  EXPECT_TRUE(e.cgroup_calls.empty());
+}
+
+TEST(PolicyEngine, SliceAliasGettersAndCpu) {
+  Engine e;
+  PolicyEngine& p = e.Body(
+      "ctx:dsq(REALTIME) ctx:slice_ns(2000000) assert(ctx:slice() == 2000000) assert(ctx:dsq() == REALTIME)\n"
+      "assert(ctx:cpu() == -1) ctx:cpu(1) assert(ctx:cpu() == 1)");
+  Decision d = p.Decide(Task("x"));
+  EXPECT_EQ(p.counters().errors, 0u) << (e.logs.empty() ? "" : e.logs[0]);
+  EXPECT_EQ(d.dsq, LSF_CLASS_REALTIME);
+  EXPECT_EQ(d.slice_ns, 2'000'000u);
+  EXPECT_EQ(d.cpu, 1);
+}
+
+TEST(PolicyEngine, SlicesOutsideTheLimitsAreClamped) {
+  Engine e;
+  PolicyEngine& p = e.Body("ctx:dsq(BATCH) ctx:slice(task:pid() == 1 and 1 or 1e12)");
+  EXPECT_EQ(p.Decide(Task("x", 1)).slice_ns, LSF_SLICE_MIN_NS);
+  EXPECT_EQ(p.Decide(Task("x", 2)).slice_ns, LSF_SLICE_MAX_NS);
+  EXPECT_EQ(p.counters().clamped_slices, 2u);
+  EXPECT_EQ(p.counters().invalid, 0u);
+}
+
+TEST(PolicyEngine, InvalidValuesYieldDefaultAndAreCountedAndLoggedOnce) {
+  for (const char* bad : {"ctx:dsq(7)", "ctx:dsq('REALTIME')", "ctx:dsq(REALTIME) ctx:slice(-5)",
+                          "ctx:dsq(REALTIME) ctx:slice(0/0)", "ctx:dsq(REALTIME) ctx:slice('1ms')",
+                          "ctx:dsq(REALTIME) ctx:slice(1/0)"}) {
+    Engine e;
+    PolicyEngine& p = e.Body(bad);
+    Decision d1 = p.Decide(Task("x"));
+    Decision d2 = p.Decide(Task("x"));
+    EXPECT_EQ(d1.dsq, LSF_CLASS_DEFAULT) << bad;
+    EXPECT_EQ(d2.slice_ns, 5'000'000u) << bad;
+    EXPECT_EQ(p.counters().invalid, 2u) << bad;
+    EXPECT_EQ(e.logs.size(), 1u) << bad;
+  }
+}
+
+TEST(PolicyEngine, InvalidCpuIsIgnoredNotFatal) {
+  for (const char* cpu : {"3", "4", "-1", "1.5", "'0'"}) {  // 3: exists but not allowed
+    Engine e;
+    PolicyEngine& p = e.Body(std::string("ctx:dsq(BATCH) ctx:cpu(") + cpu + ")");
+    Decision d = p.Decide(Task("x"));
+    EXPECT_EQ(d.dsq, LSF_CLASS_BATCH) << cpu;
+    EXPECT_EQ(d.cpu, LSF_CPU_ANY) << cpu;
+    EXPECT_EQ(p.counters().invalid, 1u) << cpu;
+  }
+}
+
+TEST(PolicyEngine, ErrorsYieldDefaultCountedAndLoggedOnceWithTraceback) {
+  Engine e;
+  PolicyEngine& p = e.Body("if task:comm() == 'boom' then error('kaput') end ctx:dsq(REALTIME)");
+  EXPECT_EQ(p.Decide(Task("boom")).dsq, LSF_CLASS_DEFAULT);
+  EXPECT_EQ(p.Decide(Task("boom")).dsq, LSF_CLASS_DEFAULT);
+  EXPECT_EQ(p.Decide(Task("fine")).dsq, LSF_CLASS_REALTIME);
+  EXPECT_EQ(p.counters().errors, 2u);
+  ASSERT_EQ(e.logs.size(), 1u);
+  EXPECT_NE(e.logs[0].find("kaput"), std::string::npos) << e.logs[0];
+  EXPECT_NE(e.logs[0].find("stack traceback"), std::string::npos) << e.logs[0];
+}
+
+TEST(PolicyEngine, NoVerdictIsDefaultCountedAndLoggedOnce) {
+  Engine e;
+  PolicyEngine& p = e.Body("local x = 1");
+  Decision d = p.Decide(Task("a"));
+  p.Decide(Task("b"));
+  EXPECT_EQ(d.dsq, LSF_CLASS_DEFAULT);
+  EXPECT_EQ(d.slice_ns, 5'000'000u);
+  EXPECT_EQ(p.counters().no_verdict, 2u);
+  EXPECT_EQ(e.logs.size(), 1u);
+}
+
+TEST(PolicyEngine, LoadErrorsNameTheProblem) {
+  Engine e;
+  auto missing = PolicyEngine::LoadFile("/nonexistent/policy.lua", e.Opts());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().find("/nonexistent/policy.lua"), std::string::npos);
+  auto syntax = e.TryLoad("sched.attach(function(ctx) ctx:dsq( end)");
+  ASSERT_FALSE(syntax.ok());
+  EXPECT_NE(syntax.error().find("syntax error"), std::string::npos);
+  EXPECT_NE(syntax.error().find("test.lua:1"), std::string::npos) << syntax.error();
+  auto no_attach = e.TryLoad("local sched = require('sched')");
+  ASSERT_FALSE(no_attach.ok());
+  EXPECT_NE(no_attach.error().find("never calls sched.attach"), std::string::npos);
+  auto top_error = e.TryLoad("error('at load')");
+  ASSERT_FALSE(top_error.ok());
+  EXPECT_NE(top_error.error().find("at load"), std::string::npos);
+  auto bad_attach = e.TryLoad("require('sched').attach(42)");
+  ASSERT_FALSE(bad_attach.ok());
+  EXPECT_NE(bad_attach.error().find("expects a function"), std::string::npos);
+}
+
+TEST(PolicyEngine, SandboxHasNoDangerousGlobals) {
+  for (const char* name : {"io", "os", "ffi", "debug", "jit", "dofile", "loadfile", "load", "loadstring", "setfenv",
+                           "getfenv", "module", "package", "collectgarbage", "newproxy", "gcinfo"}) {
+    Engine e;
+    auto r = e.TryLoad(std::string("assert(") + name + " == nil, '" + name +
+                       " is reachable') require('sched').attach(function(ctx) ctx:dsq(DEFAULT) end)");
+    EXPECT_TRUE(r.ok()) << name << ": " << (r.ok() ? "" : r.error());
+  }
+}
+
+TEST(PolicyEngine, RequireOnlyReturnsBuiltInModules) {
+  Engine e;
+  EXPECT_TRUE(e.TryLoad("local s, x, l = require('sched'), require('scx'), require('linux')\n"
+                        "assert(x.SLICE_DFL == 20000000 and type(l.time()) == 'number' and s.REALTIME == 1)\n"
+                        "s.attach(function(ctx) ctx:dsq(DEFAULT) end)")
+                  .ok());
+  for (const char* mod : {"io", "ffi", "os", "jit", "string", "posix", "./evil"}) {
+    auto r = e.TryLoad(std::string("require('") + mod + "')");
+    ASSERT_FALSE(r.ok()) << mod;
+    EXPECT_NE(r.error().find("not available in the policy sandbox"), std::string::npos) << r.error();
+  }
+}
+
+TEST(PolicyEngine, NoEscapeThroughMetatables) {
+  Engine e;
+  auto r = e.TryLoad(
+      "assert(getmetatable('').__index.dump == nil, 'string.dump via metatable')\n"
+      "assert(string.dump == nil and ('x').dump == nil)\n"
+      "local sched = require('sched')\n"
+      "sched.attach(function(ctx) assert(getmetatable(ctx) == false or getmetatable(ctx) == nil or\n"
+      "  type(getmetatable(ctx)) ~= 'table', 'ctx metatable exposed') ctx:dsq(DEFAULT) end)");
+  ASSERT_TRUE(r.ok()) << r.error();
+  (*r)->Decide(Task("x"));
+  EXPECT_EQ((*r)->counters().errors, 0u) << (e.logs.empty() ? "" : e.logs[0]);
+}
+
+TEST(PolicyEngine, PrintGoesToTheLog) {
+  Engine e;
+  PolicyEngine& p = e.Body("print('hello', task:comm(), 3) ctx:dsq(DEFAULT)");
+  p.Decide(Task("w"));
+  ASSERT_EQ(e.logs.size(), 1u);
+  EXPECT_EQ(e.logs[0], "test.lua: hello\tw\t3");
+}
+
+TEST(PolicyEngine, UnboundedAllocationIsAnErrorNotACrash) {
+  Engine e;
+  PolicyEngine& p = e.Body("local t = {} for i = 1, 1e9 do t[i] = string.rep('x', 1024) .. i end ctx:dsq(REALTIME)");
+  Decision d = p.Decide(Task("hog"));
+  EXPECT_EQ(d.dsq, LSF_CLASS_DEFAULT);
+  EXPECT_EQ(p.counters().errors, 1u);
+  ASSERT_FALSE(e.logs.empty());
+  EXPECT_NE(e.logs[0].find("memory"), std::string::npos) << e.logs[0];
+  // the engine still works afterwards
+  EXPECT_EQ(p.counters().decisions, 1u);
+}
+
+TEST(PolicyEngine, ManyDecisionsAreConsistent) {
+  Engine e;
+  auto r = PolicyEngine::LoadFile(std::string(LSF_POLICIES_DIR) + "/workload.lua", e.Opts());
+  ASSERT_TRUE(r.ok());
+  PolicyEngine& p = **r;
+  lsf_miss tasks[3] = {Task("nginx-worker"), Task("firefox"), Task("make")};
+  constexpr int kN = 300'000;
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < kN; ++i) p.Decide(tasks[i % 3]);
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(p.counters().decisions, static_cast<uint64_t>(kN));
+  EXPECT_EQ(p.counters().per_class[LSF_CLASS_REALTIME], static_cast<uint64_t>(kN / 3));
+  EXPECT_EQ(p.counters().per_class[LSF_CLASS_BATCH], static_cast<uint64_t>(kN / 3));
+  EXPECT_EQ(p.counters().per_class[LSF_CLASS_DEFAULT], static_cast<uint64_t>(kN / 3));
+  std::printf("[ figure ] workload.lua: %.2f M decisions/s (not asserted; see bench/)\n", kN / s / 1e6);
+}
+
+}  // namespace
+}  // namespace lsf
