@@ -12,7 +12,8 @@ namespace lsf {
 class PolicyEngine;
 
 // Classifies each record and writes a table (or a JSON array with `json`) to `out`, followed by a
-// per-class summary line (table only). Returns the number of tasks classified.
+// per-class summary line (table only). Kernel threads (LSF_MISS_KTHREAD) are skipped: the scheduler
+// never asks the policy about them. Returns the number of tasks classified.
 size_t DryRun(PolicyEngine& policy, const std::vector<lsf_miss>& tasks, bool json, FILE* out);
 
 // JSON string literal for `s` (quotes included); control bytes and non-ASCII are \u-escaped.

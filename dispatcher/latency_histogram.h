@@ -1,6 +1,7 @@
 // LatencyHistogram: fixed log2 buckets of nanoseconds, allocation-free, single writer.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstdint>
@@ -24,7 +25,8 @@ class LatencyHistogram {
   uint64_t count() const { return count_; }
   uint64_t max() const { return max_; }
 
-  // Upper bound (ns) of the bucket holding the q-quantile, 0 if empty. REQUIRES: 0 < q <= 1.
+  // Upper bound (ns) of the bucket holding the q-quantile, capped at the maximum seen; 0 if empty.
+  // REQUIRES: 0 < q <= 1.
   uint64_t Quantile(double q) const {
     if (count_ == 0) return 0;
     uint64_t want = static_cast<uint64_t>(q * static_cast<double>(count_) + 0.5);
@@ -32,7 +34,7 @@ class LatencyHistogram {
     uint64_t seen = 0;
     for (int b = 0; b < kBuckets; ++b) {
       seen += buckets_[b];
-      if (seen >= want) return uint64_t{2} << b;
+      if (seen >= want) return std::min(uint64_t{2} << b, max_);
     }
     return max_;
   }

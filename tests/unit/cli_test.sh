@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# CLI tests of luasched-fast that need no root and no sched_ext: help, errors, dry run on this /proc.
+# usage: cli_test.sh BINARY POLICIES_DIR
+set -uo pipefail
+bin=$1 policies=$2
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+bad() { fail=$((fail + 1)); echo "not ok - $*"; }
+# expect RC REGEX DESCRIPTION -- CMD...
+expect() {
+  local rc=$1 re=$2 what=$3; shift 4
+  local out got
+  out=$("$@" 2>&1); got=$?
+  if [ "$got" = "$rc" ] && grep -qE -- "$re" <<< "$out"; then ok "$what"; else bad "$what (rc=$got, output: $(head -c 300 <<< "$out"))"; fi
+}
+tmp=$(mktemp -d); trap 'kill $sp 2>/dev/null; rm -rf "$tmp"' EXIT
+chmod 755 "$tmp"
+cp "$policies/workload.lua" "$tmp/p.lua"; chmod 644 "$tmp/p.lua"
+
+expect 0 'usage: luasched-fast' "--help prints usage" -- "$bin" --help
+expect 0 '^luasched-fast [0-9]+\.[0-9]+' "--version" -- "$bin" --version
+expect 2 "unknown option '--bogus'" "unknown flag is named, exit 2" -- "$bin" --bogus --policy x
+expect 2 'not a CPU of this machine' "--cpu out of range, exit 2" -- "$bin" --cpu 100000 --policy "$tmp/p.lua"
+expect 2 '--policy FILE is required' "missing --policy, exit 2" -- "$bin" --cpu 0
+expect 3 'cannot read policy' "missing policy file, exit 3" -- "$bin" --dry-run --policy "$tmp/none.lua"
+printf 'sched.attach(function(ctx) ctx:dsq( end)\n' > "$tmp/syntax.lua"; chmod 644 "$tmp/syntax.lua"
+expect 3 'syntax error in policy: .*syntax.lua:1' "syntax error names file and line, exit 3" -- "$bin" --dry-run --policy "$tmp/syntax.lua"
+cp "$tmp/p.lua" "$tmp/open.lua"; chmod 666 "$tmp/open.lua"
+expect 3 'writable by group or others.*chmod go-w' "world-writable policy refused" -- "$bin" --dry-run --policy "$tmp/open.lua"
+if [ ! -e /sys/kernel/sched_ext/state ]; then
+  expect 3 'this kernel has no sched_ext.*scripts/demo' "no sched_ext: says what to do" -- "$bin" --cpu 0 --policy "$tmp/p.lua"
+fi
+expect 3 'no running luasched-fast found' "stats without a running instance" -- "$bin" stats --stats-file "$tmp/none.json"
+
+# dry run on this machine's /proc: a process named nginx-* is REALTIME, the table and JSON agree
+cp "$(command -v sleep)" "$tmp/nginx-dryrun"
+"$tmp/nginx-dryrun" 30 & sp=$!
+sleep 0.2
+expect 0 "^ *$sp +$sp nginx-dryrun +REALTIME +1000 +any$" "dry run table classifies nginx-dryrun REALTIME 1 ms" -- "$bin" --dry-run --policy "$tmp/p.lua"
+expect 0 'kernel threads not shown' "dry run summary line" -- "$bin" --dry-run --policy "$tmp/p.lua"
+json=$("$bin" --dry-run --json --policy "$tmp/p.lua")
+if python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert any(t["comm"]=="nginx-dryrun" and t["class"]=="REALTIME" and t["slice_ns"]==1000000 for t in d)' "$json" 2>/dev/null; then
+  ok "dry run --json is valid JSON with the nginx-dryrun verdict"
+else
+  bad "dry run --json ($(head -c 200 <<< "$json"))"
+fi
+expect 0 " $sp " "--threads lists threads too" -- "$bin" --dry-run --threads --policy "$tmp/p.lua"
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
