@@ -1,8 +1,9 @@
 -- Privileged binding: builds the policy API (sched, scx, linux, ctx, task) and the sandbox.
 -- Runs once per engine with the full standard library; the policy itself never sees ffi, io, os,
 -- debug or jit. Called as binding(frame_lightuserdata, log_cfunction, nr_cpus, slice_min_ns,
--- slice_max_ns) and returns (env, trampoline, has_attached): `env` is the policy's global table,
--- `trampoline()` runs the attached function on the preallocated frame.
+-- slice_max_ns) and returns (env, trampoline, has_attached, tick): `env` is the policy's global
+-- table, `trampoline()` runs the attached function on the preallocated frame, `tick` is the loop
+-- guard's budget check.
 local frame_ud, log, nr_cpus, SLICE_MIN, SLICE_MAX = ...
 local ffi = require("ffi")
 
@@ -27,6 +28,8 @@ struct lsf_frame {
   uint32_t _clamped;
   void *_engine;
   const char *(*_cgroup_fn)(void *engine, int32_t pid);
+  int32_t _budget;
+  uint32_t _pad;
 };
 struct lsf_timespec { long tv_sec; long tv_nsec; };
 int clock_gettime(int clk, struct lsf_timespec *tp);
@@ -144,4 +147,11 @@ local function trampoline()
   return attached(frame)
 end
 local function has_attached() return attached ~= nil end
-return env, trampoline, has_attached
+-- Paid by every loop iteration and function call of the policy (see loop_guard.h); the budget is
+-- reset before every decision. Small enough to be inlined into JIT traces.
+local function tick()
+  local b = frame._budget - 1
+  frame._budget = b
+  if b < 0 then error("instruction limit exceeded (endless loop?)", 2) end
+end
+return env, trampoline, has_attached, tick

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "policies/binding_lua.h"  // kBindingLua: generated from binding.lua
+#include "policies/loop_guard.h"
 
 namespace lsf {
 
@@ -22,15 +23,16 @@ struct LsfFrame {
   uint32_t clamped;   // 1 if the slice was clamped
   void* engine;       // PolicyEngine::Impl*
   const char* (*cgroup_fn)(void* engine, int32_t pid);
+  int32_t budget;     // loop-guard budget left for this decision
+  uint32_t pad;
 };
-static_assert(sizeof(LsfFrame) == 48, "LsfFrame must match struct lsf_frame in binding.lua");
+static_assert(sizeof(LsfFrame) == 56, "LsfFrame must match struct lsf_frame in binding.lua");
 
 namespace {
 
 constexpr uint32_t kBadDsq = 1, kBadSlice = 2, kBadCpu = 4;
 constexpr int kTracebackIdx = 1;   // stack slot of the traceback handler
 constexpr int kTrampolineIdx = 2;  // stack slot of the trampoline
-constexpr size_t kMemoryLimit = 64u << 20;  // per policy state
 
 std::string DefaultCgroupPath(int32_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/cgroup");
@@ -58,7 +60,7 @@ struct PolicyEngine::Impl {
   LsfFrame frame{};
   std::string cgroup;           // storage for the last cgroup() answer
   size_t mem_used = 0;
-  size_t mem_limit = kMemoryLimit;
+  size_t mem_limit = 0;  // from opts
   bool logged_error = false, logged_no_verdict = false, logged_invalid = false;
 
   ~Impl() {
@@ -119,6 +121,7 @@ Result<std::unique_ptr<PolicyEngine>> PolicyEngine::LoadString(const std::string
   if (!opts.log) opts.log = DefaultLog;
   if (opts.nr_cpus < 1) opts.nr_cpus = 1;
   impl->opts = std::move(opts);
+  impl->mem_limit = impl->opts.memory_limit;
   impl->name = chunk_name;
   impl->frame.engine = impl.get();
   impl->frame.cgroup_fn = &Impl::CgroupFn;
@@ -140,16 +143,22 @@ Result<std::unique_ptr<PolicyEngine>> PolicyEngine::LoadString(const std::string
   lua_pushinteger(L, impl->opts.nr_cpus);
   lua_pushnumber(L, static_cast<lua_Number>(LSF_SLICE_MIN_NS));
   lua_pushnumber(L, static_cast<lua_Number>(LSF_SLICE_MAX_NS));
-  if (lua_pcall(L, 5, 3, kTracebackIdx) != 0)
+  if (lua_pcall(L, 5, 4, kTracebackIdx) != 0)
     return MakeError(std::string("internal: binding: ") + lua_tostring(L, -1));
-  // stack: [1] traceback [2] env [3] trampoline [4] has_attached
+  // stack: [1] traceback [2] env [3] trampoline [4] has_attached [5] tick
+  int tick_ref = luaL_ref(L, LUA_REGISTRYINDEX);          // pops [5]
   int has_attached_ref = luaL_ref(L, LUA_REGISTRYINDEX);  // pops [4]
 
-  if (luaL_loadbuffer(L, source.data(), source.size(), ("@" + chunk_name).c_str()) != 0)
+  auto guarded = InstrumentPolicySource(source);
+  if (!guarded) return MakeError("policy " + chunk_name + ": " + guarded.error());
+  if (luaL_loadbuffer(L, guarded->data(), guarded->size(), ("@" + chunk_name).c_str()) != 0)
     return MakeError(std::string("syntax error in policy: ") + lua_tostring(L, -1));
   lua_pushvalue(L, 2);
   lua_setfenv(L, -2);  // the chunk (and every function it defines) sees only the sandbox
-  if (lua_pcall(L, 0, 0, kTracebackIdx) != 0)
+  lua_rawgeti(L, LUA_REGISTRYINDEX, tick_ref);  // the chunk's vararg: `local __lsf_tick = ...`
+  luaL_unref(L, LUA_REGISTRYINDEX, tick_ref);
+  impl->frame.budget = impl->opts.instruction_limit;
+  if (lua_pcall(L, 1, 0, kTracebackIdx) != 0)
     return MakeError(std::string("error while loading policy: ") + lua_tostring(L, -1));
   lua_rawgeti(L, LUA_REGISTRYINDEX, has_attached_ref);
   lua_call(L, 0, 1);
@@ -176,6 +185,7 @@ Decision PolicyEngine::Decide(const lsf_miss& miss) {
   ++counters_.decisions;
   Decision d;
   d.slice_ns = im.opts.default_slice_ns;
+  f.budget = im.opts.instruction_limit;
   lua_State* L = im.L;
   lua_pushvalue(L, kTrampolineIdx);
   if (lua_pcall(L, 0, 0, kTracebackIdx) != 0) {

@@ -39,6 +39,12 @@ class PolicyEngine {
     std::function<std::string(int32_t pid)> cgroup_path;
     // Receives log lines (policy errors, print() output). Default: stderr.
     std::function<void(const std::string&)> log;
+    // Loop iterations plus function calls one decision of the policy may make before it is
+    // aborted (an error: DEFAULT). Enforced by instrumenting the source (policies/loop_guard.h),
+    // which, unlike a count hook, also stops JIT-compiled loops.
+    int instruction_limit = 1'000'000;
+    // Bytes the policy's Lua state may allocate; beyond it allocations fail (a Lua error).
+    size_t memory_limit = 64u << 20;
   };
 
   // Loads a policy file: runs its top level in the sandbox; the file must call sched.attach(fn).

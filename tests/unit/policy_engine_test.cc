@@ -265,6 +265,23 @@ TEST(PolicyEngine, UnboundedAllocationIsAnErrorNotACrash) {
   EXPECT_EQ(p.counters().decisions, 1u);
 }
 
+TEST(PolicyEngine, EndlessLoopsAreAbortedAndTheEngineKeepsWorking) {
+  Engine e;
+  PolicyEngine& p = e.Body("if task:comm() == 'spin' then while true do end end ctx:dsq(BATCH)");
+  Decision d = p.Decide(Task("spin"));
+  EXPECT_EQ(d.dsq, LSF_CLASS_DEFAULT);
+  EXPECT_EQ(p.counters().errors, 1u);
+  ASSERT_EQ(e.logs.size(), 1u);
+  EXPECT_NE(e.logs[0].find("instruction limit"), std::string::npos) << e.logs[0];
+  // the count restarts for every decision: many normal calls never hit the limit
+  for (int i = 0; i < 20000; ++i) ASSERT_EQ(p.Decide(Task("fine")).dsq, LSF_CLASS_BATCH);
+  EXPECT_EQ(p.counters().errors, 1u);
+  // a loop at load time is a load error
+  auto r = e.TryLoad("local i = 0 repeat i = i + 1 until false");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().find("instruction limit"), std::string::npos) << r.error();
+}
+
 TEST(PolicyEngine, ManyDecisionsAreConsistent) {
   Engine e;
   auto r = PolicyEngine::LoadFile(std::string(LSF_POLICIES_DIR) + "/workload.lua", e.Opts());
