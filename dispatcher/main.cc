@@ -72,8 +72,10 @@ int Run(const lsf::Options& opt) {
   auto policy = LoadPolicy(opt);
   if (!policy) return Fail(kExitStart, policy.error());
   lsf::PolicyWatcher watcher;
-  if (auto st = watcher.Watch(opt.policy_path); !st)
-    std::fprintf(stderr, "luasched-fast: %s; reload with SIGHUP only\n", st.error().c_str());
+  if (!opt.no_watch) {
+    if (auto st = watcher.Watch(opt.policy_path); !st)
+      std::fprintf(stderr, "luasched-fast: %s; reload with SIGHUP only\n", st.error().c_str());
+  }
 
   if (auto st = lsf::PinToCpu(opt.cpu); !st) return Fail(kExitStart, st.error());
   lsf::BpfKernelPort::Options kopts;

@@ -35,6 +35,7 @@ std::string UsageText() {
          "      --stats-file FILE JSON stats rewritten every second, read by `luasched-fast stats`\n"
          "                        (default /run/luasched-fast.stats.json; '' disables)\n"
          "      --log-verdicts    print one line per classification\n"
+         "      --no-watch        reload the policy on SIGHUP only (default: also when the file changes)\n"
          "      --no-mlock        do not lock memory (default: mlockall)\n"
          "      --heap-mb MB      heap reserved, committed and locked at start (default 64; 0: none)\n"
          "      --workers N       evaluate the policy on N worker threads, each with its own Lua state,\n"
@@ -113,6 +114,8 @@ Result<Options> ParseOptions(const std::vector<std::string>& args, int nr_cpus) 
       o.stats_file = value;
     } else if (a == "--watch") {
       o.watch = true;
+    } else if (a == "--no-watch") {
+      o.no_watch = true;
     } else if (a == "--log-verdicts") {
       o.log_verdicts = true;
     } else if (a == "--dry-run") {

@@ -19,6 +19,7 @@ struct Options {
   uint64_t slice_ns = 5'000'000;        // --slice-us: slice when the policy sets none
   int stats_interval_s = 10;            // --stats SEC: periodic stats line (0: only at exit)
   bool log_verdicts = false;            // --log-verdicts: one line per classification
+  bool no_watch = false;                // --no-watch: reload only on SIGHUP, not on file changes
   bool verbose = false;                 // --verbose: libbpf debug output
   bool no_mlock = false;                // --no-mlock: skip mlockall (tests, small memlock limits)
   int heap_mb = 64;                     // --heap-mb: mimalloc heap reserved and locked at start (0: none)

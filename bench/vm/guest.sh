@@ -107,9 +107,13 @@ bench_throughput() {
 bench_cyclictest() {  # REALTIME-classified cyclictest (SCHED_OTHER) while stress-ng saturates every vCPU
   hogs $((CT_S + 8))
   # which scheduling policy the measuring threads have (0 = SCHED_OTHER; 1/2 would bypass sched_ext)
-  ( sleep 1; for t in /proc/[0-9]*/task/[0-9]*; do
-      [ "$(cat "$t/comm" 2>/dev/null)" = nginx-cyclictes ] && awk '{printf "%s ", $41}' "$t/stat"
-    done > /tmp/ctpol ) &
+  ( n=0; while [ $n -lt 20 ]; do
+      sleep 0.5; n=$((n + 1))
+      for t in /proc/[0-9]*/task/[0-9]*; do
+        [ "$(cat "$t/comm" 2>/dev/null)" = nginx-cyclictes ] && awk '{printf "%s ", $41}' "$t/stat"
+      done > /tmp/ctpol
+      [ "$(wc -w < /tmp/ctpol)" -gt "$N" ] && break
+    done ) &
   pp=$!
   run $((CT_S + 60)) cyclictest /tmp/nginx-cyclictest -q -m -p 0 --policy=other -t "$N" -i $CT_I -D "$CT_S" -h $CT_H
   ok=$?

@@ -98,7 +98,7 @@ def latency_cdf(doc, path):
                         color=COLOR[sched], alpha=0.25, lw=0.8)
             med = [R.median([r[_key(q)] for r in runs if _key(q) in r]) for q in qs]
             ax.plot(med, [_nines(q) for q in qs], color=COLOR[sched], lw=2, label=R.LABEL[sched], marker=".")
-        ticks = [50, 90, 99, 99.9, 99.99]
+        ticks = [10, 50, 90, 99, 99.9, 99.99]
         ax.set_yticks([_nines(t) for t in ticks], [f"{t:g}%" for t in ticks])
         ax.set_xscale("log")
         ax.set_xlabel("latency, µs (log)")

@@ -54,7 +54,9 @@ def write_csv(path, parsed, date):
         w.writerow(["date_utc", "rep", "scheduler", "benchmark", "metric", "value", "unit"])
         units = {k: v[1] for k, v in {**R.THROUGHPUT, **R.OTHER}.items()}
         for m in parsed["measurements"]:
-            w.writerow([date, m["rep"], m["scheduler"], m["metric"].split("_")[0], m["metric"], m["value"],
+            bench = m["metric"].replace("_req_s", "").replace("_errors", "").replace("_bogo_ops_s", "")
+            bench = bench.replace("_us_per_op", "").replace("_pct", "").removesuffix("_s")
+            w.writerow([date, m["rep"], m["scheduler"], bench, m["metric"], m["value"],
                         units.get(m["metric"], "")])
         for q in parsed["quantiles"]:
             for k, v in q["q"].items():

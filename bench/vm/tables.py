@@ -143,8 +143,8 @@ def exits_block(doc):
 def generated(doc, json_rel, plots_dir, md_dir):
     m, prov = doc["meta"], provenance(doc)
     base = json_rel[:-len(".json")]
-    orders = "; ".join(m["guest"].get("order", [])) if isinstance(m["guest"].get("order"), list) \
-        else m["guest"].get("order", "")
+    orders = m["guest"].get("order", [])
+    orders = "; ".join(o.replace(" ", ": ", 1) for o in ([orders] if isinstance(orders, str) else orders))
     out = [BEGIN, "", "### Run", "",
            f"- Command: `{m['command']}` (date {provenance(doc).split(', ')[1]}, project git {m['git']})",
            f"- VM: {m['vm']}; kernel {m['kernel']}; {m['qemu']}",
