@@ -8,28 +8,30 @@ local frame_ud, log, nr_cpus, SLICE_MIN, SLICE_MAX = ...
 local ffi = require("ffi")
 
 ffi.cdef[[
-/* Field names carry a leading underscore: on cdata, fields shadow methods of the same name. */
+/* Mirrors `struct LsfFrame` in policy_engine.cc. Only this chunk ever holds these cdata: the policy
+   gets opaque proxies (raw cdata would allow pointer arithmetic and field writes, i.e. arbitrary
+   memory access in a root process). */
 struct lsf_miss {
-  uint64_t _seq, _enq_ns, _cgroup_id;
-  uint64_t _cpus_allowed[4];
-  int32_t _pid, _tgid, _ppid;
-  uint32_t _uid, _gid;
-  int32_t _prio, _nice, _prev_cpu;
-  uint32_t _policy_gen, _flags, _nr_cpus_allowed, _pad;
-  char _comm[16];
-  char _pcomm[16];
+  uint64_t seq, enq_ns, cgroup_id;
+  uint64_t cpus_allowed[4];
+  int32_t pid, tgid, ppid;
+  uint32_t uid, gid;
+  int32_t prio, nice, prev_cpu;
+  uint32_t policy_gen, flags, nr_cpus_allowed, pad;
+  char comm[16];
+  char pcomm[16];
 };
 struct lsf_frame {
-  const struct lsf_miss *_miss;
-  uint64_t _slice_ns;
-  int32_t _cpu;
-  uint32_t _dsq;
-  uint32_t _invalid;
-  uint32_t _clamped;
-  void *_engine;
-  const char *(*_cgroup_fn)(void *engine, int32_t pid);
-  int32_t _budget;
-  uint32_t _pad;
+  struct lsf_miss miss;  /* copy of the record being classified; comm/pcomm NUL terminated */
+  uint64_t slice_ns;
+  int32_t cpu;
+  uint32_t dsq;
+  uint32_t invalid;
+  uint32_t clamped;
+  void *engine;
+  const char *(*cgroup_fn)(void *engine, int32_t pid);
+  int32_t budget;
+  uint32_t pad;
 };
 struct lsf_timespec { long tv_sec; long tv_nsec; };
 int clock_gettime(int clk, struct lsf_timespec *tp);
@@ -39,63 +41,72 @@ local REALTIME, BATCH, DEFAULT = 1, 2, 3
 local kBadDsq, kBadSlice, kBadCpu = 1, 2, 4
 
 local frame = ffi.cast("struct lsf_frame *", frame_ud)
-local ffi_string, band, rshift, tonumber, type = ffi.string, bit.band, bit.rshift, tonumber, type
+local m = frame.miss  -- reference to the embedded record: fixed address, refilled by every Decide
+local ffi_string, band, bor, rshift, tonumber, type = ffi.string, bit.band, bit.bor, bit.rshift, tonumber, type
 local floor, huge = math.floor, math.huge
 
--- task: methods on the miss record (read-only view) ------------------------------------------------
-local Task = {}
-Task.__index = Task
-function Task.comm(t) return ffi_string(t._comm) end
-function Task.pcomm(t) return ffi_string(t._pcomm) end
-function Task.pid(t) return t._pid end
-function Task.tgid(t) return t._tgid end
-function Task.ppid(t) return t._ppid end
-function Task.uid(t) return t._uid end
-function Task.gid(t) return t._gid end
-function Task.prio(t) return t._prio end
-function Task.nice(t) return t._nice end
-function Task.cpu(t) return t._prev_cpu end
-function Task.nr_cpus_allowed(t) return t._nr_cpus_allowed end
-local function allowed(t, n)
-  if type(n) ~= "number" or n ~= floor(n) or n < 0 or n >= 256 then return false end
-  return band(rshift(t._cpus_allowed[floor(n / 64)], n % 64), 1ULL) ~= 0ULL
+-- An opaque handle for the policy: a userdata whose only behaviour is `methods` (calls ignore
+-- self and read the frame). getmetatable() answers false, rawset/setmetatable/arithmetic fail.
+local function proxy(name, methods)
+  local p = newproxy(true)
+  local mt = getmetatable(p)
+  mt.__index = methods
+  mt.__metatable = false
+  mt.__tostring = function() return name end
+  return p
 end
-Task.cpu_allowed = allowed
-function Task.cgroup(t)
-  local s = frame._cgroup_fn(frame._engine, t._pid)
-  return s ~= nil and ffi_string(s) or ""
-end
-Task.__metatable = false
-ffi.metatype("struct lsf_miss", Task)
 
--- ctx: the call frame -----------------------------------------------------------------------------
-local Ctx = {}
-Ctx.__index = Ctx
-function Ctx.task(c) return c._miss end
-function Ctx.dsq(c, n)
-  if n == nil then return c._dsq end
-  if n == REALTIME or n == BATCH or n == DEFAULT then c._dsq = n
-  else c._invalid = bit.bor(c._invalid, kBadDsq) end
+-- task: read-only view of the miss record -------------------------------------------------------
+local function allowed(n)
+  if type(n) ~= "number" or n ~= floor(n) or n < 0 or n >= 256 then return false end
+  return band(rshift(m.cpus_allowed[floor(n / 64)], n % 64), 1ULL) ~= 0ULL
 end
-local function slice(c, ns)
-  if ns == nil then return tonumber(c._slice_ns) end
+local task = proxy("task", {
+  comm = function() return ffi_string(m.comm) end,
+  pcomm = function() return ffi_string(m.pcomm) end,
+  pid = function() return m.pid end,
+  tgid = function() return m.tgid end,
+  ppid = function() return m.ppid end,
+  uid = function() return m.uid end,
+  gid = function() return m.gid end,
+  prio = function() return m.prio end,
+  nice = function() return m.nice end,
+  cpu = function() return m.prev_cpu end,
+  nr_cpus_allowed = function() return m.nr_cpus_allowed end,
+  cpu_allowed = function(_, n) return allowed(n) end,
+  -- Computed by the engine only when asked (it may read /proc).
+  cgroup = function()
+    local s = frame.cgroup_fn(frame.engine, m.pid)
+    return s ~= nil and ffi_string(s) or ""
+  end,
+})
+
+-- ctx: the verdict being built; setters validate, getters (no argument) return the value so far
+local function slice(_, ns)
+  if ns == nil then return tonumber(frame.slice_ns) end
   if type(ns) ~= "number" or ns ~= ns or ns <= 0 or ns == huge then
-    c._invalid = bit.bor(c._invalid, kBadSlice)
+    frame.invalid = bor(frame.invalid, kBadSlice)
     return
   end
-  if ns < SLICE_MIN then ns = SLICE_MIN; c._clamped = 1 end
-  if ns > SLICE_MAX then ns = SLICE_MAX; c._clamped = 1 end
-  c._slice_ns = floor(ns)
+  if ns < SLICE_MIN then ns = SLICE_MIN; frame.clamped = 1 end
+  if ns > SLICE_MAX then ns = SLICE_MAX; frame.clamped = 1 end
+  frame.slice_ns = floor(ns)
 end
-Ctx.slice = slice
-Ctx.slice_ns = slice
-function Ctx.cpu(c, n)
-  if n == nil then return c._cpu end
-  if type(n) == "number" and n == floor(n) and n >= 0 and n < nr_cpus and allowed(c._miss, n) then c._cpu = n
-  else c._invalid = bit.bor(c._invalid, kBadCpu) end
-end
-Ctx.__metatable = false
-ffi.metatype("struct lsf_frame", Ctx)
+local ctx = proxy("ctx", {
+  task = function() return task end,
+  dsq = function(_, n)
+    if n == nil then return frame.dsq end
+    if n == REALTIME or n == BATCH or n == DEFAULT then frame.dsq = n
+    else frame.invalid = bor(frame.invalid, kBadDsq) end
+  end,
+  slice = slice,
+  slice_ns = slice,
+  cpu = function(_, n)
+    if n == nil then return frame.cpu end
+    if type(n) == "number" and n < nr_cpus and allowed(n) then frame.cpu = n
+    else frame.invalid = bor(frame.invalid, kBadCpu) end
+  end,
+})
 
 -- modules -----------------------------------------------------------------------------------------
 local attached = nil
@@ -131,11 +142,11 @@ local env = {
 }
 env._G = env
 function env.require(name)
-  local m = modules[name]
-  if m == nil then
+  local mod = modules[name]
+  if mod == nil then
     error("module '" .. tostring(name) .. "' not available in the policy sandbox (only sched, scx, linux)", 2)
   end
-  return m
+  return mod
 end
 function env.print(...)
   local parts = {}
@@ -144,14 +155,14 @@ function env.print(...)
 end
 
 local function trampoline()
-  return attached(frame)
+  return attached(ctx)
 end
 local function has_attached() return attached ~= nil end
 -- Paid by every loop iteration and function call of the policy (see loop_guard.h); the budget is
 -- reset before every decision. Small enough to be inlined into JIT traces.
 local function tick()
-  local b = frame._budget - 1
-  frame._budget = b
+  local b = frame.budget - 1
+  frame.budget = b
   if b < 0 then error("instruction limit exceeded (endless loop?)", 2) end
 end
 return env, trampoline, has_attached, tick

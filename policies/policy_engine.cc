@@ -3,6 +3,8 @@
 
 #include <lua.hpp>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -13,9 +15,10 @@
 
 namespace lsf {
 
-// Mirrors `struct lsf_frame` in binding.lua: the one preallocated call frame shared with Lua.
+// Mirrors `struct lsf_frame` in binding.lua: the one preallocated call frame shared with the
+// binding (never with the policy, which only gets opaque ctx/task handles).
 struct LsfFrame {
-  const lsf_miss* miss;
+  lsf_miss miss;      // copy of the record being classified; comm/pcomm NUL terminated
   uint64_t slice_ns;  // 0: not set
   int32_t cpu;        // LSF_CPU_ANY: not set
   uint32_t dsq;       // 0: not set
@@ -26,7 +29,8 @@ struct LsfFrame {
   int32_t budget;     // loop-guard budget left for this decision
   uint32_t pad;
 };
-static_assert(sizeof(LsfFrame) == 56, "LsfFrame must match struct lsf_frame in binding.lua");
+static_assert(sizeof(LsfFrame) == 184, "LsfFrame must match struct lsf_frame in binding.lua");
+static_assert(offsetof(LsfFrame, slice_ns) == sizeof(lsf_miss), "LsfFrame must match binding.lua");
 
 namespace {
 
@@ -81,16 +85,26 @@ struct PolicyEngine::Impl {
     return p;
   }
 
+  // Called from Lua (FFI) by task:cgroup(). Nothing may unwind through Lua frames: an exception
+  // from the injected function yields "".
   static const char* CgroupFn(void* engine, int32_t pid) {
     auto* self = static_cast<Impl*>(engine);
-    self->cgroup = self->opts.cgroup_path(pid);
+    try {
+      self->cgroup = self->opts.cgroup_path(pid);
+    } catch (...) {
+      self->cgroup.clear();
+    }
     return self->cgroup.c_str();
   }
 
+  // print() of the policy: one log line, prefixed with the policy name. Exceptions are dropped.
   static int Log(lua_State* L) {
     auto* self = static_cast<Impl*>(lua_touserdata(L, lua_upvalueindex(1)));
     const char* s = lua_tostring(L, 1);
-    self->opts.log(self->name + ": " + (s ? s : ""));
+    try {
+      self->opts.log(self->name + ": " + (s ? s : ""));
+    } catch (...) {
+    }
     return 0;
   }
 
@@ -120,6 +134,10 @@ Result<std::unique_ptr<PolicyEngine>> PolicyEngine::LoadString(const std::string
   if (!opts.cgroup_path) opts.cgroup_path = DefaultCgroupPath;
   if (!opts.log) opts.log = DefaultLog;
   if (opts.nr_cpus < 1) opts.nr_cpus = 1;
+  if (opts.nr_cpus > LSF_MAX_CPUS) opts.nr_cpus = LSF_MAX_CPUS;
+  // The fallback slice is part of every Decision: keep it within the limits too.
+  if (opts.default_slice_ns == 0) opts.default_slice_ns = LSF_SLICE_DFL_NS;
+  opts.default_slice_ns = std::clamp<uint64_t>(opts.default_slice_ns, LSF_SLICE_MIN_NS, LSF_SLICE_MAX_NS);
   impl->opts = std::move(opts);
   impl->mem_limit = impl->opts.memory_limit;
   impl->name = chunk_name;
@@ -152,14 +170,16 @@ Result<std::unique_ptr<PolicyEngine>> PolicyEngine::LoadString(const std::string
   auto guarded = InstrumentPolicySource(source);
   if (!guarded) return MakeError("policy " + chunk_name + ": " + guarded.error());
   if (luaL_loadbuffer(L, guarded->data(), guarded->size(), ("@" + chunk_name).c_str()) != 0)
-    return MakeError(std::string("syntax error in policy: ") + lua_tostring(L, -1));
+    return MakeError("syntax error in policy " + chunk_name + ": " + lua_tostring(L, -1));
   lua_pushvalue(L, 2);
   lua_setfenv(L, -2);  // the chunk (and every function it defines) sees only the sandbox
   lua_rawgeti(L, LUA_REGISTRYINDEX, tick_ref);  // the chunk's vararg: `local __lsf_tick = ...`
   luaL_unref(L, LUA_REGISTRYINDEX, tick_ref);
   impl->frame.budget = impl->opts.instruction_limit;
-  if (lua_pcall(L, 1, 0, kTracebackIdx) != 0)
-    return MakeError(std::string("error while loading policy: ") + lua_tostring(L, -1));
+  if (lua_pcall(L, 1, 0, kTracebackIdx) != 0) {
+    const char* msg = lua_tostring(L, -1);
+    return MakeError("error while loading policy " + chunk_name + ": " + (msg ? msg : "(no message)"));
+  }
   lua_rawgeti(L, LUA_REGISTRYINDEX, has_attached_ref);
   lua_call(L, 0, 1);
   bool attached = lua_toboolean(L, -1);
@@ -176,7 +196,9 @@ Result<std::unique_ptr<PolicyEngine>> PolicyEngine::LoadString(const std::string
 Decision PolicyEngine::Decide(const lsf_miss& miss) {
   Impl& im = *impl_;
   LsfFrame& f = im.frame;
-  f.miss = &miss;
+  std::memcpy(&f.miss, &miss, sizeof miss);
+  f.miss.comm[LSF_COMM_LEN - 1] = '\0';
+  f.miss.pcomm[LSF_COMM_LEN - 1] = '\0';
   f.slice_ns = 0;
   f.cpu = LSF_CPU_ANY;
   f.dsq = 0;
@@ -214,10 +236,11 @@ Decision PolicyEngine::Decide(const lsf_miss& miss) {
     return d;
   }
   if (f.clamped) ++counters_.clamped_slices;
-  d.dsq = f.dsq;
-  if (f.slice_ns) d.slice_ns = f.slice_ns;
-  d.cpu = f.cpu;
-  ++counters_.per_class[d.dsq < LSF_NR_CLASSES ? d.dsq : LSF_CLASS_DEFAULT];
+  // The binding validated every value; re-check the Decision contract anyway (cheap).
+  d.dsq = f.dsq <= LSF_CLASS_DEFAULT ? f.dsq : static_cast<uint32_t>(LSF_CLASS_DEFAULT);
+  if (f.slice_ns) d.slice_ns = std::clamp<uint64_t>(f.slice_ns, LSF_SLICE_MIN_NS, LSF_SLICE_MAX_NS);
+  if (f.cpu >= 0 && f.cpu < im.opts.nr_cpus && (f.miss.cpus_allowed[f.cpu / 64] >> (f.cpu % 64) & 1)) d.cpu = f.cpu;
+  ++counters_.per_class[d.dsq];
   return d;
 }
 

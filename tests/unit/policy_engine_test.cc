@@ -201,9 +201,14 @@ TEST(PolicyEngine, LoadErrorsNameTheProblem) {
   auto no_attach = e.TryLoad("local sched = require('sched')");
   ASSERT_FALSE(no_attach.ok());
   EXPECT_NE(no_attach.error().find("never calls sched.attach"), std::string::npos);
+  EXPECT_NE(no_attach.error().find("test.lua"), std::string::npos) << no_attach.error();
   auto top_error = e.TryLoad("error('at load')");
   ASSERT_FALSE(top_error.ok());
   EXPECT_NE(top_error.error().find("at load"), std::string::npos);
+  EXPECT_NE(top_error.error().find("test.lua"), std::string::npos) << top_error.error();
+  auto table_error = e.TryLoad("error({})");  // no position in the message: the name is added
+  ASSERT_FALSE(table_error.ok());
+  EXPECT_NE(table_error.error().find("test.lua"), std::string::npos) << table_error.error();
   auto bad_attach = e.TryLoad("require('sched').attach(42)");
   ASSERT_FALSE(bad_attach.ok());
   EXPECT_NE(bad_attach.error().find("expects a function"), std::string::npos);
@@ -236,6 +241,8 @@ TEST(PolicyEngine, NoEscapeThroughMetatables) {
   Engine e;
   auto r = e.TryLoad(
       "assert(getmetatable('').__index.dump == nil, 'string.dump via metatable')\n"
+      "for k, v in pairs(getmetatable('')) do assert(type(v) ~= 'table' or (v.io == nil and v.os == nil and\n"
+      "  v.require == nil and v.dump == nil), 'string metatable reaches ' .. k) end\n"
       "assert(string.dump == nil and ('x').dump == nil)\n"
       "local sched = require('sched')\n"
       "sched.attach(function(ctx) assert(getmetatable(ctx) == false or getmetatable(ctx) == nil or\n"
@@ -243,6 +250,78 @@ TEST(PolicyEngine, NoEscapeThroughMetatables) {
   ASSERT_TRUE(r.ok()) << r.error();
   (*r)->Decide(Task("x"));
   EXPECT_EQ((*r)->counters().errors, 0u) << (e.logs.empty() ? "" : e.logs[0]);
+}
+
+// ctx and task are opaque handles: raw FFI cdata would allow pointer arithmetic and field writes,
+// i.e. invalid verdicts or arbitrary memory access in the (root) dispatcher.
+TEST(PolicyEngine, CtxAndTaskAreOpaqueHandles) {
+  Engine e;
+  PolicyEngine& p = e.Body(
+      "assert(type(ctx) == 'userdata' and type(task) == 'userdata', 'not userdata')\n"
+      "assert(getmetatable(ctx) == false and getmetatable(task) == false, 'metatable exposed')\n"
+      "assert(tostring(ctx) == 'ctx' and tostring(task) == 'task', 'tostring')\n"
+      "for _, k in ipairs({'_dsq', 'dsq_', 'miss', '_miss', 'slice_ns_', 'engine', 'cgroup_fn', 'budget', '__index'}) do\n"
+      "  assert(ctx[k] == nil, 'ctx.' .. k) end\n"
+      "for _, k in ipairs({'_pid', 'pid_', 'comm_', '_comm', 'cpus_allowed', '__index'}) do\n"
+      "  assert(task[k] == nil, 'task.' .. k) end\n"
+      "assert(not pcall(function() return ctx + 1 end), 'ctx arithmetic')\n"
+      "assert(not pcall(function() return task + 1e9 end), 'task arithmetic')\n"
+      "assert(not pcall(function() ctx.dsq = 7 end), 'ctx write')\n"
+      "assert(not pcall(function() task.pid = function() return 1 end end), 'task write')\n"
+      "assert(not pcall(rawset, ctx, 'dsq', 1), 'rawset')\n"
+      "assert(not pcall(setmetatable, ctx, {}), 'setmetatable')\n"
+      "ctx:dsq(BATCH) ctx:slice(1000000)");
+  Decision d = p.Decide(Task("x"));
+  EXPECT_EQ(p.counters().errors, 0u) << (e.logs.empty() ? "" : e.logs[0]);
+  EXPECT_EQ(d.dsq, LSF_CLASS_BATCH);
+  EXPECT_EQ(d.slice_ns, 1'000'000u);
+}
+
+TEST(PolicyEngine, AttachAgainReplacesTheClassifier) {
+  Engine e;
+  PolicyEngine& p = e.Load(
+      "local sched = require('sched')\n"
+      "sched.attach(function(ctx) ctx:dsq(BATCH) end)\n"
+      "sched.attach(function(ctx) ctx:dsq(REALTIME) if ctx:task():comm() == 'swap' then\n"
+      "  sched.attach(function(c) c:dsq(DEFAULT) end) end end)");
+  EXPECT_EQ(p.Decide(Task("a")).dsq, LSF_CLASS_REALTIME);
+  EXPECT_EQ(p.Decide(Task("swap")).dsq, LSF_CLASS_REALTIME);
+  EXPECT_EQ(p.Decide(Task("a")).dsq, LSF_CLASS_DEFAULT);
+}
+
+TEST(PolicyEngine, ConstantsAndModules) {
+  Engine e;
+  PolicyEngine& p = e.Body(
+      "local sched, scx, linux = require('sched'), require('scx'), require('linux')\n"
+      "assert(REALTIME == 1 and BATCH == 2 and DEFAULT == 3, 'globals')\n"
+      "assert(sched.REALTIME == 1 and sched.BATCH == 2 and sched.DEFAULT == 3, 'sched.*')\n"
+      "assert(scx.SLICE_DFL == 20000000, 'SLICE_DFL')\n"
+      "assert(scx.SLICE_MIN == " + std::to_string(LSF_SLICE_MIN_NS) + ", 'SLICE_MIN')\n"
+      "assert(scx.SLICE_MAX == " + std::to_string(LSF_SLICE_MAX_NS) + ", 'SLICE_MAX')\n"
+      "local t1 = linux.time() local t2 = linux.time()\n"
+      "assert(t1 > 0 and t2 >= t1, 'linux.time monotonic')\n"
+      "ctx:dsq(DEFAULT)");
+  p.Decide(Task("x"));
+  EXPECT_EQ(p.counters().errors, 0u) << (e.logs.empty() ? "" : e.logs[0]);
+  EXPECT_EQ(p.counters().per_class[LSF_CLASS_DEFAULT], 1u);
+}
+
+TEST(PolicyEngine, CommIsAlwaysTerminated) {
+  Engine e;
+  PolicyEngine& p = e.Body("assert(#task:comm() == 15 and #task:pcomm() == 15, task:comm()) ctx:dsq(BATCH)");
+  lsf_miss m = Task("x");
+  std::memset(m.comm, 'a', sizeof m.comm);  // no NUL: must not read into pcomm
+  std::memset(m.pcomm, 'b', sizeof m.pcomm);
+  EXPECT_EQ(p.Decide(m).dsq, LSF_CLASS_BATCH) << (e.logs.empty() ? "" : e.logs[0]);
+}
+
+TEST(PolicyEngine, DefaultSliceOptionIsKeptWithinTheLimits) {
+  Engine e;
+  PolicyEngine::Options o = e.Opts();
+  o.default_slice_ns = 1;
+  auto r = PolicyEngine::LoadString("require('sched').attach(function(ctx) end)", "t.lua", o);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ((*r)->Decide(Task("x")).slice_ns, LSF_SLICE_MIN_NS);
 }
 
 TEST(PolicyEngine, PrintGoesToTheLog) {

@@ -1,0 +1,37 @@
+# Guest: policies that fail in every way yield DEFAULT, are counted and logged once, never crash
+# the dispatcher or stall the system.
+. /opt/lsf/guest_lib.sh
+
+mkdir -p /tmp/pol && chmod 755 /tmp/pol
+field() { sed -n "s/.*[ |]$1=\([0-9]*\).*/\1/p" | tail -1; }
+# run_bad NAME COUNTER BODY: the classifier body runs with locals ctx and task
+run_bad() {
+  name=$1 counter=$2 body=$3
+  f=/tmp/pol/$name.lua
+  printf 'local sched = require("sched")\nsched.attach(function(ctx)\n  local task = ctx:task()\n  %s\nend)\n' "$body" > $f
+  chmod 644 $f
+  luasched-fast --cpu 0 --policy $f --stats 0 > /tmp/$name.log 2>&1 &
+  lp=$!
+  if ! wait_state enabled 10; then fail "$name: scheduler did not start"; cat /tmp/$name.log; return; fi
+  i=0; while [ $i -lt 20 ]; do /bin/true; i=$((i + 1)); done   # 20 new processes = 20+ misses
+  timeout 30 hackbench -g 1 -l 20 > /dev/null 2>&1
+  hb=$?
+  kill -INT $lp; wait $lp; rc=$?
+  stats=$(grep '^stats:' /tmp/$name.log | tail -1)
+  n=$(echo "$stats" | field "$counter")
+  check_eq "$name: dispatcher survived and exited cleanly" "$rc" 0
+  check_eq "$name: system stayed responsive (hackbench)" "$hb" 0
+  check_ge "$name: counted as policy $counter" "${n:-0}" 10
+  check_eq "$name: logged once" "$(grep -c 'logged once' /tmp/$name.log)" 1
+  check_eq "$name: every decision fell back to DEFAULT" "$(echo "$stats" | field rt)$(echo "$stats" | sed -n 's/.*ins rt=[0-9]* batch=\([0-9]*\).*/\1/p')" "00"
+  grep 'logged once' /tmp/$name.log | head -2 | cut -c1-200
+}
+
+run_bad error errors 'error("policy bug")'
+run_bad no_verdict no_verdict 'local x = task:pid()'
+run_bad endless_loop errors 'while true do end'
+run_bad tail_recursion errors 'local function f() return f() end return f()'
+run_bad unbounded_alloc errors 'local t = {} for i = 1, 1e9 do t[i] = string.rep("x", 4096) .. i end'
+run_bad invalid_dsq invalid 'ctx:dsq(42)'
+run_bad invalid_slice invalid 'ctx:dsq(REALTIME) ctx:slice(-1)'
+finish
