@@ -170,7 +170,7 @@ Result<std::unique_ptr<PolicyEngine>> PolicyEngine::LoadString(const std::string
   auto guarded = InstrumentPolicySource(source);
   if (!guarded) return MakeError("policy " + chunk_name + ": " + guarded.error());
   if (luaL_loadbuffer(L, guarded->data(), guarded->size(), ("@" + chunk_name).c_str()) != 0)
-    return MakeError("syntax error in policy " + chunk_name + ": " + lua_tostring(L, -1));
+    return MakeError(std::string("syntax error in policy: ") + lua_tostring(L, -1));  // names file:line
   lua_pushvalue(L, 2);
   lua_setfenv(L, -2);  // the chunk (and every function it defines) sees only the sandbox
   lua_rawgeti(L, LUA_REGISTRYINDEX, tick_ref);  // the chunk's vararg: `local __lsf_tick = ...`

@@ -270,7 +270,10 @@ TEST(PolicyEngine, CtxAndTaskAreOpaqueHandles) {
       "assert(not pcall(function() task.pid = function() return 1 end end), 'task write')\n"
       "assert(not pcall(rawset, ctx, 'dsq', 1), 'rawset')\n"
       "assert(not pcall(setmetatable, ctx, {}), 'setmetatable')\n"
-      "ctx:dsq(BATCH) ctx:slice(1000000)");
+      "for _, k in ipairs({'pid', 'tgid', 'ppid', 'uid', 'gid', 'prio', 'nice', 'cpu', 'nr_cpus_allowed'}) do\n"
+      "  assert(type(task[k](task)) == 'number', 'task:' .. k .. '() is not a number') end\n"
+      "ctx:dsq(BATCH) ctx:slice(1000000)\n"
+      "assert(type(ctx:dsq()) == 'number' and type(ctx:slice()) == 'number' and type(ctx:cpu()) == 'number')");
   Decision d = p.Decide(Task("x"));
   EXPECT_EQ(p.counters().errors, 0u) << (e.logs.empty() ? "" : e.logs[0]);
   EXPECT_EQ(d.dsq, LSF_CLASS_BATCH);

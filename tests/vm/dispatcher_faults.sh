@@ -42,4 +42,14 @@ check_eq "kernel back on its default scheduler after SIGKILL" "$(scx_state)" dis
 /tmp/nginx-worker 1 > /dev/null
 check "tasks keep running after the kill" [ $(( $(date +%s) - start )) -lt 15 ]
 dmesg | grep -i sched_ext | tail -3
+
+say "refuse to start while another sched_ext scheduler is loaded"
+lsf-smoke --seconds 60 > /dev/null 2>&1 & sm=$!
+check "smoke scheduler loaded" wait_state enabled 10
+timeout 30 luasched-fast --cpu 0 --policy $POLICY > /tmp/second.log 2>&1
+rc=$?
+cat /tmp/second.log
+check_eq "second scheduler refused (exit 3)" "$rc" 3
+check "the message names the loaded scheduler" grep -q "another sched_ext scheduler ('lsf_smoke') is already loaded" /tmp/second.log
+kill -INT $sm; wait $sm
 finish
