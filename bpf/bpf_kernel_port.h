@@ -36,6 +36,7 @@ class BpfKernelPort final : public KernelPort {
   void Heartbeat(uint64_t now_ns) override;
   void SetPolicyGeneration(uint32_t gen) override;
   KernelStats ReadStats() const override;
+  void ReadRoundTrips(uint64_t (&buckets)[LSF_RTT_BUCKETS]) const override;
   std::optional<lsf_exit_info> ExitInfo() const override;
   void Stop() override {}  // signals interrupt the poll (EINTR)
 

@@ -92,6 +92,7 @@ enum lsf_entry_state {
 
 struct lsf_cache_entry {
 	__u64 seq;        /* seq of the miss in flight / answered */
+	__u64 enq_ns;     /* CLOCK_MONOTONIC of the enqueue that missed (round-trip measurement) */
 	__u64 slice_ns;   /* cached slice */
 	__u64 deadline_ns;/* PENDING: when the task stops waiting and falls back to DEFAULT */
 	__s32 cpu;        /* cached target CPU or LSF_CPU_ANY */
@@ -136,6 +137,9 @@ struct lsf_stats {
 	__u64 v[LSF_NR_STATS];
 };
 
+/* ---- round trip of a miss: BPF enqueue -> verdict applied to the parked task ---------------- */
+#define LSF_RTT_BUCKETS 40  /* bucket i counts round trips in [2^i, 2^(i+1)) ns */
+
 /* ---- exit info, copied from scx_exit_info in ops.exit ------------------------------------- */
 #define LSF_EXIT_REASON_LEN 128
 #define LSF_EXIT_MSG_LEN    1024
@@ -160,7 +164,7 @@ LSF_STATIC_ASSERT(__builtin_offsetof(struct lsf_miss, pid) == 56, "lsf_miss.pid 
 LSF_STATIC_ASSERT(__builtin_offsetof(struct lsf_miss, comm) == 104, "lsf_miss.comm moved");
 LSF_STATIC_ASSERT(sizeof(struct lsf_verdict) == 40, "lsf_verdict layout changed");
 LSF_STATIC_ASSERT(__builtin_offsetof(struct lsf_verdict, pid) == 24, "lsf_verdict.pid moved");
-LSF_STATIC_ASSERT(sizeof(struct lsf_cache_entry) == 48, "lsf_cache_entry layout changed");
+LSF_STATIC_ASSERT(sizeof(struct lsf_cache_entry) == 56, "lsf_cache_entry layout changed");
 LSF_STATIC_ASSERT(sizeof(struct lsf_stats) == 8 * LSF_NR_STATS, "lsf_stats must be u64 only");
 LSF_STATIC_ASSERT(sizeof(struct lsf_exit_info) == 16 + LSF_EXIT_REASON_LEN + LSF_EXIT_MSG_LEN,
 		  "lsf_exit_info layout changed");

@@ -43,6 +43,10 @@ class KernelPort {
 
   virtual KernelStats ReadStats() const = 0;
 
+  // Round trips of misses (BPF enqueue -> verdict applied to the parked task), log2 ns buckets
+  // (LSF_RTT_BUCKETS). A port that cannot measure them leaves zeros.
+  virtual void ReadRoundTrips(uint64_t (&buckets)[LSF_RTT_BUCKETS]) const = 0;
+
   // Set once the kernel has unloaded the scheduler (error or unregister).
   virtual std::optional<lsf_exit_info> ExitInfo() const = 0;
 

@@ -35,6 +35,7 @@ struct lsf_exit_info exit_info;
 /* Jiffies <-> ns calibration (HZ is not readable without a kernel config file): sampled in init,
  * converted once enough time has passed. Until then HZ=1000 is assumed, the shortest bound. */
 __u64 calib_ns, calib_jiffies, starve_jiffies_cached;
+__u64 rtt_hist[LSF_RTT_BUCKETS];  /* miss round trips (enqueue -> verdict applied), log2 ns buckets */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -203,6 +204,7 @@ static __always_inline void miss(struct task_struct *p, u64 enq_flags, struct ls
 		goto fallback;
 	}
 	ne.seq = __sync_fetch_and_add(&miss_seq, 1) + 1;
+	ne.enq_ns = now;
 	ne.slice_ns = default_slice_ns;
 	ne.deadline_ns = user_present ? now + LSF_MISS_DEADLINE_NS : now;
 	ne.cpu = LSF_CPU_ANY;
@@ -337,6 +339,21 @@ static long on_verdict(struct bpf_dynptr *dynptr, void *ctx)
 	return 0;
 }
 
+static __always_inline void rtt_add(u64 ns)
+{
+	u32 b = 0;
+
+	/* floor(log2(ns)), bounded loop for the verifier */
+	for (int i = 0; i < LSF_RTT_BUCKETS - 1; i++) {
+		if (ns < 2)
+			break;
+		ns >>= 1;
+		b++;
+	}
+	if (b < LSF_RTT_BUCKETS)
+		__sync_fetch_and_add(&rtt_hist[b], 1);
+}
+
 /* Move parked tasks whose verdict arrived (or whose deadline passed) to their DSQ. */
 static __always_inline void scan_pending(void)
 {
@@ -355,6 +372,10 @@ static __always_inline void scan_pending(void)
 		if (e && e->state == LSF_ENTRY_READY) {
 			dsq = verdict_dsq(p, e, &st);
 			slice = e->slice_ns;
+			if (e->enq_ns) {  /* first release after the verdict: record the round trip */
+				rtt_add(now - e->enq_ns);
+				e->enq_ns = 0;
+			}
 			if (e->stale) {  /* exec/rename while waiting: this verdict once, then re-miss */
 				e->state = 0;
 				e->stale = 0;

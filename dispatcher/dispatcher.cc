@@ -193,6 +193,12 @@ StatsSnapshot Dispatcher::Snapshot() const {
   s.Add("miss_to_verdict_p50_us", d(miss_latency_.Quantile(0.5)) / 1e3);
   s.Add("miss_to_verdict_p99_us", d(miss_latency_.Quantile(0.99)) / 1e3);
   s.Add("miss_to_verdict_max_us", d(miss_latency_.max()) / 1e3);
+  uint64_t rtt_buckets[LSF_RTT_BUCKETS];
+  port_.ReadRoundTrips(rtt_buckets);
+  LatencyHistogram rtt = LatencyHistogram::FromBuckets(rtt_buckets, LSF_RTT_BUCKETS);
+  s.Add("round_trips", d(rtt.count()));
+  s.Add("round_trip_p50_us", d(rtt.Quantile(0.5)) / 1e3);
+  s.Add("round_trip_p99_us", d(rtt.Quantile(0.99)) / 1e3);
   s.Add("dispatcher_cpu_pct", wall ? 100.0 * d(cpu) / d(wall) : 0.0);
   s.Add("page_faults", static_cast<double>(PageFaults()));
   return s;

@@ -22,6 +22,18 @@ class LatencyHistogram {
     if (ns > max_) max_ = ns;
   }
 
+  // A histogram from bucket counts kept elsewhere (e.g. by BPF, same bucket layout). The maximum is
+  // taken as the upper bound of the highest non-empty bucket.
+  static LatencyHistogram FromBuckets(const uint64_t* buckets, int n) {
+    LatencyHistogram h;
+    for (int b = 0; b < n && b < kBuckets; ++b) {
+      h.buckets_[b] = buckets[b];
+      h.count_ += buckets[b];
+      if (buckets[b]) h.max_ = uint64_t{2} << b;
+    }
+    return h;
+  }
+
   uint64_t count() const { return count_; }
   uint64_t max() const { return max_; }
 

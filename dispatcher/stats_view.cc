@@ -55,13 +55,15 @@ std::string FormatStatsView(const StatsSnapshot& cur, const StatsSnapshot* prev,
                 "fallbacks  deadline %.0f  ringbuf full %.0f  no dispatcher %.0f  cache full %.0f\n"
                 "verdicts   sent %.0f  queue full %.0f  stale %.0f  bad %.0f\n"
                 "policy     decisions %.0f  errors %.0f  no verdict %.0f  invalid %.0f\n"
-                "latency    miss->verdict p50 <= %.0f us  p99 <= %.0f us  max %.0f us\n",
+                "latency    miss->verdict p50 <= %.0f us  p99 <= %.0f us  max %.0f us; round trip p50 <= %.0f us  "
+                "p99 <= %.0f us\n",
                 g("hits"), g("misses"), g("hit_rate_pct"),
                 mr < 0 ? "-" : std::to_string(static_cast<long long>(mr)).c_str(), g("direct"), g("starve_boost"),
                 g("fallback_deadline"), g("fallback_ringbuf_full"), g("fallback_no_user"), g("fallback_cache_full"),
                 g("verdicts_sent"), g("verdicts_queue_full"), g("verdicts_stale"), g("verdicts_bad"),
                 g("policy_decisions"), g("policy_errors"), g("policy_no_verdict"), g("policy_invalid"),
-                g("miss_to_verdict_p50_us"), g("miss_to_verdict_p99_us"), g("miss_to_verdict_max_us"));
+                g("miss_to_verdict_p50_us"), g("miss_to_verdict_p99_us"), g("miss_to_verdict_max_us"),
+                g("round_trip_p50_us"), g("round_trip_p99_us"));
   out += buf;
   return out;
 }

@@ -55,6 +55,9 @@ class FakeKernel final : public KernelPort {
   void Heartbeat(uint64_t) override { alive_ = true; }
   void SetPolicyGeneration(uint32_t gen) override { policy_gen_ = gen; }
   KernelStats ReadStats() const override { return stats_; }
+  void ReadRoundTrips(uint64_t (&buckets)[LSF_RTT_BUCKETS]) const override {
+    for (auto& b : buckets) b = 0;
+  }
   std::optional<lsf_exit_info> ExitInfo() const override { return std::nullopt; }
   void Stop() override {}
 

@@ -69,5 +69,16 @@ TEST(LatencyHistogram, QuantilesAreBucketUpperBounds) {
   EXPECT_EQ(h.max(), 1'000'000u);
 }
 
+TEST(LatencyHistogram, FromBucketsKeptElsewhere) {
+  uint64_t b[LatencyHistogram::kBuckets] = {};
+  b[10] = 90;  // [1024, 2048) ns
+  b[20] = 10;  // [~1 ms, ~2 ms)
+  LatencyHistogram h = LatencyHistogram::FromBuckets(b, LatencyHistogram::kBuckets);
+  EXPECT_EQ(h.count(), 100u);
+  EXPECT_EQ(h.Quantile(0.5), 2048u);
+  EXPECT_EQ(h.Quantile(0.99), uint64_t{2} << 20);
+  EXPECT_EQ(h.max(), uint64_t{2} << 20);
+}
+
 }  // namespace
 }  // namespace lsf
