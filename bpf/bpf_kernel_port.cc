@@ -146,6 +146,10 @@ void BpfKernelPort::ReadRoundTrips(uint64_t (&buckets)[LSF_RTT_BUCKETS]) const {
   for (int i = 0; i < LSF_RTT_BUCKETS; ++i) buckets[i] = __atomic_load_n(&skel_->bss->rtt_hist[i], __ATOMIC_RELAXED);
 }
 
+void BpfKernelPort::ReadIdleCpus(__u64 (&mask)[LSF_CPU_WORDS]) const {
+  for (int i = 0; i < LSF_CPU_WORDS; ++i) mask[i] = __atomic_load_n(&skel_->bss->idle_mask[i], __ATOMIC_RELAXED);
+}
+
 std::optional<lsf_exit_info> BpfKernelPort::ExitInfo() const {
   if (__atomic_load_n(&skel_->bss->exit_info.kind, __ATOMIC_ACQUIRE) == 0) return std::nullopt;
   return skel_->bss->exit_info;

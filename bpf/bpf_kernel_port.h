@@ -37,6 +37,7 @@ class BpfKernelPort final : public KernelPort {
   void SetPolicyGeneration(uint32_t gen) override;
   KernelStats ReadStats() const override;
   void ReadRoundTrips(uint64_t (&buckets)[LSF_RTT_BUCKETS]) const override;
+  void ReadIdleCpus(__u64 (&mask)[LSF_CPU_WORDS]) const override;
   std::optional<lsf_exit_info> ExitInfo() const override;
   void Stop() override {}  // signals interrupt the poll (EINTR)
 

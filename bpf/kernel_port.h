@@ -47,6 +47,9 @@ class KernelPort {
   // (LSF_RTT_BUCKETS). A port that cannot measure them leaves zeros.
   virtual void ReadRoundTrips(uint64_t (&buckets)[LSF_RTT_BUCKETS]) const = 0;
 
+  // CPUs that are idle right now (bit per CPU). A port that cannot tell reports all as busy.
+  virtual void ReadIdleCpus(__u64 (&mask)[LSF_CPU_WORDS]) const = 0;
+
   // Set once the kernel has unloaded the scheduler (error or unregister).
   virtual std::optional<lsf_exit_info> ExitInfo() const = 0;
 

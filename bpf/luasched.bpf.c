@@ -35,7 +35,8 @@ struct lsf_exit_info exit_info;
 /* Jiffies <-> ns calibration (HZ is not readable without a kernel config file): sampled in init,
  * converted once enough time has passed. Until then HZ=1000 is assumed, the shortest bound. */
 __u64 calib_ns, calib_jiffies, starve_jiffies_cached;
-__u64 rtt_hist[LSF_RTT_BUCKETS];  /* miss round trips (enqueue -> verdict applied), log2 ns buckets */
+__u64 rtt_hist[LSF_RTT_BUCKETS];
+__u64 idle_mask[LSF_CPU_WORDS];   /* CPUs idle right now (ops.update_idle), read by the dispatcher */  /* miss round trips (enqueue -> verdict applied), log2 ns buckets */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -499,6 +500,24 @@ void BPF_PROG(lsf_exit_task, struct task_struct *p, struct scx_exit_task_args *a
 		stat_inc(LSF_ST_EXIT);
 }
 
+/* Publishes idle CPUs for userspace placement; the built-in idle tracking stays on (KEEP_BUILTIN_IDLE). */
+SEC("struct_ops/lsf_update_idle")
+void BPF_PROG(lsf_update_idle, s32 cpu, bool idle)
+{
+	u32 w, b;
+
+	if (cpu < 0 || cpu >= LSF_MAX_CPUS)
+		return;
+	w = (u32)cpu / 64;
+	b = (u32)cpu % 64;
+	if (w >= LSF_CPU_WORDS)
+		return;
+	if (idle)
+		__sync_fetch_and_or(&idle_mask[w], 1ULL << b);
+	else
+		__sync_fetch_and_and(&idle_mask[w], ~(1ULL << b));
+}
+
 SEC("struct_ops.s/lsf_init")
 s32 BPF_PROG(lsf_init)
 {
@@ -537,8 +556,10 @@ struct sched_ext_ops luasched_ops = {
 	.enqueue    = (void *)lsf_enqueue,
 	.dispatch   = (void *)lsf_dispatch,
 	.exit_task  = (void *)lsf_exit_task,
+	.update_idle = (void *)lsf_update_idle,
 	.init       = (void *)lsf_init,
 	.exit       = (void *)lsf_exit,
+	.flags      = SCX_OPS_KEEP_BUILTIN_IDLE,
 	.timeout_ms = LSF_WATCHDOG_MS,
 	.name       = "luasched_fast",
 };

@@ -8,6 +8,7 @@
 
 #include "alloc/memory_lock.h"
 #include "dispatcher/worker_pool.h"
+#include "topology/placement.h"
 #include "policies/policy_engine.h"
 
 namespace lsf {
@@ -46,7 +47,18 @@ void Dispatcher::HandleMiss(const lsf_miss& m) {
   SendDecision(m, policy_->Decide(m));
 }
 
-void Dispatcher::SendDecision(const lsf_miss& m, const Decision& d) {
+void Dispatcher::SendDecision(const lsf_miss& m, const Decision& decision) {
+  Decision d = decision;
+  if (d.llc >= 0 && d.cpu == LSF_CPU_ANY && opts_.topology) {
+    // An LLC, not a CPU: pick an idle CPU there now (whole idle core first), within the allowed set.
+    __u64 idle_words[LSF_CPU_WORDS];
+    port_.ReadIdleCpus(idle_words);
+    int cpu = PickCpu(*opts_.topology, CpuSetFromWords(m.cpus_allowed), CpuSetFromWords(idle_words), m.prev_cpu, d.llc);
+    if (cpu >= 0) {
+      d.cpu = cpu;
+      ++counters_.placements;
+    }
+  }
   lsf_verdict v{};
   v.seq = m.seq;
   v.slice_ns = d.slice_ns;
@@ -184,6 +196,7 @@ StatsSnapshot Dispatcher::Snapshot() const {
   s.Add("policy_invalid", d(p.invalid));
   s.Add("policy_generation", d(generation_));
   s.Add("policy_reloads", d(counters_.reloads));
+  s.Add("placements", d(counters_.placements));
   s.Add("exec", d(k[LSF_ST_EXEC]));
   s.Add("rename", d(k[LSF_ST_RENAME]));
   s.Add("exit", d(k[LSF_ST_EXIT]));

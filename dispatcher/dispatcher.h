@@ -15,6 +15,7 @@ namespace lsf {
 
 class PolicyEngine;
 class WorkerPool;
+struct Topology;
 struct Decision;
 
 struct DispatcherCounters {
@@ -25,6 +26,7 @@ struct DispatcherCounters {
   uint64_t spin_passes = 0;        // non-blocking passes while busy-polling
   uint64_t sleeps = 0;             // blocking waits (epoll) once idle
   uint64_t reloads = 0;            // successful policy swaps
+  uint64_t placements = 0;         // ctx:llc() requests turned into a target CPU
 };
 
 class Dispatcher {
@@ -37,6 +39,7 @@ class Dispatcher {
     uint64_t spin_ns = 200'000;    // busy-poll (no syscalls) this long after the last miss, then sleep
     bool stats_json = false;       // periodic stats as JSON lines instead of the human line
     std::string stats_file;        // if set, rewritten (atomically) every second with JSON stats
+    const Topology* topology = nullptr;  // for ctx:llc() placement; nullptr: ctx:llc() is ignored
   };
 
   // REQUIRES: `port` and `policy` outlive the dispatcher. Publishes policy generation 1.

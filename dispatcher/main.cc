@@ -19,6 +19,7 @@
 #include "dispatcher/stats_view.h"
 #include "dispatcher/worker_pool.h"
 #include "policies/policy_engine.h"
+#include "topology/topology.h"
 
 #ifndef LSF_VERSION
 #define LSF_VERSION "0.0.0"
@@ -33,10 +34,29 @@ int Fail(int code, const std::string& msg) {
   return code;
 }
 
+// The machine's topology (hwloc), once; nullptr if hwloc cannot tell (ctx:llc() then sees one LLC).
+const lsf::Topology* MachineTopology() {
+  static const std::unique_ptr<lsf::Topology> topo = [] {
+    auto t = lsf::TopologyFromHwloc();
+    if (!t) {
+      std::fprintf(stderr, "luasched-fast: %s; ctx:llc() will be ignored\n", t.error().c_str());
+      return std::unique_ptr<lsf::Topology>();
+    }
+    return std::make_unique<lsf::Topology>(std::move(*t));
+  }();
+  return topo.get();
+}
+
 lsf::PolicyEngine::Options PolicyOptions(const lsf::Options& opt) {
   lsf::PolicyEngine::Options popts;
   popts.default_slice_ns = opt.slice_ns;
   popts.nr_cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_CONF));
+  if (const lsf::Topology* topo = MachineTopology()) {
+    for (const auto& c : topo->cpus) {
+      if (c.id >= static_cast<int>(popts.cpu_llc.size())) popts.cpu_llc.resize(static_cast<size_t>(c.id) + 1, 0);
+      popts.cpu_llc[static_cast<size_t>(c.id)] = c.llc;
+    }
+  }
   return popts;
 }
 
@@ -96,6 +116,7 @@ int Run(const lsf::Options& opt) {
   dopts.log_verdicts = opt.log_verdicts;
   dopts.stats_interval_s = opt.stats_interval_s;
   dopts.stats_json = opt.stats_json;
+  dopts.topology = MachineTopology();
   dopts.spin_ns = static_cast<uint64_t>(opt.spin_us) * 1000;
   dopts.stats_file = opt.stats_file;
   lsf::Dispatcher dispatcher(**port, **policy, dopts);
@@ -109,8 +130,11 @@ int Run(const lsf::Options& opt) {
 
   if (auto st = (*port)->Attach(); !st) return Fail(kExitStart, st.error());
   auto state = lsf::scx::State();
-  std::printf("luasched-fast %s: policy %s, dispatcher on CPU %d, %d CPUs, sched_ext %s (ops %s)%s\n", LSF_VERSION,
-              opt.policy_path.c_str(), opt.cpu, (*port)->nr_cpus(), state ? state->c_str() : "?",
+  std::printf("luasched-fast %s: policy %s, dispatcher on CPU %d, %s, sched_ext %s (ops %s)%s\n", LSF_VERSION,
+              opt.policy_path.c_str(), opt.cpu,
+              MachineTopology() ? MachineTopology()->Describe().c_str()
+                                : (std::to_string((*port)->nr_cpus()) + " CPUs").c_str(),
+              state ? state->c_str() : "?",
               lsf::scx::LoadedOps().c_str(), (*port)->kick_available() ? "" : " [no syscall kick: timer only]");
   std::fflush(stdout);
 

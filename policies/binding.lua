@@ -1,10 +1,13 @@
 -- Privileged binding: builds the policy API (sched, scx, linux, ctx, task) and the sandbox.
 -- Runs once per engine with the full standard library; the policy itself never sees ffi, io, os,
 -- debug or jit. Called as binding(frame_lightuserdata, log_cfunction, nr_cpus, slice_min_ns,
+-- slice_max_ns, cpu_llc) (cpu_llc: table CPU -> LLC index, from the topology) and returns
 -- slice_max_ns) and returns (env, trampoline, has_attached, tick): `env` is the policy's global
 -- table, `trampoline()` runs the attached function on the preallocated frame, `tick` is the loop
 -- guard's budget check.
-local frame_ud, log, nr_cpus, SLICE_MIN, SLICE_MAX = ...
+local frame_ud, log, nr_cpus, SLICE_MIN, SLICE_MAX, cpu_llc = ...
+local nr_llcs = 1
+for _, l in pairs(cpu_llc) do if l + 1 > nr_llcs then nr_llcs = l + 1 end end
 local ffi = require("ffi")
 
 ffi.cdef[[
@@ -31,14 +34,14 @@ struct lsf_frame {
   void *engine;
   const char *(*cgroup_fn)(void *engine, int32_t pid);
   int32_t budget;
-  uint32_t pad;
+  int32_t llc;
 };
 struct lsf_timespec { long tv_sec; long tv_nsec; };
 int clock_gettime(int clk, struct lsf_timespec *tp);
 ]]
 
 local REALTIME, BATCH, DEFAULT = 1, 2, 3
-local kBadDsq, kBadSlice, kBadCpu = 1, 2, 4
+local kBadDsq, kBadSlice, kBadCpu, kBadLlc = 1, 2, 4, 8
 
 local frame = ffi.cast("struct lsf_frame *", frame_ud)
 local m = frame.miss  -- reference to the embedded record: fixed address, refilled by every Decide
@@ -73,6 +76,7 @@ local task = proxy("task", {
   nice = function() return m.nice end,
   cpu = function() return m.prev_cpu end,
   nr_cpus_allowed = function() return m.nr_cpus_allowed end,
+  llc = function() return cpu_llc[m.prev_cpu] or 0 end,
   cpu_allowed = function(_, n) return allowed(n) end,
   -- Computed by the engine only when asked (it may read /proc).
   cgroup = function()
@@ -106,6 +110,12 @@ local ctx = proxy("ctx", {
     if type(n) == "number" and n < nr_cpus and allowed(n) then frame.cpu = n
     else frame.invalid = bor(frame.invalid, kBadCpu) end
   end,
+  -- run on an idle CPU of LLC n (chosen by the dispatcher, SMT-aware, within the allowed CPUs)
+  llc = function(_, n)
+    if n == nil then return frame.llc end
+    if type(n) == "number" and n == floor(n) and n >= 0 and n < nr_llcs then frame.llc = n
+    else frame.invalid = bor(frame.invalid, kBadLlc) end
+  end,
 })
 
 -- modules -----------------------------------------------------------------------------------------
@@ -118,6 +128,9 @@ end
 local scx = { SLICE_DFL = 20000000, SLICE_MIN = SLICE_MIN, SLICE_MAX = SLICE_MAX }
 local ts = ffi.new("struct lsf_timespec")
 local linux = {}
+function linux.nr_cpus() return nr_cpus end
+function linux.nr_llcs() return nr_llcs end
+function linux.llc_of(cpu) return cpu_llc[cpu] end
 function linux.time()
   ffi.C.clock_gettime(1, ts)  -- CLOCK_MONOTONIC
   return tonumber(ts.tv_sec) * 1e9 + tonumber(ts.tv_nsec)

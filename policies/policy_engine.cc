@@ -27,14 +27,14 @@ struct LsfFrame {
   void* engine;       // PolicyEngine::Impl*
   const char* (*cgroup_fn)(void* engine, int32_t pid);
   int32_t budget;     // loop-guard budget left for this decision
-  uint32_t pad;
+  int32_t llc;        // -1: not set
 };
 static_assert(sizeof(LsfFrame) == 184, "LsfFrame must match struct lsf_frame in binding.lua");
 static_assert(offsetof(LsfFrame, slice_ns) == sizeof(lsf_miss), "LsfFrame must match binding.lua");
 
 namespace {
 
-constexpr uint32_t kBadDsq = 1, kBadSlice = 2, kBadCpu = 4;
+constexpr uint32_t kBadDsq = 1, kBadSlice = 2, kBadCpu = 4, kBadLlc = 8;
 constexpr int kTracebackIdx = 1;   // stack slot of the traceback handler
 constexpr int kTrampolineIdx = 2;  // stack slot of the trampoline
 
@@ -161,7 +161,12 @@ Result<std::unique_ptr<PolicyEngine>> PolicyEngine::LoadString(const std::string
   lua_pushinteger(L, impl->opts.nr_cpus);
   lua_pushnumber(L, static_cast<lua_Number>(LSF_SLICE_MIN_NS));
   lua_pushnumber(L, static_cast<lua_Number>(LSF_SLICE_MAX_NS));
-  if (lua_pcall(L, 5, 4, kTracebackIdx) != 0)
+  lua_createtable(L, 0, static_cast<int>(impl->opts.cpu_llc.size()));
+  for (size_t c = 0; c < impl->opts.cpu_llc.size(); ++c) {
+    lua_pushinteger(L, impl->opts.cpu_llc[c]);
+    lua_rawseti(L, -2, static_cast<int>(c));
+  }
+  if (lua_pcall(L, 6, 4, kTracebackIdx) != 0)
     return MakeError(std::string("internal: binding: ") + lua_tostring(L, -1));
   // stack: [1] traceback [2] env [3] trampoline [4] has_attached [5] tick
   int tick_ref = luaL_ref(L, LUA_REGISTRYINDEX);          // pops [5]
@@ -201,6 +206,7 @@ Decision PolicyEngine::Decide(const lsf_miss& miss) {
   f.miss.pcomm[LSF_COMM_LEN - 1] = '\0';
   f.slice_ns = 0;
   f.cpu = LSF_CPU_ANY;
+  f.llc = -1;
   f.dsq = 0;
   f.invalid = 0;
   f.clamped = 0;
@@ -225,9 +231,11 @@ Decision PolicyEngine::Decide(const lsf_miss& miss) {
     ++counters_.per_class[LSF_CLASS_DEFAULT];
     return d;
   }
-  if (f.invalid & kBadCpu) {
+  if (f.invalid & (kBadCpu | kBadLlc)) {
     ++counters_.invalid;
-    im.LogOnce(&im.logged_invalid, "ctx:cpu() got a CPU that does not exist or is not allowed for the task (ignored)");
+    im.LogOnce(&im.logged_invalid, (f.invalid & kBadCpu)
+                                       ? "ctx:cpu() got a CPU that does not exist or is not allowed for the task (ignored)"
+                                       : "ctx:llc() got an LLC that does not exist (ignored)");
   }
   if (f.dsq == 0) {
     ++counters_.no_verdict;
@@ -240,6 +248,7 @@ Decision PolicyEngine::Decide(const lsf_miss& miss) {
   d.dsq = f.dsq <= LSF_CLASS_DEFAULT ? f.dsq : static_cast<uint32_t>(LSF_CLASS_DEFAULT);
   if (f.slice_ns) d.slice_ns = std::clamp<uint64_t>(f.slice_ns, LSF_SLICE_MIN_NS, LSF_SLICE_MAX_NS);
   if (f.cpu >= 0 && f.cpu < im.opts.nr_cpus && (f.miss.cpus_allowed[f.cpu / 64] >> (f.cpu % 64) & 1)) d.cpu = f.cpu;
+  if (f.llc >= 0) d.llc = f.llc;
   ++counters_.per_class[d.dsq];
   return d;
 }

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "bpf/intf.h"
 #include "common/result.h"
@@ -16,6 +17,8 @@ struct Decision {
   uint32_t dsq = LSF_CLASS_DEFAULT;  // enum lsf_class (never NONE)
   uint64_t slice_ns = 0;             // > 0, within [LSF_SLICE_MIN_NS, LSF_SLICE_MAX_NS]
   int32_t cpu = LSF_CPU_ANY;         // LSF_CPU_ANY or a CPU in the task's allowed set
+  int32_t llc = -1;                  // -1, or an LLC the policy asked for (ctx:llc): the dispatcher
+                                     // turns it into a CPU when `cpu` is LSF_CPU_ANY
 };
 
 // Counters of one engine. Owned and written by the thread that calls Decide (single writer);
@@ -34,6 +37,7 @@ class PolicyEngine {
   struct Options {
     uint64_t default_slice_ns = LSF_SLICE_DFL_NS;  // slice when the policy sets none
     int nr_cpus = 1;                               // valid ctx:cpu() range is [0, nr_cpus)
+    std::vector<int> cpu_llc;                      // LLC of each CPU (index: CPU); empty: one LLC
     // Returns the cgroup v2 path of a task ("/system.slice/nginx.service"), "" if unknown.
     // Default: parses /proc/<pid>/cgroup. Tests inject fakes.
     std::function<std::string(int32_t pid)> cgroup_path;

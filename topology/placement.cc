@@ -30,6 +30,7 @@ int PickCpu(const Topology& topo, const CpuSet& allowed, const CpuSet& idle, int
   int cpu;
   if ((cpu = scan([&](const auto& c) { return c.llc == llc && is_idle(c.id) && core_idle(c); })) >= 0) return cpu;
   if ((cpu = scan([&](const auto& c) { return c.llc == llc && is_idle(c.id); })) >= 0) return cpu;
+  if (want_llc >= 0 && (cpu = scan([&](const auto& c) { return c.llc == llc; })) >= 0) return cpu;
   if ((cpu = scan([&](const auto& c) { return is_idle(c.id) && core_idle(c); })) >= 0) return cpu;
   if ((cpu = scan([&](const auto& c) { return is_idle(c.id); })) >= 0) return cpu;
   if (prev && ok(*prev) && want_llc < 0) return prev->id;

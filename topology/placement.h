@@ -17,8 +17,9 @@ CpuSet CpuSetFromWords(const __u64 (&words)[LSF_CPU_WORDS]);
 //   3. a CPU of a fully idle core anywhere,             4. any idle CPU,
 //   5. prev_cpu,                                         6. the first allowed CPU of the target LLC,
 //   7. the lowest allowed CPU.
-// The target LLC is `want_llc` if >= 0, else prev_cpu's. Ties go to the lowest CPU id after
-// prev_cpu itself. Returns -1 only if `allowed` has no CPU of the topology.
+// The target LLC is `want_llc` if >= 0, else prev_cpu's. An explicit `want_llc` is binding: steps 3-5
+// are skipped while the LLC has an allowed CPU (step 6 comes first). Ties go to the lowest CPU id
+// after prev_cpu itself. Returns -1 only if `allowed` has no CPU of the topology.
 int PickCpu(const Topology& topo, const CpuSet& allowed, const CpuSet& idle, int prev_cpu, int want_llc = -1);
 
 }  // namespace lsf

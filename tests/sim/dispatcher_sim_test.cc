@@ -9,6 +9,7 @@
 #include "dispatcher/worker_pool.h"
 #include "policies/policy_engine.h"
 #include "tests/sim/fake_kernel.h"
+#include "topology/topology.h"
 
 namespace lsf::sim {
 namespace {
@@ -183,6 +184,36 @@ TEST_F(Sim, TargetCpuVerdictGoesToThePerCpuQueue) {
   EXPECT_EQ(k.CachedCpu(11), 2);
   EXPECT_EQ(k.Enqueue({.pid = 11, .comm = "pinned"}), Placement::kHit);
   EXPECT_EQ(k.stat(LSF_ST_INS_CPU), 1u);
+}
+
+TEST_F(Sim, LlcRequestBecomesAnIdleCpuOfThatLlc) {
+  Topology topo = TopologyFromShape(2, 2, 1);  // CPUs 0,1 -> LLC 0; 2,3 -> LLC 1
+  FakeKernel k(4);
+  PolicyEngine::Options o;
+  o.nr_cpus = 4;
+  o.cpu_llc = {0, 0, 1, 1};
+  o.log = [](const std::string&) {};
+  auto policy = PolicyEngine::LoadString("require('sched').attach(function(ctx) ctx:dsq(BATCH) ctx:llc(1) end)", "p", o);
+  ASSERT_TRUE(policy.ok()) << policy.error();
+  Dispatcher::Options dopts = DOpts();
+  dopts.topology = &topo;
+  Dispatcher d(k, **policy, dopts);
+  k.SetIdle(0, true);
+  k.SetIdle(3, true);  // the only idle CPU of LLC 1
+  k.Enqueue({.pid = 1, .comm = "a", .cpu = 0});
+  d.RunOnce(0);
+  EXPECT_EQ(k.CachedCpu(1), 3);
+  k.SetIdle(3, false);  // nothing idle in LLC 1: the first CPU of LLC 1
+  k.Enqueue({.pid = 2, .comm = "b", .cpu = 0});
+  d.RunOnce(0);
+  EXPECT_EQ(k.CachedCpu(2), 2);
+  EXPECT_EQ(d.counters().placements, 2u);
+  // without a topology the request is ignored
+  Dispatcher::Options plain = DOpts();
+  Dispatcher d2(k, **policy, plain);
+  k.Enqueue({.pid = 3, .comm = "c"});
+  d2.RunOnce(0);
+  EXPECT_EQ(k.CachedCpu(3), LSF_CPU_ANY);
 }
 
 TEST_F(Sim, MissToVerdictLatencyIsRecorded) {

@@ -55,6 +55,13 @@ class FakeKernel final : public KernelPort {
   void Heartbeat(uint64_t) override { alive_ = true; }
   void SetPolicyGeneration(uint32_t gen) override { policy_gen_ = gen; }
   KernelStats ReadStats() const override { return stats_; }
+  void ReadIdleCpus(__u64 (&mask)[LSF_CPU_WORDS]) const override {
+    for (int w = 0; w < LSF_CPU_WORDS; ++w) mask[w] = idle_[w];
+  }
+  void SetIdle(int cpu, bool idle) {
+    if (idle) idle_[cpu / 64] |= 1ull << (cpu % 64);
+    else idle_[cpu / 64] &= ~(1ull << (cpu % 64));
+  }
   void ReadRoundTrips(uint64_t (&buckets)[LSF_RTT_BUCKETS]) const override {
     for (auto& b : buckets) b = 0;
   }
@@ -79,6 +86,7 @@ class FakeKernel final : public KernelPort {
   uint64_t flushes_ = 0;
   bool alive_ = false;
   KernelStats stats_;
+  __u64 idle_[LSF_CPU_WORDS] = {};
   std::unordered_map<int32_t, Entry> cache_;
   std::deque<lsf_miss> misses_;
   std::deque<lsf_verdict> verdicts_;

@@ -364,6 +364,30 @@ TEST(PolicyEngine, EndlessLoopsAreAbortedAndTheEngineKeepsWorking) {
   EXPECT_NE(r.error().find("instruction limit"), std::string::npos) << r.error();
 }
 
+TEST(PolicyEngine, LlcRequestsAndTopologyQueries) {
+  Engine e;
+  PolicyEngine::Options o = e.Opts();
+  o.cpu_llc = {0, 0, 1, 1};  // CPUs 0,1 share LLC 0; CPUs 2,3 share LLC 1
+  auto r = PolicyEngine::LoadString(
+      "local linux = require('linux')\n"
+      "assert(linux.nr_cpus() == 4 and linux.nr_llcs() == 2 and linux.llc_of(3) == 1)\n"
+      "require('sched').attach(function(ctx)\n"
+      "  assert(ctx:task():llc() == 1)  -- prev_cpu 2\n"
+      "  ctx:dsq(BATCH) ctx:llc(1) assert(ctx:llc() == 1)\n"
+      "  if ctx:task():pid() == 7 then ctx:llc(2) end\n"  // no LLC 2: ignored and counted
+      "end)",
+      "llc.lua", o);
+  ASSERT_TRUE(r.ok()) << r.error();
+  Decision d = (*r)->Decide(Task("x"));
+  EXPECT_EQ((*r)->counters().errors, 0u) << (e.logs.empty() ? "" : e.logs[0]);
+  EXPECT_EQ(d.llc, 1);
+  EXPECT_EQ(d.cpu, LSF_CPU_ANY);
+  Decision bad = (*r)->Decide(Task("x", 7));
+  EXPECT_EQ(bad.dsq, LSF_CLASS_BATCH);
+  EXPECT_EQ(bad.llc, 1);  // the invalid request left the earlier one
+  EXPECT_EQ((*r)->counters().invalid, 1u);
+}
+
 TEST(PolicyEngine, ManyDecisionsAreConsistent) {
   Engine e;
   auto r = PolicyEngine::LoadFile(std::string(LSF_POLICIES_DIR) + "/workload.lua", e.Opts());
