@@ -70,24 +70,20 @@ FakeKernel::Placement FakeKernel::Enqueue(const Task& t) {
   return Placement::kParked;
 }
 
-void FakeKernel::Exec(int32_t pid, const std::string& comm) {
+void FakeKernel::Invalidate(int32_t pid, const std::string& comm, uint32_t why, lsf_stat stat) {
   auto it = cache_.find(pid);
   if (it == cache_.end()) return;
-  ++stats_.v[LSF_ST_EXEC];
+  ++stats_.v[stat];
   it->second.task.comm = comm;
-  it->second.e.flags |= LSF_MISS_EXEC;
+  it->second.e.flags |= why;
   if (it->second.e.state == LSF_ENTRY_PENDING) it->second.e.stale = 1;
   else it->second.e.state = 0;
 }
 
+void FakeKernel::Exec(int32_t pid, const std::string& comm) { Invalidate(pid, comm, LSF_MISS_EXEC, LSF_ST_EXEC); }
+
 void FakeKernel::Rename(int32_t pid, const std::string& comm) {
-  auto it = cache_.find(pid);
-  if (it == cache_.end()) return;
-  ++stats_.v[LSF_ST_RENAME];
-  it->second.task.comm = comm;
-  it->second.e.flags |= LSF_MISS_RENAME;
-  if (it->second.e.state == LSF_ENTRY_PENDING) it->second.e.stale = 1;
-  else it->second.e.state = 0;
+  Invalidate(pid, comm, LSF_MISS_RENAME, LSF_ST_RENAME);
 }
 
 void FakeKernel::Exit(int32_t pid) {

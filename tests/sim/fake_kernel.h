@@ -77,6 +77,8 @@ class FakeKernel final : public KernelPort {
     bool parked = false;  // the task waits in the PENDING DSQ
   };
   void Miss(const Task& t, Entry* old);
+  // What the exec/rename tracepoints do: a pending verdict applies once, a cached one is dropped.
+  void Invalidate(int32_t pid, const std::string& comm, uint32_t why, lsf_stat stat);
 
   int nr_cpus_;
   size_t verdict_capacity_;
