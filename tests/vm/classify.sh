@@ -26,6 +26,15 @@ wait $n1 $n2 $ff $ot $ex
 took=$(( $(date +%s) - start ))
 check "workload finished in bounded time (${took}s)" [ "$took" -lt 40 ]
 
+say "idle window: 8 s with nothing to schedule"
+cpu_ticks() { awk '{print $14 + $15}' /proc/$lp/stat; }
+pf_before=$(grep '^stats:' /tmp/lsf.log | tail -1 | sed -n 's/.*page_faults=\([0-9]*\).*/\1/p')
+t0=$(cpu_ticks); sleep 8; t1=$(cpu_ticks)
+pf_after=$(grep '^stats:' /tmp/lsf.log | tail -1 | sed -n 's/.*page_faults=\([0-9]*\).*/\1/p')
+# CPU ticks are 1/100 s: 8 s idle at < 2% is < 16 ticks
+check "idle dispatcher uses < 2% of a CPU ($((t1 - t0)) ticks in 8 s)" [ $((t1 - t0)) -lt 16 ]
+check_eq "no page faults after warm-up (stats 8 s apart)" "$pf_after" "$pf_before"
+
 kill -INT $lp
 wait $lp; rc=$?
 grep -v '^verdict' /tmp/lsf.log
