@@ -564,15 +564,21 @@ struct sched_ext_ops luasched_ops = {
 	.name       = "luasched_fast",
 };
 
-/* Run by the dispatcher (BPF_PROG_RUN) after it queued verdicts: wake an idle CPU so that the
- * verdicts are applied now rather than at the next timer tick. Optional: loaded if the kernel allows
- * sched_ext kfuncs in syscall programs. */
+/* Run by the dispatcher (BPF_PROG_RUN) after it queued verdicts: apply them to the parked tasks
+ * right here (sched_ext allows DSQ moves from syscall programs: no rq lock is held), then wake an
+ * idle CPU to run them. Optional: if the kernel refuses these kfuncs in syscall programs, the program
+ * is not loaded and dispatch plus the timer do the job. */
 SEC("syscall")
 int lsf_kick(void *ctx)
 {
-	const struct cpumask *idle = scx_bpf_get_idle_cpumask();
-	s32 cpu = bpf_cpumask_any_distribute(idle);
+	const struct cpumask *idle;
+	s32 cpu;
 
+	bpf_user_ringbuf_drain(&verdicts, on_verdict, NULL, 0);
+	if (scx_bpf_dsq_nr_queued(LSF_DSQ_PENDING) > 0)
+		scan_pending();
+	idle = scx_bpf_get_idle_cpumask();
+	cpu = bpf_cpumask_any_distribute(idle);
 	scx_bpf_put_idle_cpumask(idle);
 	if (cpu >= 0 && (u32)cpu < nr_cpus) {
 		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);

@@ -117,7 +117,7 @@ int Run(const lsf::Options& opt) {
   dopts.stats_interval_s = opt.stats_interval_s;
   dopts.stats_json = opt.stats_json;
   dopts.topology = MachineTopology();
-  dopts.spin_ns = static_cast<uint64_t>(opt.spin_us) * 1000;
+  dopts.spin_ns = opt.spin_us < 0 ? UINT64_MAX : static_cast<uint64_t>(opt.spin_us) * 1000;
   dopts.stats_file = opt.stats_file;
   lsf::Dispatcher dispatcher(**port, **policy, dopts);
   std::unique_ptr<lsf::WorkerPool> pool;

@@ -40,7 +40,8 @@ std::string UsageText() {
          "      --heap-mb MB      heap reserved, committed and locked at start (default 64; 0: none)\n"
          "      --workers N       evaluate the policy on N worker threads, each with its own Lua state,\n"
          "                        fed through lock-free queues (default 0: on the dispatcher thread)\n"
-         "      --spin-us US      busy-poll this long after a miss before sleeping (default 200; 0: never)\n"
+         "      --spin-us US      busy-poll this long after a miss before sleeping (default 200; 0: never;\n"
+         "                        -1: always, the lowest latency for a whole CPU)\n"
          "      --dry-run         classify the running processes (from /proc) and print the verdicts;\n"
          "                        no BPF, no root, works on any Linux: test a policy before deploying it\n"
          "      --json            with --dry-run: JSON output\n"
@@ -131,7 +132,7 @@ Result<Options> ParseOptions(const std::vector<std::string>& args, int nr_cpus) 
       if (!need("--workers") || !ParseInt(value, 0, 64, &n)) return MakeError("--workers takes 0..64");
       o.workers = static_cast<int>(n);
     } else if (a == "--spin-us") {
-      if (!need("--spin-us") || !ParseInt(value, 0, 1'000'000, &n)) return MakeError("--spin-us takes 0..1000000");
+      if (!need("--spin-us") || !ParseInt(value, -1, 1'000'000, &n)) return MakeError("--spin-us takes -1..1000000");
       o.spin_us = static_cast<int>(n);
     } else if (a == "--no-mlock") {
       o.no_mlock = true;

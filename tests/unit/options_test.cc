@@ -37,6 +37,11 @@ TEST(Options, RejectsCpuOutOfRange) {
   EXPECT_FALSE(Parse({"--cpu"}).ok());
 }
 
+TEST(Options, SpinUsAcceptsMinusOneForAlways) {
+  EXPECT_EQ(Parse({"--policy", "p", "--spin-us", "-1"})->spin_us, -1);
+  EXPECT_FALSE(Parse({"--policy", "p", "--spin-us", "-2"}).ok());
+}
+
 TEST(Options, RejectsBadSliceAndStats) {
   EXPECT_FALSE(Parse({"--policy", "p", "--slice-us", "0"}).ok());
   EXPECT_FALSE(Parse({"--policy", "p", "--slice-us", "100001"}).ok());
