@@ -1,20 +1,24 @@
 # Guest side of bench/vm/run (busybox sh): EEVDF, scx_simple and luasched-fast measured in one boot, rotating order.
 #
-# args: reps=N scheds=eevdf,simple,lsf quick=0|1
+# args: reps=N scheds=eevdf,simple,lsf quick=0|1 [skip=REP:SCHED,...] (blocks done in an earlier boot)
+#       [crash=REP:SCHED] (harness test: crash the kernel with sysrq-c when that block starts)
 # Output protocol (parsed by bench/vm/report.py; everything else is commentary):
 #   META key value...                      run facts
 #   M rep sched metric value               one measurement (emitted only if the scheduler stayed in charge)
 #   Q rep sched bench q:us q:us ... max:us latency quantiles in microseconds
 #   FAIL rep sched what: reason            a measurement or a scheduler that failed
 #   LOG rep sched text                     scheduler exit reason, final stats line, kernel sched_ext messages
+#   BLOCK rep sched start|end              a scheduler block; a block without "end" was cut short (crash)
 . /opt/lsf/guest_lib.sh
 
-REPS=3 SCHEDS="eevdf simple lsf" QUICK=0
+REPS=3 SCHEDS="eevdf simple lsf" QUICK=0 SKIP= CRASH=
 for a in "$@"; do
   case $a in
     reps=*) REPS=${a#reps=} ;;
     scheds=*) SCHEDS=$(echo "${a#scheds=}" | tr , ' ') ;;
     quick=*) QUICK=${a#quick=} ;;
+    skip=*) SKIP=",${a#skip=}," ;;
+    crash=*) CRASH=${a#crash=} ;;
   esac
 done
 POLICY=/opt/lsf/policies/workload.lua
@@ -107,17 +111,17 @@ bench_throughput() {
 bench_cyclictest() {  # REALTIME-classified cyclictest (SCHED_OTHER) while stress-ng saturates every vCPU
   hogs $((CT_S + 8))
   # which scheduling policy the measuring threads have (0 = SCHED_OTHER; 1/2 would bypass sched_ext)
+  : > /tmp/ctpol
   ( n=0; while [ $n -lt 20 ]; do
       sleep 0.5; n=$((n + 1))
-      for t in /proc/[0-9]*/task/[0-9]*; do
-        [ "$(cat "$t/comm" 2>/dev/null)" = nginx-cyclictes ] && awk '{printf "%s ", $41}' "$t/stat"
-      done > /tmp/ctpol
+      cat /proc/[0-9]*/task/[0-9]*/stat 2>/dev/null | awk '$2 == "(nginx-cyclictes)" {printf "%s ", $41}' > /tmp/ctpol.new
+      [ "$(wc -w < /tmp/ctpol.new)" -gt "$(wc -w < /tmp/ctpol)" ] && mv /tmp/ctpol.new /tmp/ctpol
       [ "$(wc -w < /tmp/ctpol)" -gt "$N" ] && break
     done ) &
   pp=$!
   run $((CT_S + 60)) cyclictest /tmp/nginx-cyclictest -q -m -p 0 --policy=other -t "$N" -i $CT_I -D "$CT_S" -h $CT_H
   ok=$?
-  wait $pp; unhog
+  kill $pp 2>/dev/null; wait $pp 2>/dev/null; unhog
   pol=$(cat /tmp/ctpol)
   case " $pol" in
     *" 1"*|*" 2"*) fail "cyclictest: measuring threads run SCHED_FIFO/RR (policies: $pol), bypassing sched_ext"; return ;;
@@ -198,7 +202,10 @@ DMESG_SEEN=0
 
 block() {  # block ID: one scheduler, every benchmark
   S=$1
+  case $SKIP in *",$R:$S,"*) say "rep $R: $S done in an earlier boot"; return ;; esac
   say "rep $R: $S"
+  echo "BLOCK $R $S start"
+  [ "$CRASH" != "$R:$S" ] || { say "harness test: crashing the kernel (sysrq-c)"; echo c > /proc/sysrq-trigger; }
   # guard: a block that hangs (seen once under TCG) is cut short: dump, force sched_ext off (sysrq-S)
   ( sleep $BLOCK_LIMIT; echo "FAIL $R $S guard: block exceeded ${BLOCK_LIMIT}s; sysrq-D dump, sysrq-S"
     echo D > /proc/sysrq-trigger; sleep 1; echo S > /proc/sysrq-trigger; reap ) &
@@ -216,6 +223,7 @@ block() {  # block ID: one scheduler, every benchmark
   fi
   stop_sched
   kill $g 2>/dev/null
+  echo "BLOCK $R $S end"
   sleep 1
 }
 

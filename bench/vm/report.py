@@ -76,7 +76,8 @@ def main():
 
     meta = json.load(open(a.meta))
     parsed = R.parse(open(a.log, errors="replace").read())
-    meta["guest"] = {k: v[-1] if len(v) == 1 else v for k, v in parsed["meta"].items()}
+    guest = {k: list(dict.fromkeys(v)) for k, v in parsed["meta"].items()}  # repeated by a second boot
+    meta["guest"] = {k: v[0] if len(v) == 1 else v for k, v in guest.items()}
     scheds = [s for s in R.SCHEDS if s in meta["schedulers_run"]]
     summary = summarize(parsed, scheds)
     miss = R.missing(parsed, scheds, meta["reps"])

@@ -28,17 +28,24 @@ OTHER = {
 
 def parse(text):
     """Returns dict(meta, measurements, quantiles, failures, logs, rc)."""
-    r = {"meta": {}, "measurements": [], "quantiles": [], "failures": [], "logs": [], "rc": None}
+    r = {"meta": {}, "measurements": [], "quantiles": [], "failures": [], "logs": [], "rc": None, "boots": 0}
     for line in text.splitlines():
         f = line.split()
         if not f:
             continue
         tag = f[0]
-        if tag == "META" and len(f) >= 2:
+        if tag == "BLOCK" and len(f) == 4 and f[3] == "start":
+            # a block re-run in a later boot (after a crash) replaces the cut-short one
+            r["measurements"] = [m for m in r["measurements"] if (str(m["rep"]), m["scheduler"]) != (f[1], f[2])]
+            r["quantiles"] = [q for q in r["quantiles"] if (str(q["rep"]), q["scheduler"]) != (f[1], f[2])]
+        elif tag == "BOOT":
+            r["boots"] += 1
+        elif tag == "META" and len(f) >= 2:
             r["meta"].setdefault(f[1], []).append(" ".join(f[2:]))
         elif tag == "M" and len(f) == 5:
             try:
-                r["measurements"].append({"rep": int(f[1]), "scheduler": f[2], "metric": f[3], "value": float(f[4])})
+                r["measurements"].append({"rep": int(f[1]), "scheduler": f[2], "metric": f[3], "value": float(f[4]),
+                                          "boot": r["boots"]})
             except ValueError:
                 r["failures"].append({"rep": f[1], "scheduler": f[2], "what": f"unparsable line: {line}"})
         elif tag == "Q" and len(f) >= 5:
@@ -49,7 +56,7 @@ def parse(text):
                     q[k] = float(v)
                 except ValueError:
                     pass
-            r["quantiles"].append({"rep": int(f[1]), "scheduler": f[2], "bench": f[3], "q": q})
+            r["quantiles"].append({"rep": int(f[1]), "scheduler": f[2], "bench": f[3], "q": q, "boot": r["boots"]})
         elif tag == "FAIL" and len(f) >= 3:
             r["failures"].append({"rep": f[1], "scheduler": f[2], "what": " ".join(f[3:])})
         elif tag == "LOG" and len(f) >= 3:

@@ -111,7 +111,7 @@ def goal_status(g):
         return "met"
     if g["higher_is_better"]:
         return f"**missed** by {100 * (t - r) / t:.0f}% ({r:.2f}x, want >= {t:.2f}x)"
-    return f"**missed**: {r:.2f}x, {r / t:.1f}x the target {t:.2f}x"
+    return f"**missed**: {r:.2f}x, want <= {t:.2f}x ({r / t:.2f}x the target)"
 
 
 def goals_table(doc):
@@ -144,11 +144,13 @@ def generated(doc, json_rel, plots_dir, md_dir):
     m, prov = doc["meta"], provenance(doc)
     base = json_rel[:-len(".json")]
     orders = m["guest"].get("order", [])
-    orders = "; ".join(o.replace(" ", ": ", 1) for o in ([orders] if isinstance(orders, str) else orders))
+    orders = "; ".join(dict.fromkeys(o.replace(" ", ": ", 1) for o in ([orders] if isinstance(orders, str) else orders)))
     out = [BEGIN, "", "### Run", "",
            f"- Command: `{m['command']}` (date {provenance(doc).split(', ')[1]}, project git {m['git']})",
            f"- VM: {m['vm']}; kernel {m['kernel']}; {m['qemu']}",
            f"- Orders (rep: schedulers): {orders}",
+           f"- VM boots: {m.get('boots', 1)}" + ("" if m.get("boots", 1) == 1 else
+                                                 " (the guest kernel crashed; later blocks ran in a new boot, see Failures)"),
            f"- Loops: `{m['guest'].get('loops', '')}`",
            "- Packages: " + ", ".join(f"{p} {v}" for p, v in m["packages"].items()),
            f"- Raw data: [{base}.json]({base}.json), [{base}.csv]({base}.csv), "
