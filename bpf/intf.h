@@ -130,6 +130,7 @@ enum lsf_stat {
 	LSF_ST_EXIT,            /* cache entries dropped on task exit */
 	LSF_ST_CACHE_FULL,      /* cache insert failed: task went to DEFAULT uncached */
 	LSF_ST_KICK,            /* CPUs kicked for verdicts or pending work */
+	LSF_ST_RT_PREEMPT,      /* a CPU running non-REALTIME work preempted for a REALTIME task */
 	LSF_NR_STATS,
 };
 

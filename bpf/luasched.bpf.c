@@ -36,7 +36,8 @@ struct lsf_exit_info exit_info;
  * converted once enough time has passed. Until then HZ=1000 is assumed, the shortest bound. */
 __u64 calib_ns, calib_jiffies, starve_jiffies_cached;
 __u64 rtt_hist[LSF_RTT_BUCKETS];
-__u64 idle_mask[LSF_CPU_WORDS];   /* CPUs idle right now (ops.update_idle), read by the dispatcher */  /* miss round trips (enqueue -> verdict applied), log2 ns buckets */
+__u64 idle_mask[LSF_CPU_WORDS];
+__u8 running_protected[LSF_MAX_CPUS]; /* 1: the CPU runs REALTIME work, a kthread or the dispatcher */   /* CPUs idle right now (ops.update_idle), read by the dispatcher */  /* miss round trips (enqueue -> verdict applied), log2 ns buckets */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -125,6 +126,26 @@ static __always_inline bool is_hit(const struct lsf_cache_entry *e)
 static __always_inline bool never_waits(struct task_struct *p)
 {
 	return (p->flags & PF_KTHREAD) || (self_tgid && p->tgid == self_tgid);
+}
+
+/* A REALTIME task was queued: unless its CPU already runs protected work, preempt it (else the
+ * first CPU that does not), so REALTIME waits for a context switch, not for a 20 ms slice. */
+static __always_inline void preempt_for_realtime(struct task_struct *p)
+{
+	s32 cpu = scx_bpf_task_cpu(p);
+
+	if (cpu >= 0 && cpu < LSF_MAX_CPUS && !running_protected[cpu] && bpf_cpumask_test_cpu(cpu, p->cpus_ptr)) {
+		scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
+		stat_inc(LSF_ST_RT_PREEMPT);
+		return;
+	}
+	for (u32 i = 0; i < LSF_MAX_CPUS && i < nr_cpus; i++) {
+		if (!running_protected[i] && bpf_cpumask_test_cpu(i, p->cpus_ptr)) {
+			scx_bpf_kick_cpu(i, SCX_KICK_PREEMPT);
+			stat_inc(LSF_ST_RT_PREEMPT);
+			return;
+		}
+	}
 }
 
 static __always_inline void arm_timer(void)
@@ -288,6 +309,8 @@ void BPF_PROG(lsf_enqueue, struct task_struct *p, u64 enq_flags)
 		stat_inc(st);
 		if (st == LSF_ST_INS_CPU)
 			scx_bpf_kick_cpu(e->cpu, SCX_KICK_IDLE);
+		else if (st == LSF_ST_INS_REALTIME)
+			preempt_for_realtime(p);
 		return;
 	}
 	if (e && e->state == LSF_ENTRY_PENDING && !e->stale) {
@@ -391,6 +414,8 @@ static __always_inline void scan_pending(void)
 			stat_inc(st);
 			if (st == LSF_ST_INS_CPU && e)
 				scx_bpf_kick_cpu(e->cpu, SCX_KICK_IDLE);
+			else if (st == LSF_ST_INS_REALTIME)
+				preempt_for_realtime(p);
 		}
 	}
 }
@@ -500,6 +525,22 @@ void BPF_PROG(lsf_exit_task, struct task_struct *p, struct scx_exit_task_args *a
 		stat_inc(LSF_ST_EXIT);
 }
 
+/* Remembers whether each CPU runs work a REALTIME wakeup must not preempt. */
+SEC("struct_ops/lsf_running")
+void BPF_PROG(lsf_running, struct task_struct *p)
+{
+	s32 cpu = scx_bpf_task_cpu(p), pid = p->pid;
+	struct lsf_cache_entry *e;
+	u8 prot = never_waits(p);
+
+	if (!prot) {
+		e = bpf_map_lookup_elem(&cache, &pid);
+		prot = e && e->state == LSF_ENTRY_READY && e->dsq == LSF_CLASS_REALTIME;
+	}
+	if (cpu >= 0 && cpu < LSF_MAX_CPUS)
+		running_protected[cpu] = prot;
+}
+
 /* Publishes idle CPUs for userspace placement; the built-in idle tracking stays on (KEEP_BUILTIN_IDLE). */
 SEC("struct_ops/lsf_update_idle")
 void BPF_PROG(lsf_update_idle, s32 cpu, bool idle)
@@ -557,6 +598,7 @@ struct sched_ext_ops luasched_ops = {
 	.dispatch   = (void *)lsf_dispatch,
 	.exit_task  = (void *)lsf_exit_task,
 	.update_idle = (void *)lsf_update_idle,
+	.running    = (void *)lsf_running,
 	.init       = (void *)lsf_init,
 	.exit       = (void *)lsf_exit,
 	.flags      = SCX_OPS_KEEP_BUILTIN_IDLE,
@@ -564,21 +606,16 @@ struct sched_ext_ops luasched_ops = {
 	.name       = "luasched_fast",
 };
 
-/* Run by the dispatcher (BPF_PROG_RUN) after it queued verdicts: apply them to the parked tasks
- * right here (sched_ext allows DSQ moves from syscall programs: no rq lock is held), then wake an
- * idle CPU to run them. Optional: if the kernel refuses these kfuncs in syscall programs, the program
- * is not loaded and dispatch plus the timer do the job. */
+/* Run by the dispatcher (BPF_PROG_RUN) after it queued verdicts: wake an idle CPU so that its
+ * dispatch applies them now rather than at the next timer tick. Optional: loaded if the kernel allows
+ * sched_ext kfuncs in syscall programs. (Applying the verdicts here, with the DSQ iterator under
+ * bpf_rcu_read_lock, verifies too, but made the load several seconds slower under TCG.) */
 SEC("syscall")
 int lsf_kick(void *ctx)
 {
-	const struct cpumask *idle;
-	s32 cpu;
+	const struct cpumask *idle = scx_bpf_get_idle_cpumask();
+	s32 cpu = bpf_cpumask_any_distribute(idle);
 
-	bpf_user_ringbuf_drain(&verdicts, on_verdict, NULL, 0);
-	if (scx_bpf_dsq_nr_queued(LSF_DSQ_PENDING) > 0)
-		scan_pending();
-	idle = scx_bpf_get_idle_cpumask();
-	cpu = bpf_cpumask_any_distribute(idle);
 	scx_bpf_put_idle_cpumask(idle);
 	if (cpu >= 0 && (u32)cpu < nr_cpus) {
 		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
