@@ -512,6 +512,11 @@ int BPF_PROG(lsf_on_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 SEC("tp_btf/task_rename")
 int BPF_PROG(lsf_on_rename, struct task_struct *p, const char *comm)
 {
+	struct task_struct *task = p;  /* the macro below declares its own `p` */
+
+	/* exec renames the task too; sched_process_exec follows and invalidates once for both */
+	if (BPF_CORE_READ_BITFIELD(task, in_execve))
+		return 0;
 	invalidate(p->pid, LSF_MISS_RENAME, LSF_ST_RENAME);
 	return 0;
 }
