@@ -157,11 +157,7 @@ void Dispatcher::Run(const std::atomic<bool>& stop, const std::function<void()>&
 StatsSnapshot Dispatcher::Snapshot() const {
   KernelStats k = port_.ReadStats();
   PolicyCounters p = pool_ ? pool_->Counters() : PolicyCounters{};
-  const PolicyCounters& own = policy_->counters();
-  p.decisions += own.decisions;
-  p.errors += own.errors;
-  p.no_verdict += own.no_verdict;
-  p.invalid += own.invalid;
+  p.AddRelaxed(policy_->counters());
   uint64_t lookups = k[LSF_ST_HIT] + k[LSF_ST_MISS];
   uint64_t wall = MonotonicNs() - start_ns_;
   uint64_t cpu = ClockNs(CLOCK_PROCESS_CPUTIME_ID) - start_cpu_ns_;

@@ -93,15 +93,7 @@ size_t WorkerPool::Drain(const std::function<void(const Done&)>& on_done) {
 
 PolicyCounters WorkerPool::Counters() const {
   PolicyCounters sum;
-  for (const auto& w : workers_) {
-    const PolicyCounters& c = w->engine->counters();
-    sum.decisions += __atomic_load_n(&c.decisions, __ATOMIC_RELAXED);
-    sum.errors += __atomic_load_n(&c.errors, __ATOMIC_RELAXED);
-    sum.no_verdict += __atomic_load_n(&c.no_verdict, __ATOMIC_RELAXED);
-    sum.invalid += __atomic_load_n(&c.invalid, __ATOMIC_RELAXED);
-    sum.clamped_slices += __atomic_load_n(&c.clamped_slices, __ATOMIC_RELAXED);
-    for (int i = 0; i < LSF_NR_CLASSES; ++i) sum.per_class[i] += __atomic_load_n(&c.per_class[i], __ATOMIC_RELAXED);
-  }
+  for (const auto& w : workers_) sum.AddRelaxed(w->engine->counters());
   return sum;
 }
 

@@ -30,6 +30,18 @@ struct PolicyCounters {
   uint64_t invalid = 0;         // ctx:dsq/ctx:slice/ctx:cpu got an invalid value (-> DEFAULT / ignored)
   uint64_t clamped_slices = 0;  // slice outside [MIN, MAX], clamped
   uint64_t per_class[LSF_NR_CLASSES] = {};  // decisions per resulting class
+
+  // Adds `o` field by field. Reads `o` with relaxed atomic loads, so `o` may be another thread's
+  // counters, still being written (the sum may then lag by a few decisions).
+  void AddRelaxed(const PolicyCounters& o) {
+    auto add = [](uint64_t& to, const uint64_t& from) { to += __atomic_load_n(&from, __ATOMIC_RELAXED); };
+    add(decisions, o.decisions);
+    add(errors, o.errors);
+    add(no_verdict, o.no_verdict);
+    add(invalid, o.invalid);
+    add(clamped_slices, o.clamped_slices);
+    for (int i = 0; i < LSF_NR_CLASSES; ++i) add(per_class[i], o.per_class[i]);
+  }
 };
 
 class PolicyEngine {
