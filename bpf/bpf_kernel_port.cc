@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
+#include "bpf/arena_ring.h"
 #include "bpf/scx_host.h"
 #include "luasched.skel.h"
 
@@ -37,6 +39,16 @@ Result<std::unique_ptr<BpfKernelPort>> BpfKernelPort::Load(const Options& opts) 
     skel->rodata->nr_cpus = static_cast<uint32_t>(ncpu);
     skel->rodata->self_tgid = getpid();
     skel->rodata->default_slice_ns = opts.default_slice_ns;
+    skel->rodata->use_arena = opts.transport == Transport::kArena;
+    bpf_program__set_autoload(skel->progs.lsf_arena_setup, opts.transport == Transport::kArena);
+    // The arena is mapped (and locked by mlockall) whole: size it to the layout. The ringbuf
+    // transport does not create it at all (its code paths are dead for the verifier), so it also
+    // runs on kernels without BPF arenas.
+    if (opts.transport == Transport::kArena)
+      bpf_map__set_max_entries(skel->maps.arena,
+                               static_cast<__u32>((lsf_arena_size(static_cast<__u32>(ncpu)) + 4095) / 4096));
+    else
+      bpf_map__set_autocreate(skel->maps.arena, false);
     bpf_program__set_autoload(skel->progs.lsf_kick, with_kick);
     int err = luasched_bpf__load(skel);
     if (err == 0) {
@@ -52,12 +64,55 @@ Result<std::unique_ptr<BpfKernelPort>> BpfKernelPort::Load(const Options& opts) 
       bpf_program__autoload(port->skel_->progs.lsf_kick))
     port->kick_fd_ = bpf_program__fd(port->skel_->progs.lsf_kick);
 
+  port->transport_ = opts.transport;
+  if (opts.transport == Transport::kArena) {
+    if (Status st = port->SetUpArena(); !st) return MakeError(st.error());
+    port->misses_ = ring_buffer__new(bpf_map__fd(port->skel_->maps.doorbell),
+                                     [](void*, void*, size_t) { return 0; }, nullptr, nullptr);
+    if (!port->misses_) return MakeError("cannot map the doorbell ring buffer: " + Errno(errno));
+    return port;
+  }
   port->misses_ = ring_buffer__new(bpf_map__fd(port->skel_->maps.misses), &BpfKernelPort::OnSample,
                                    port.get(), nullptr);
   if (!port->misses_) return MakeError("cannot map the miss ring buffer: " + Errno(errno));
   port->verdicts_ = user_ring_buffer__new(bpf_map__fd(port->skel_->maps.verdicts), nullptr);
   if (!port->verdicts_) return MakeError("cannot map the verdict ring buffer: " + Errno(errno));
   return port;
+}
+
+Status BpfKernelPort::SetUpArena() {
+  LIBBPF_OPTS(bpf_test_run_opts, run);
+  int err = bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.lsf_arena_setup), &run);
+  if (err) return MakeError("cannot run the arena setup program: " + Errno(err));
+  if (run.retval != 0)
+    return MakeError("allocating the arena rings failed: " + Errno(static_cast<int>(run.retval)) +
+                     " (try --transport ringbuf)");
+  // libbpf maps the whole arena (max_entries pages) at load; the initial-value size only counts
+  // arena globals, of which there are none.
+  size_t unused = 0;
+  auto* base = static_cast<char*>(bpf_map__initial_value(skel_->maps.arena, &unused));
+  size_t map_size = static_cast<size_t>(bpf_map__max_entries(skel_->maps.arena)) * 4096;
+  auto addr = reinterpret_cast<uintptr_t>(skel_->bss->shared);
+  uint64_t want = lsf_arena_size(static_cast<__u32>(nr_cpus_));
+  // BPF arena pointers are user addresses of this mapping; accept the offset form as well.
+  uintptr_t lo = reinterpret_cast<uintptr_t>(base);
+  if (base && !(addr >= lo && addr - lo + want <= map_size)) addr = lo + (addr & 0xffffffffu);
+  if (!base || addr < lo || addr - lo + want > map_size)
+  {
+    char detail[160];
+    std::snprintf(detail, sizeof(detail), " (rings at %#lx, arena mapped at %p, %zu bytes)",
+                  static_cast<unsigned long>(reinterpret_cast<uintptr_t>(skel_->bss->shared)),
+                  static_cast<void*>(base), map_size);
+    return MakeError(std::string("the arena rings are outside the mapped arena") + detail);
+  }
+  arena_ = reinterpret_cast<lsf_arena*>(addr);
+  if (__atomic_load_n(&arena_->hdr.magic, __ATOMIC_ACQUIRE) != LSF_ARENA_MAGIC ||
+      arena_->hdr.nr_cpus != static_cast<__u32>(nr_cpus_))
+    return MakeError("the arena layout is not initialised (BPF/libbpf mismatch)");
+  // Fault every page in now: the dispatcher must take no page faults once running.
+  for (uint64_t off = 0; off < want; off += 4096)
+    (void)*reinterpret_cast<volatile char*>(addr + off);
+  return {};
 }
 
 BpfKernelPort::~BpfKernelPort() {
@@ -98,8 +153,42 @@ int BpfKernelPort::OnSample(void* ctx, void* data, size_t size) {
   return 0;
 }
 
+int BpfKernelPort::DrainArena() {
+  constexpr __u32 kBatch = 32;
+  lsf_miss batch[kBatch];
+  int total = 0;
+  for (int cpu = 0; cpu < nr_cpus_; ++cpu) {
+    lsf_miss_ring* ring = &arena_->misses[cpu];
+    for (__u32 n; (n = lsf_miss_ring_pop(ring, batch, kBatch)) > 0;) {
+      for (__u32 i = 0; i < n; ++i) (*on_miss_)(batch[i]);
+      total += static_cast<int>(n);
+      if (n < kBatch) break;
+    }
+  }
+  return total;
+}
+
 int BpfKernelPort::PollMisses(int timeout_ms, const std::function<void(const lsf_miss&)>& on_miss) {
   on_miss_ = &on_miss;
+  if (arena_) {
+    int n = DrainArena();
+    if (n == 0 && timeout_ms != 0) {
+      // Announce the sleep, then look again: a miss pushed before BPF saw the flag is found here,
+      // one pushed after rings the doorbell (both sides order flag and ring head with a full barrier).
+      __atomic_store_n(&skel_->bss->user_sleeping, 1, __ATOMIC_SEQ_CST);
+      n = DrainArena();
+      if (n == 0) {
+        int r = ring_buffer__poll(misses_, timeout_ms);
+        __atomic_store_n(&skel_->bss->user_sleeping, 0, __ATOMIC_SEQ_CST);
+        n = DrainArena();
+        if (n == 0 && r == -EINTR) n = -1;
+      } else {
+        __atomic_store_n(&skel_->bss->user_sleeping, 0, __ATOMIC_SEQ_CST);
+      }
+    }
+    on_miss_ = nullptr;
+    return n;
+  }
   // timeout 0 reads the mmapped ring without a syscall (busy polling)
   int n = timeout_ms == 0 ? ring_buffer__consume(misses_) : ring_buffer__poll(misses_, timeout_ms);
   on_miss_ = nullptr;
@@ -108,6 +197,11 @@ int BpfKernelPort::PollMisses(int timeout_ms, const std::function<void(const lsf
 }
 
 bool BpfKernelPort::SendVerdict(const lsf_verdict& v) {
+  if (arena_) {
+    if (!lsf_verdict_ring_push(&arena_->verdicts, &v)) return false;
+    ++pending_verdicts_;
+    return true;
+  }
   void* slot = user_ring_buffer__reserve(verdicts_, sizeof(v));
   if (!slot) return false;
   std::memcpy(slot, &v, sizeof(v));

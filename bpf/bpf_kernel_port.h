@@ -1,4 +1,4 @@
-// BpfKernelPort: KernelPort over the luasched BPF scheduler (libbpf skeleton, ringbuf, user ringbuf).
+// BpfKernelPort: KernelPort over the luasched BPF scheduler (libbpf skeleton; ringbuf or arena transport).
 #pragma once
 
 #include <atomic>
@@ -11,12 +11,19 @@ struct luasched_bpf;
 struct ring_buffer;
 struct user_ring_buffer;
 struct bpf_link;
+struct lsf_arena;
 
 namespace lsf {
 
 class BpfKernelPort final : public KernelPort {
  public:
+  // How misses and verdicts cross the boundary. kRingbuf: BPF ringbuf + user ringbuf (wakeups by
+  // the kernel). kArena: SPSC rings in BPF arena memory shared with the dispatcher (bpf/arena_ring.h),
+  // plus a doorbell ringbuf that wakes a sleeping dispatcher.
+  enum class Transport { kRingbuf, kArena };
+
   struct Options {
+    Transport transport = Transport::kRingbuf;
     uint64_t default_slice_ns = LSF_SLICE_DFL_NS;
     bool verbose = false;  // libbpf debug output
   };
@@ -42,14 +49,20 @@ class BpfKernelPort final : public KernelPort {
   void Stop() override {}  // signals interrupt the poll (EINTR)
 
   int nr_cpus() const { return nr_cpus_; }
+  Transport transport() const { return transport_; }
   bool kick_available() const { return kick_fd_ >= 0; }
 
  private:
   BpfKernelPort() = default;
   static int OnSample(void* ctx, void* data, size_t size);
+  Status SetUpArena();
+  int DrainArena();  // delivers every queued arena miss to *on_miss_
+
 
   luasched_bpf* skel_ = nullptr;
-  ring_buffer* misses_ = nullptr;
+  Transport transport_ = Transport::kRingbuf;
+  ring_buffer* misses_ = nullptr;   // ringbuf transport: the misses; arena transport: the doorbell
+  lsf_arena* arena_ = nullptr;      // arena transport: the shared layout, mapped into this process
   user_ring_buffer* verdicts_ = nullptr;
   bpf_link* ops_link_ = nullptr;
   bpf_link* exec_link_ = nullptr;

@@ -107,7 +107,7 @@ struct lsf_cache_entry {
 enum lsf_stat {
 	LSF_ST_HIT = 0,         /* enqueue found a READY verdict of the current generation */
 	LSF_ST_MISS,            /* a miss record was sent */
-	LSF_ST_MISS_RB_FULL,    /* ringbuf full: fell back to DEFAULT at once */
+	LSF_ST_MISS_RB_FULL,    /* miss queue (ringbuf or arena ring) full: DEFAULT at once */
 	LSF_ST_FALLBACK_DEADLINE, /* pending task waited past its deadline: DEFAULT */
 	LSF_ST_FALLBACK_NOUSER, /* no dispatcher attached: DEFAULT at once */
 	LSF_ST_VERDICT,         /* verdicts received */
@@ -131,6 +131,7 @@ enum lsf_stat {
 	LSF_ST_CACHE_FULL,      /* cache insert failed: task went to DEFAULT uncached */
 	LSF_ST_KICK,            /* CPUs kicked for verdicts or pending work */
 	LSF_ST_RT_PREEMPT,      /* a CPU running non-REALTIME work preempted for a REALTIME task */
+	LSF_ST_DOORBELL,        /* arena transport: the sleeping dispatcher was woken for a miss */
 	LSF_NR_STATS,
 };
 

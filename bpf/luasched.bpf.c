@@ -1,5 +1,6 @@
 /* luasched-fast sched_ext scheduler: per-task verdict cache, misses to userspace, prioritised DSQs. */
 #include "common.bpf.h"
+#include "arena_ring.h"
 
 char _license[] SEC("license") = "GPL";
 
@@ -17,6 +18,7 @@ char _license[] SEC("license") = "GPL";
 #define BPF_FOR_EACH_ITER (&___it)
 #define kStarveMs        200U  /* starvation bound for BATCH/DEFAULT heads (watchdog: 5000 ms) */
 #define kUserAbsentNs    (500ULL * LSF_NSEC_PER_MSEC) /* no heartbeat this long: misses don't wait */
+#define kVerdictBatch    256   /* arena verdicts applied per drain */
 #define kTimerNs         (1ULL * LSF_NSEC_PER_MSEC)   /* pending-work timer period */
 #define PF_KTHREAD       0x00200000
 #define CLOCK_MONOTONIC  1
@@ -25,6 +27,7 @@ char _license[] SEC("license") = "GPL";
 const volatile __u32 nr_cpus = 1;   /* set by the loader: possible CPUs (<= LSF_MAX_CPUS) */
 const volatile __s32 self_tgid;     /* set by the loader: the dispatcher's process */
 const volatile __u64 default_slice_ns = LSF_SLICE_DFL_NS;
+const volatile bool use_arena;      /* set by the loader: misses/verdicts through arena rings */
 
 __u32 policy_gen = 1;               /* written by userspace on policy (re)load */
 volatile __u64 user_alive_ns;       /* written by userspace: CLOCK_MONOTONIC of its last poll */
@@ -58,6 +61,52 @@ struct {
 	__uint(type, BPF_MAP_TYPE_USER_RINGBUF);
 	__uint(max_entries, 256 * 1024);
 } verdicts SEC(".maps");
+
+/* Arena transport (bpf/arena_ring.h): the layout is allocated by lsf_arena_setup before attach. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARENA);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, LSF_ARENA_MAX_PAGES);
+#ifdef __BPF_FEATURE_ADDR_SPACE_CAST
+	__ulong(map_extra, 0x1ull << 44);  /* fixed user address: BPF and the dispatcher share pointers */
+#endif
+} arena SEC(".maps");
+
+struct lsf_arena LSF_ARENA *shared;  /* the arena layout, NULL until lsf_arena_setup ran */
+
+/* The verifier accepts arena pointer casts only in programs that reference the arena map: every
+ * function that touches `shared` starts with this. */
+#define USES_ARENA() asm volatile("" : : "r"(&arena))
+
+/* Record copies between the stack and the arena, one u64 at a time: clang lowers a struct
+ * assignment to a memcpy that loses the arena address-space casts the verifier needs. */
+static __always_inline void copy_to_arena(void LSF_ARENA *dst, const void *src, u32 size)
+{
+	__u64 LSF_ARENA *d = dst;
+	const __u64 *s = src;
+
+#pragma unroll
+	for (u32 i = 0; i < size / 8; i++)
+		d[i] = s[i];
+}
+
+static __always_inline void copy_from_arena(void *dst, const void LSF_ARENA *src, u32 size)
+{
+	__u64 *d = dst;
+	const __u64 LSF_ARENA *s = src;
+
+#pragma unroll
+	for (u32 i = 0; i < size / 8; i++)
+		d[i] = s[i];
+}
+volatile __u64 user_sleeping;        /* arena transport: 1 while the dispatcher waits for a doorbell */
+volatile __u64 verdict_lock;         /* arena transport: held by the BPF context draining verdicts */
+
+/* Arena transport: a record here wakes the dispatcher when it sleeps (contents unused). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} doorbell SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -190,6 +239,18 @@ static __always_inline void fill_miss(struct lsf_miss *m, struct task_struct *p,
 		m->pcomm[0] = 0;
 }
 
+/* Arena transport: wake the dispatcher if it sleeps. The compare-and-swap is a full barrier (x86
+ * lock cmpxchg), so the ring head stored before it is visible to a dispatcher that sees 0 here. */
+static __always_inline void ring_doorbell(void)
+{
+	u64 one = 1;
+
+	if (__sync_val_compare_and_swap(&user_sleeping, 1, 0) != 1)
+		return;
+	bpf_ringbuf_output(&doorbell, &one, sizeof(one), 0);
+	stat_inc(LSF_ST_DOORBELL);
+}
+
 /* Send a miss for p and park it; on any failure p goes to DEFAULT now. */
 static __always_inline void miss(struct task_struct *p, u64 enq_flags, struct lsf_cache_entry *e)
 {
@@ -197,16 +258,34 @@ static __always_inline void miss(struct task_struct *p, u64 enq_flags, struct ls
 	u64 now = bpf_ktime_get_ns();
 	bool user_present = now - user_alive_ns < kUserAbsentNs;
 	u32 flags = e ? e->flags : 0;
-	struct lsf_miss *m;
+	u32 cpu = bpf_get_smp_processor_id();
+	struct lsf_miss_ring LSF_ARENA *ring = 0;
+	struct lsf_miss LSF_ARENA *slot = 0;
+	struct lsf_miss local, *m;
 	struct lsf_cache_entry ne = {};
 
 	if (e && e->state == LSF_ENTRY_READY && e->policy_gen != policy_gen)
 		flags |= LSF_MISS_REGEN;
 
-	m = bpf_ringbuf_reserve(&misses, sizeof(*m), 0);
-	if (!m) {
-		stat_inc(LSF_ST_MISS_RB_FULL);
-		goto fallback;
+	if (use_arena) {
+		struct lsf_arena LSF_ARENA *a = shared;
+
+		USES_ARENA();
+		if (a && cpu < nr_cpus) {
+			ring = &a->misses[cpu];
+			slot = lsf_miss_ring_slot(ring);
+		}
+		m = &local;
+		if (!slot) {
+			stat_inc(LSF_ST_MISS_RB_FULL);
+			goto fallback;
+		}
+	} else {
+		m = bpf_ringbuf_reserve(&misses, sizeof(*m), 0);
+		if (!m) {
+			stat_inc(LSF_ST_MISS_RB_FULL);
+			goto fallback;
+		}
 	}
 	ne.seq = __sync_fetch_and_add(&miss_seq, 1) + 1;
 	ne.enq_ns = now;
@@ -216,12 +295,21 @@ static __always_inline void miss(struct task_struct *p, u64 enq_flags, struct ls
 	ne.dsq = LSF_CLASS_DEFAULT;
 	ne.state = LSF_ENTRY_PENDING;
 	if (bpf_map_update_elem(&cache, &pid, &ne, BPF_ANY)) {
-		bpf_ringbuf_discard(m, 0);
+		if (!use_arena)
+			bpf_ringbuf_discard(m, 0);
 		stat_inc(LSF_ST_CACHE_FULL);
 		goto fallback;
 	}
 	fill_miss(m, p, now, ne.seq, flags);
-	bpf_ringbuf_submit(m, 0);
+	if (use_arena) {
+		if (!slot || !ring)  /* checked above; repeated for the verifier's benefit */
+			goto fallback;
+		copy_to_arena(slot, &local, sizeof(local));
+		lsf_miss_ring_commit(ring);
+		ring_doorbell();
+	} else {
+		bpf_ringbuf_submit(m, 0);
+	}
 	stat_inc(LSF_ST_MISS);
 	if (!user_present) {
 		stat_inc(LSF_ST_FALLBACK_NOUSER);
@@ -312,38 +400,85 @@ void BPF_PROG(lsf_enqueue, struct task_struct *p, u64 enq_flags)
 }
 
 /* Apply one verdict from userspace to the cache. */
+static __always_inline void apply_verdict(struct lsf_verdict *v)
+{
+	struct lsf_cache_entry *e;
+
+	stat_inc(LSF_ST_VERDICT);
+	e = bpf_map_lookup_elem(&cache, &v->pid);
+	if (!e || e->state != LSF_ENTRY_PENDING || e->seq != v->seq) {
+		stat_inc(LSF_ST_VERDICT_STALE);
+		return;
+	}
+	if (v->dsq < LSF_CLASS_REALTIME || v->dsq > LSF_CLASS_DEFAULT ||
+	    (v->cpu != LSF_CPU_ANY && (v->cpu < 0 || (u32)v->cpu >= nr_cpus))) {
+		stat_inc(LSF_ST_VERDICT_BAD);
+		v->dsq = LSF_CLASS_DEFAULT;
+		v->cpu = LSF_CPU_ANY;
+	}
+	if (!v->slice_ns)
+		v->slice_ns = default_slice_ns;
+	if (v->slice_ns < LSF_SLICE_MIN_NS)
+		v->slice_ns = LSF_SLICE_MIN_NS;
+	if (v->slice_ns > LSF_SLICE_MAX_NS)
+		v->slice_ns = LSF_SLICE_MAX_NS;
+	e->dsq = v->dsq;
+	e->slice_ns = v->slice_ns;
+	e->cpu = v->cpu;
+	e->policy_gen = v->policy_gen;
+	e->flags = 0;
+	e->state = LSF_ENTRY_READY;
+}
+
 static long on_verdict(struct bpf_dynptr *dynptr, void *ctx)
 {
 	struct lsf_verdict v;
-	struct lsf_cache_entry *e;
 
-	if (bpf_dynptr_read(&v, sizeof(v), dynptr, 0, 0))
-		return 0;
-	stat_inc(LSF_ST_VERDICT);
-	e = bpf_map_lookup_elem(&cache, &v.pid);
-	if (!e || e->state != LSF_ENTRY_PENDING || e->seq != v.seq) {
-		stat_inc(LSF_ST_VERDICT_STALE);
-		return 0;
-	}
-	if (v.dsq < LSF_CLASS_REALTIME || v.dsq > LSF_CLASS_DEFAULT ||
-	    (v.cpu != LSF_CPU_ANY && (v.cpu < 0 || (u32)v.cpu >= nr_cpus))) {
-		stat_inc(LSF_ST_VERDICT_BAD);
-		v.dsq = LSF_CLASS_DEFAULT;
-		v.cpu = LSF_CPU_ANY;
-	}
-	if (!v.slice_ns)
-		v.slice_ns = default_slice_ns;
-	if (v.slice_ns < LSF_SLICE_MIN_NS)
-		v.slice_ns = LSF_SLICE_MIN_NS;
-	if (v.slice_ns > LSF_SLICE_MAX_NS)
-		v.slice_ns = LSF_SLICE_MAX_NS;
-	e->dsq = v.dsq;
-	e->slice_ns = v.slice_ns;
-	e->cpu = v.cpu;
-	e->policy_gen = v.policy_gen;
-	e->flags = 0;
-	e->state = LSF_ENTRY_READY;
+	if (!bpf_dynptr_read(&v, sizeof(v), dynptr, 0, 0))
+		apply_verdict(&v);
 	return 0;
+}
+
+/* Arena transport: apply queued verdicts. One consumer at a time (trylock: a busy ring is being
+ * drained by someone else right now); at most kVerdictBatch per call. */
+static __always_inline void drain_arena_verdicts(void)
+{
+	struct lsf_arena LSF_ARENA *a = shared;
+	struct lsf_verdict_ring LSF_ARENA *r;
+	u64 tail, head;
+	int i;
+
+	USES_ARENA();
+	if (!a)
+		return;
+	r = &a->verdicts;
+	if (LSF_LOAD_ACQUIRE(&r->ctl.head) == r->ctl.tail)
+		return;
+	if (__sync_val_compare_and_swap(&verdict_lock, 0, 1) != 0)
+		return;
+	tail = r->ctl.tail;
+	head = LSF_LOAD_ACQUIRE(&r->ctl.head);
+	bpf_for(i, 0, kVerdictBatch) {
+		struct lsf_verdict v;
+
+		if (tail == head)
+			break;
+		copy_from_arena(&v, &r->slot[tail & (LSF_ARENA_VERDICT_SLOTS - 1)], sizeof(v));
+		tail++;
+		apply_verdict(&v);
+	}
+	LSF_STORE_RELEASE(&r->ctl.tail, tail);
+	lsf_compiler_barrier();
+	verdict_lock = 0;
+}
+
+/* Verdicts from whichever transport is in use. */
+static __always_inline void drain_verdicts(void)
+{
+	if (use_arena)
+		drain_arena_verdicts();
+	else
+		bpf_user_ringbuf_drain(&verdicts, on_verdict, NULL, 0);
 }
 
 static __always_inline void rtt_add(u64 ns)
@@ -408,7 +543,7 @@ static __always_inline void scan_pending(void)
  * kick program; concurrent callers are safe (the user ringbuf drains one at a time, a task moves once). */
 static __always_inline void apply_verdicts(void)
 {
-	bpf_user_ringbuf_drain(&verdicts, on_verdict, NULL, 0);
+	drain_verdicts();
 	if (scx_bpf_dsq_nr_queued(LSF_DSQ_PENDING) > 0)
 		scan_pending();
 }
@@ -635,7 +770,7 @@ int lsf_kick(void *ctx)
 	const struct cpumask *idle;
 	s32 cpu;
 
-	bpf_user_ringbuf_drain(&verdicts, on_verdict, NULL, 0);
+	drain_verdicts();
 	if (scx_bpf_dsq_nr_queued(LSF_DSQ_PENDING) > 0) {
 		bpf_rcu_read_lock();
 		scan_pending();
@@ -648,5 +783,29 @@ int lsf_kick(void *ctx)
 		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
 		stat_inc(LSF_ST_KICK);
 	}
+	return 0;
+}
+
+/* Arena transport: allocates and lays out the shared rings; run once by the loader before attach.
+ * Pages come zeroed, so every head and tail starts at 0. */
+SEC("syscall")
+int lsf_arena_setup(void *ctx)
+{
+	u64 size = lsf_arena_size(nr_cpus);
+	u32 pages = (size + 4095) / 4096;
+	struct lsf_arena LSF_ARENA *a;
+
+	if (shared)
+		return 0;
+	if (pages > LSF_ARENA_MAX_PAGES)
+		return -7;  /* E2BIG */
+	a = bpf_arena_alloc_pages(&arena, NULL, pages, -1, 0);
+	if (!a)
+		return -12; /* ENOMEM */
+	a->hdr.nr_cpus = nr_cpus;
+	a->hdr.size = size;
+	lsf_compiler_barrier();
+	a->hdr.magic = LSF_ARENA_MAGIC;
+	shared = a;
 	return 0;
 }

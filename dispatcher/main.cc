@@ -101,7 +101,14 @@ int Run(const lsf::Options& opt) {
   lsf::BpfKernelPort::Options kopts;
   kopts.default_slice_ns = opt.slice_ns;
   kopts.verbose = opt.verbose;
+  kopts.transport = opt.transport == "arena" ? lsf::BpfKernelPort::Transport::kArena
+                                             : lsf::BpfKernelPort::Transport::kRingbuf;
   auto port = lsf::BpfKernelPort::Load(kopts);
+  if (!port && kopts.transport == lsf::BpfKernelPort::Transport::kArena && !opt.transport_set) {
+    std::fprintf(stderr, "luasched-fast: arena transport unavailable (%s); using ringbuf\n", port.error().c_str());
+    kopts.transport = lsf::BpfKernelPort::Transport::kRingbuf;
+    port = lsf::BpfKernelPort::Load(kopts);
+  }
   if (!port) return Fail(kExitStart, port.error());
   if (opt.heap_mb > 0) {
     if (auto st = lsf::ReserveHeap(static_cast<size_t>(opt.heap_mb) << 20); !st) return Fail(kExitStart, st.error());
@@ -130,8 +137,9 @@ int Run(const lsf::Options& opt) {
 
   if (auto st = (*port)->Attach(); !st) return Fail(kExitStart, st.error());
   auto state = lsf::scx::State();
-  std::printf("luasched-fast %s: policy %s, dispatcher on CPU %d, %s, sched_ext %s (ops %s)%s\n", LSF_VERSION,
-              opt.policy_path.c_str(), opt.cpu,
+  std::printf("luasched-fast %s: policy %s, dispatcher on CPU %d, %s transport, %s, sched_ext %s (ops %s)%s\n",
+              LSF_VERSION, opt.policy_path.c_str(), opt.cpu,
+              (*port)->transport() == lsf::BpfKernelPort::Transport::kArena ? "arena" : "ringbuf",
               MachineTopology() ? MachineTopology()->Describe().c_str()
                                 : (std::to_string((*port)->nr_cpus()) + " CPUs").c_str(),
               state ? state->c_str() : "?",

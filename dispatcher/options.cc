@@ -40,6 +40,9 @@ std::string UsageText() {
          "      --heap-mb MB      heap reserved, committed and locked at start (default 64; 0: none)\n"
          "      --workers N       evaluate the policy on N worker threads, each with its own Lua state,\n"
          "                        fed through lock-free queues (default 0: on the dispatcher thread)\n"
+         "      --transport T     arena (default): lock-free rings in BPF arena memory shared with the\n"
+         "                        kernel, falling back to ringbuf if the kernel lacks arenas; ringbuf:\n"
+         "                        BPF ring buffers (see docs/performance.md for the comparison)\n"
          "      --spin-us US      busy-poll this long after a miss before sleeping (default 200; 0: never;\n"
          "                        -1: always, the lowest latency for a whole CPU)\n"
          "      --dry-run         classify the running processes (from /proc) and print the verdicts;\n"
@@ -131,6 +134,11 @@ Result<Options> ParseOptions(const std::vector<std::string>& args, int nr_cpus) 
     } else if (a == "--workers") {
       if (!need("--workers") || !ParseInt(value, 0, 64, &n)) return MakeError("--workers takes 0..64");
       o.workers = static_cast<int>(n);
+    } else if (a == "--transport") {
+      if (!need("--transport") || (value != "ringbuf" && value != "arena"))
+        return MakeError("--transport takes ringbuf or arena");
+      o.transport = value;
+      o.transport_set = true;
     } else if (a == "--spin-us") {
       if (!need("--spin-us") || !ParseInt(value, -1, 1'000'000, &n)) return MakeError("--spin-us takes -1..1000000");
       o.spin_us = static_cast<int>(n);
