@@ -72,6 +72,12 @@ struct lsf_arena {
 	struct lsf_miss_ring misses[]; /* hdr.nr_cpus of them */
 };
 
+LSF_STATIC_ASSERT(__builtin_offsetof(struct lsf_ring_ctl, tail) == 64, "head and tail share a cache line");
+LSF_STATIC_ASSERT(sizeof(struct lsf_ring_ctl) == 128, "lsf_ring_ctl layout changed");
+LSF_STATIC_ASSERT(sizeof(struct lsf_arena_hdr) == 64, "lsf_arena_hdr layout changed");
+LSF_STATIC_ASSERT((LSF_ARENA_MISS_SLOTS & (LSF_ARENA_MISS_SLOTS - 1)) == 0, "miss slots: power of two");
+LSF_STATIC_ASSERT((LSF_ARENA_VERDICT_SLOTS & (LSF_ARENA_VERDICT_SLOTS - 1)) == 0, "verdict slots: power of two");
+
 static inline __u64 lsf_arena_size(__u32 nr_cpus)
 {
 	return sizeof(struct lsf_arena) + (__u64)nr_cpus * sizeof(struct lsf_miss_ring);

@@ -129,7 +129,8 @@ void FakeKernel::ApplyVerdicts() {
 
 uint32_t FakeKernel::CachedClass(int32_t pid) const {
   auto it = cache_.find(pid);
-  return it != cache_.end() && it->second.e.state == LSF_ENTRY_READY ? it->second.e.dsq : LSF_CLASS_NONE;
+  return it != cache_.end() && it->second.e.state == LSF_ENTRY_READY ? it->second.e.dsq
+                                                                     : static_cast<uint32_t>(LSF_CLASS_NONE);
 }
 
 uint64_t FakeKernel::CachedSlice(int32_t pid) const {
