@@ -12,7 +12,7 @@
  *  - verdict ring: produced by the dispatcher thread only; consumed by BPF (dispatch, timer, kick
  *    program) under a lock in BPF memory, taken with a compare-and-swap and never waited for.
  * head counts slots ever pushed, tail slots ever popped (u64: they never wrap); the producer owns
- * head, the consumer owns tail, and each sits on its own cache line.
+ * head (and tail_seen, its cached view of tail), the consumer owns tail, each on its own cache line.
  *
  * Memory order: the producer fills a slot, then stores head with release; the consumer loads head
  * with acquire, reads the slots, then stores tail with release, and the producer reads tail with
@@ -43,7 +43,8 @@
 
 struct lsf_ring_ctl {
 	__u64 head;      /* slots ever pushed; written by the producer only */
-	__u64 _pad0[7];
+	__u64 tail_seen; /* producer's last view of tail: re-read only when the ring looks full */
+	__u64 _pad0[6];
 	__u64 tail;      /* slots ever popped; written by the consumer only */
 	__u64 _pad1[7];
 };
@@ -90,8 +91,11 @@ static inline struct lsf_miss LSF_ARENA *lsf_miss_ring_slot(struct lsf_miss_ring
 {
 	__u64 head = r->ctl.head;
 
-	if (head - LSF_LOAD_ACQUIRE(&r->ctl.tail) >= LSF_ARENA_MISS_SLOTS)
-		return 0;
+	if (head - r->ctl.tail_seen >= LSF_ARENA_MISS_SLOTS) {
+		r->ctl.tail_seen = LSF_LOAD_ACQUIRE(&r->ctl.tail);
+		if (head - r->ctl.tail_seen >= LSF_ARENA_MISS_SLOTS)
+			return 0;
+	}
 	return &r->slot[head & (LSF_ARENA_MISS_SLOTS - 1)];
 }
 
@@ -107,8 +111,11 @@ static inline int lsf_verdict_ring_push(struct lsf_verdict_ring LSF_ARENA *r, co
 {
 	__u64 head = r->ctl.head;
 
-	if (head - LSF_LOAD_ACQUIRE(&r->ctl.tail) >= LSF_ARENA_VERDICT_SLOTS)
-		return 0;
+	if (head - r->ctl.tail_seen >= LSF_ARENA_VERDICT_SLOTS) {
+		r->ctl.tail_seen = LSF_LOAD_ACQUIRE(&r->ctl.tail);
+		if (head - r->ctl.tail_seen >= LSF_ARENA_VERDICT_SLOTS)
+			return 0;
+	}
 	r->slot[head & (LSF_ARENA_VERDICT_SLOTS - 1)] = *v;
 	LSF_STORE_RELEASE(&r->ctl.head, head + 1);
 	return 1;
