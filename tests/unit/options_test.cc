@@ -42,6 +42,20 @@ TEST(Options, SpinUsAcceptsMinusOneForAlways) {
   EXPECT_FALSE(Parse({"--policy", "p", "--spin-us", "-2"}).ok());
 }
 
+TEST(Options, TransportDefaultsToArenaWithFallbackUnlessChosen) {
+  auto d = Parse({"--policy", "p"});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->transport, "arena");
+  EXPECT_FALSE(d->transport_set);
+  auto r = Parse({"--policy", "p", "--transport", "ringbuf"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->transport, "ringbuf");
+  EXPECT_TRUE(r->transport_set);
+  auto bad = Parse({"--policy", "p", "--transport", "shm"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().find("ringbuf or arena"), std::string::npos) << bad.error();
+}
+
 TEST(Options, RejectsBadSliceAndStats) {
   EXPECT_FALSE(Parse({"--policy", "p", "--slice-us", "0"}).ok());
   EXPECT_FALSE(Parse({"--policy", "p", "--slice-us", "100001"}).ok());
