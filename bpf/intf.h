@@ -132,6 +132,7 @@ enum lsf_stat {
 	LSF_ST_KICK,            /* CPUs kicked for verdicts or pending work */
 	LSF_ST_RT_PREEMPT,      /* a CPU running non-REALTIME work preempted for a REALTIME task */
 	LSF_ST_DOORBELL,        /* arena transport: the sleeping dispatcher was woken for a miss */
+	LSF_ST_WAKE_PREEMPT,    /* a BATCH/DEFAULT wakeup preempted a task of its class far ahead in vtime */
 	LSF_NR_STATS,
 };
 

@@ -19,6 +19,10 @@ char _license[] SEC("license") = "GPL";
 #define kStarveMs        200U  /* starvation bound for BATCH/DEFAULT heads (watchdog: 5000 ms) */
 #define kUserAbsentNs    (500ULL * LSF_NSEC_PER_MSEC) /* no heartbeat this long: misses don't wait */
 #define kVerdictBatch    256   /* arena verdicts applied per drain */
+#define kVtimeCreditNs   (20ULL * LSF_NSEC_PER_MSEC)  /* most a sleeper can be ahead of the runners */
+#define kVtimeAheadNs    (100ULL * LSF_NSEC_PER_MSEC) /* most a task can be behind them (low weight) */
+#define kWakeLagNs       (2ULL * LSF_NSEC_PER_MSEC)  /* vtime lead that lets a wakeup preempt */
+#define kRescueEveryNs   (50ULL * LSF_NSEC_PER_MSEC)  /* per CPU: walk BATCH/DEFAULT for starved tasks */
 #define kTimerNs         (1ULL * LSF_NSEC_PER_MSEC)   /* pending-work timer period */
 #define PF_KTHREAD       0x00200000
 #define CLOCK_MONOTONIC  1
@@ -32,10 +36,17 @@ const volatile bool use_arena;      /* set by the loader: misses/verdicts throug
 __u32 policy_gen = 1;               /* written by userspace on policy (re)load */
 volatile __u64 user_alive_ns;       /* written by userspace: CLOCK_MONOTONIC of its last poll */
 __u64 miss_seq;
+__u64 vtime_now;                    /* highest vtime of a task that started running (BATCH/DEFAULT order) */
+__u64 run_slice[LSF_MAX_CPUS];      /* slice of the task each CPU started running: charge = this - left */
+__u64 run_vtime[LSF_MAX_CPUS];      /* vtime of the task each CPU started running, and when */
+__u64 run_start_ns[LSF_MAX_CPUS];
+__u8 run_class[LSF_MAX_CPUS];       /* lsf_class of the task each CPU runs (0: protected/unknown) */
 /* Parked tasks examined per scan. A plain global on purpose: compared with an unknown value, the loop
  * counter stays imprecise and the verifier proves the DSQ loop in a few passes instead of unrolling
  * it (each inlined copy of the scan used to add seconds to the load under emulation). */
 volatile __u32 pending_scan_max = 64;
+volatile __u32 starve_scan_max = 4096;  /* tasks walked per starvation rescue (same reason) */
+__u64 last_rescue_ns[LSF_MAX_CPUS];
 struct lsf_exit_info exit_info;
 
 /* Jiffies <-> ns calibration (HZ is not readable without a kernel config file): sampled in init,
@@ -154,6 +165,42 @@ static __always_inline u32 class_ins_stat(u32 cls)
 	}
 }
 
+/*
+ * BATCH and DEFAULT are ordered by virtual time, not FIFO: a task is charged the time it ran,
+ * scaled by its weight (nice), so a task that mostly sleeps (a server's client, a shell) goes ahead
+ * of CPU hogs of its class instead of queueing behind their whole slices. A sleeper's credit is
+ * capped at kVtimeCreditNs, a heavy user's debt at kVtimeAheadNs. REALTIME and per-CPU DSQs stay FIFO.
+ */
+static __always_inline bool vtime_dsq(u64 dsq)
+{
+	return dsq == LSF_DSQ_BATCH || dsq == LSF_DSQ_DEFAULT;
+}
+
+/* p's vtime, clamped to [vtime_now - kVtimeCreditNs, vtime_now + kVtimeAheadNs] and stored back.
+ * The upper clamp keeps the starvation bound: a low-weight task (nice 19 is charged 100x its run
+ * time) would otherwise sit behind every newcomer for seconds, out of reach of the head-age check
+ * in dispatch, until the sched_ext watchdog ejects the scheduler. */
+static __always_inline u64 task_vtime(struct task_struct *p)
+{
+	u64 v = p->scx.dsq_vtime, floor = vtime_now - kVtimeCreditNs, ceil = vtime_now + kVtimeAheadNs;
+
+	if (vtime_now > kVtimeCreditNs && (s64)(v - floor) < 0)
+		v = floor;
+	if ((s64)(v - ceil) > 0)
+		v = ceil;
+	p->scx.dsq_vtime = v;
+	return v;
+}
+
+/* Inserts p into a class DSQ (FIFO or vtime as that DSQ is kept) with the given slice. */
+static __always_inline void insert_dsq(struct task_struct *p, u64 dsq, u64 slice, u64 enq_flags)
+{
+	if (vtime_dsq(dsq))
+		scx_bpf_dsq_insert_vtime(p, dsq, slice, task_vtime(p), enq_flags);
+	else
+		scx_bpf_dsq_insert(p, dsq, slice, enq_flags);
+}
+
 static __always_inline bool cpu_ok(struct task_struct *p, s32 cpu)
 {
 	return cpu >= 0 && (u32)cpu < nr_cpus && bpf_cpumask_test_cpu(cpu, p->cpus_ptr);
@@ -195,6 +242,30 @@ static __always_inline void preempt_for_realtime(struct task_struct *p)
 		if (!running_protected[i] && bpf_cpumask_test_cpu(i, p->cpus_ptr)) {
 			scx_bpf_kick_cpu(i, SCX_KICK_PREEMPT);
 			stat_inc(LSF_ST_RT_PREEMPT);
+			return;
+		}
+	}
+}
+
+/* A BATCH or DEFAULT task woke up: if a CPU runs a task of the same class that is more than
+ * kWakeLagNs ahead of it in vtime (a hog, next to an interactive task), preempt that one, so the
+ * sleeper waits for a context switch rather than for the rest of the hog's slice. */
+static __always_inline void preempt_for_wakeup(struct task_struct *p, u32 cls)
+{
+	u64 v = task_vtime(p), now = bpf_ktime_get_ns();
+
+	for (u32 i = 0; i < LSF_MAX_CPUS && i < nr_cpus; i++) {
+		u64 ahead;
+
+		if (running_protected[i] || run_class[i] != cls || !bpf_cpumask_test_cpu(i, p->cpus_ptr))
+			continue;
+		/* the running task keeps at least kWakeLagNs of CPU: wakeups cannot ping-pong a CPU */
+		if (now - run_start_ns[i] < kWakeLagNs)
+			continue;
+		ahead = run_vtime[i] + (now - run_start_ns[i]) - v;  /* the running part unweighted */
+		if ((s64)ahead > (s64)kWakeLagNs) {
+			scx_bpf_kick_cpu(i, SCX_KICK_PREEMPT);
+			stat_inc(LSF_ST_WAKE_PREEMPT);
 			return;
 		}
 	}
@@ -319,7 +390,7 @@ static __always_inline void miss(struct task_struct *p, u64 enq_flags, struct ls
 	arm_timer();
 	return;
 fallback:
-	scx_bpf_dsq_insert(p, LSF_DSQ_DEFAULT, default_slice_ns, enq_flags);
+	insert_dsq(p, LSF_DSQ_DEFAULT, default_slice_ns, enq_flags);
 	stat_inc(LSF_ST_INS_DEFAULT);
 }
 
@@ -360,7 +431,7 @@ void BPF_PROG(lsf_enqueue, struct task_struct *p, u64 enq_flags)
 				scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, default_slice_ns, enq_flags);
 				return;
 			}
-			scx_bpf_dsq_insert(p, LSF_DSQ_DEFAULT, default_slice_ns, enq_flags);
+			insert_dsq(p, LSF_DSQ_DEFAULT, default_slice_ns, enq_flags);
 			stat_inc(LSF_ST_INS_DEFAULT);
 			return;
 		}
@@ -375,13 +446,15 @@ void BPF_PROG(lsf_enqueue, struct task_struct *p, u64 enq_flags)
 		u32 st;
 		u64 dsq = verdict_dsq(p, e, &st);
 
-		scx_bpf_dsq_insert(p, dsq, e->slice_ns, enq_flags);
+		insert_dsq(p, dsq, e->slice_ns, enq_flags);
 		stat_inc(LSF_ST_HIT);
 		stat_inc(st);
 		if (st == LSF_ST_INS_CPU)
 			scx_bpf_kick_cpu(e->cpu, SCX_KICK_IDLE);
 		else if (st == LSF_ST_INS_REALTIME)
 			preempt_for_realtime(p);
+		else if (enq_flags & SCX_ENQ_WAKEUP)
+			preempt_for_wakeup(p, e->dsq);
 		return;
 	}
 	if (e && e->state == LSF_ENTRY_PENDING && !e->stale) {
@@ -390,7 +463,7 @@ void BPF_PROG(lsf_enqueue, struct task_struct *p, u64 enq_flags)
 			scx_bpf_dsq_insert(p, LSF_DSQ_PENDING, default_slice_ns, enq_flags);
 			arm_timer();
 		} else {
-			scx_bpf_dsq_insert(p, LSF_DSQ_DEFAULT, default_slice_ns, enq_flags);
+			insert_dsq(p, LSF_DSQ_DEFAULT, default_slice_ns, enq_flags);
 			stat_inc(LSF_ST_FALLBACK_DEADLINE);
 			stat_inc(LSF_ST_INS_DEFAULT);
 		}
@@ -529,7 +602,10 @@ static __always_inline void scan_pending(void)
 			stat_inc(LSF_ST_FALLBACK_DEADLINE);
 		}
 		scx_bpf_dsq_move_set_slice(BPF_FOR_EACH_ITER, slice);
-		if (scx_bpf_dsq_move(BPF_FOR_EACH_ITER, p, dsq, 0)) {
+		if (vtime_dsq(dsq))
+			scx_bpf_dsq_move_set_vtime(BPF_FOR_EACH_ITER, task_vtime(p));
+		if (vtime_dsq(dsq) ? scx_bpf_dsq_move_vtime(BPF_FOR_EACH_ITER, p, dsq, 0)
+				   : scx_bpf_dsq_move(BPF_FOR_EACH_ITER, p, dsq, 0)) {
 			stat_inc(st);
 			if (st == LSF_ST_INS_CPU && e)
 				scx_bpf_kick_cpu(e->cpu, SCX_KICK_IDLE);
@@ -603,6 +679,26 @@ static __always_inline bool consume(u64 dsq, u32 st)
 	return true;
 }
 
+/* vtime order can keep an old task behind younger ones, out of reach of the head-age check: walk
+ * the DSQ and move the first task runnable for longer than the bound (and allowed on this CPU)
+ * here. Each CPU does it at most every kRescueEveryNs, so tasks pinned elsewhere are found by
+ * their own CPU. */
+static __always_inline bool rescue_starved(u64 dsq, s32 cpu, u64 now_j, u64 starve_j)
+{
+	struct task_struct *p;
+	u32 n = 0;
+
+	bpf_for_each(scx_dsq, p, dsq, 0) {
+		if (++n > starve_scan_max)
+			break;
+		if (now_j - p->scx.runnable_at <= starve_j || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+			continue;
+		if (scx_bpf_dsq_move(BPF_FOR_EACH_ITER, p, SCX_DSQ_LOCAL, 0))
+			return true;
+	}
+	return false;
+}
+
 SEC("struct_ops/lsf_dispatch")
 void BPF_PROG(lsf_dispatch, s32 cpu, struct task_struct *prev)
 {
@@ -625,6 +721,21 @@ void BPF_PROG(lsf_dispatch, s32 cpu, struct task_struct *prev)
 	if (age_b > starve_j && consume(LSF_DSQ_BATCH, LSF_ST_DISP_BATCH)) {
 		stat_inc(LSF_ST_STARVE_BOOST);
 		return;
+	}
+	u32 c = (u32)cpu;
+
+	asm volatile("" : "+r"(c));  /* bound-check the very register used as the index below */
+	if (c < LSF_MAX_CPUS) {
+		u64 now = bpf_ktime_get_ns();
+
+		if (now - last_rescue_ns[c] > kRescueEveryNs) {
+			last_rescue_ns[c] = now;
+			if (rescue_starved(LSF_DSQ_DEFAULT, cpu, now_j, starve_j) ||
+			    rescue_starved(LSF_DSQ_BATCH, cpu, now_j, starve_j)) {
+				stat_inc(LSF_ST_STARVE_BOOST);
+				return;
+			}
+		}
 	}
 
 	if (consume(LSF_DSQ_REALTIME, LSF_ST_DISP_REALTIME))
@@ -678,20 +789,42 @@ void BPF_PROG(lsf_exit_task, struct task_struct *p, struct scx_exit_task_args *a
 		stat_inc(LSF_ST_EXIT);
 }
 
-/* Remembers whether each CPU runs work a REALTIME wakeup must not preempt. */
+/* Remembers whether each CPU runs work a REALTIME wakeup must not preempt, and the slice the task
+ * starts with (for its vtime charge in ops.stopping). */
 SEC("struct_ops/lsf_running")
 void BPF_PROG(lsf_running, struct task_struct *p)
 {
 	s32 cpu = scx_bpf_task_cpu(p), pid = p->pid;
-	struct lsf_cache_entry *e;
+	struct lsf_cache_entry *e = NULL;
 	u8 prot = never_waits(p);
 
 	if (!prot) {
 		e = bpf_map_lookup_elem(&cache, &pid);
 		prot = e && e->state == LSF_ENTRY_READY && e->dsq == LSF_CLASS_REALTIME;
 	}
-	if (cpu >= 0 && cpu < LSF_MAX_CPUS)
+	if (cpu >= 0 && cpu < LSF_MAX_CPUS) {
 		running_protected[cpu] = prot;
+		run_slice[cpu] = p->scx.slice;
+		run_vtime[cpu] = p->scx.dsq_vtime;
+		run_start_ns[cpu] = bpf_ktime_get_ns();
+		run_class[cpu] = prot ? 0 : (e && e->state == LSF_ENTRY_READY ? e->dsq : LSF_CLASS_DEFAULT);
+	}
+	if ((s64)(p->scx.dsq_vtime - vtime_now) > 0)
+		vtime_now = p->scx.dsq_vtime;
+}
+
+/* Charges the time p ran to its vtime, scaled by its weight (100 = nice 0). */
+SEC("struct_ops/lsf_stopping")
+void BPF_PROG(lsf_stopping, struct task_struct *p, bool runnable)
+{
+	s32 cpu = scx_bpf_task_cpu(p);
+	u64 start, left = p->scx.slice, used;
+
+	if (cpu < 0 || cpu >= LSF_MAX_CPUS)
+		return;
+	start = run_slice[cpu];
+	used = start > left ? start - left : 0;
+	p->scx.dsq_vtime += used * 100 / (p->scx.weight ? p->scx.weight : 100);
 }
 
 /* Publishes idle CPUs for userspace placement; the built-in idle tracking stays on (KEEP_BUILTIN_IDLE). */
@@ -752,6 +885,7 @@ struct sched_ext_ops luasched_ops = {
 	.exit_task  = (void *)lsf_exit_task,
 	.update_idle = (void *)lsf_update_idle,
 	.running    = (void *)lsf_running,
+	.stopping   = (void *)lsf_stopping,
 	.init       = (void *)lsf_init,
 	.exit       = (void *)lsf_exit,
 	.flags      = SCX_OPS_KEEP_BUILTIN_IDLE,

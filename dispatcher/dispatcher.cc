@@ -201,6 +201,7 @@ StatsSnapshot Dispatcher::Snapshot() const {
   s.Add("kicks", d(k[LSF_ST_KICK]));
   s.Add("rt_preempt", d(k[LSF_ST_RT_PREEMPT]));
   s.Add("doorbells", d(k[LSF_ST_DOORBELL]));
+  s.Add("wake_preempt", d(k[LSF_ST_WAKE_PREEMPT]));
   s.Add("miss_to_verdict_p50_us", d(miss_latency_.Quantile(0.5)) / 1e3);
   s.Add("miss_to_verdict_p99_us", d(miss_latency_.Quantile(0.99)) / 1e3);
   s.Add("miss_to_verdict_max_us", d(miss_latency_.max()) / 1e3);

@@ -73,14 +73,14 @@ std::string FormatStatsLine(const StatsSnapshot& s) {
       "disp rt=%llu batch=%llu default=%llu cpu=%llu starve_boost=%llu | fallback deadline=%llu ringbuf_full=%llu "
       "no_user=%llu cache_full=%llu | verdicts sent=%llu queue_full=%llu stale=%llu bad=%llu | policy "
       "decisions=%llu errors=%llu no_verdict=%llu invalid=%llu gen=%llu reloads=%llu | exec=%llu rename=%llu "
-      "exit=%llu kthread=%llu kicks=%llu rt_preempt=%llu doorbells=%llu | miss_to_verdict_us p50<=%.0f p99<=%.0f max=%.0f | round_trip_us "
+      "exit=%llu kthread=%llu kicks=%llu rt_preempt=%llu wake_preempt=%llu doorbells=%llu | miss_to_verdict_us p50<=%.0f p99<=%.0f max=%.0f | round_trip_us "
       "p50<=%.0f p99<=%.0f n=%llu | dispatcher cpu=%.1f%% page_faults=%llu",
       u("hits"), u("misses"), s.Get("hit_rate_pct"), u("ins_realtime"), u("ins_batch"), u("ins_default"), u("ins_cpu"),
       u("direct"), u("disp_realtime"), u("disp_batch"), u("disp_default"), u("disp_cpu"), u("starve_boost"),
       u("fallback_deadline"), u("fallback_ringbuf_full"), u("fallback_no_user"), u("fallback_cache_full"),
       u("verdicts_sent"), u("verdicts_queue_full"), u("verdicts_stale"), u("verdicts_bad"), u("policy_decisions"),
       u("policy_errors"), u("policy_no_verdict"), u("policy_invalid"), u("policy_generation"), u("policy_reloads"),
-      u("exec"), u("rename"), u("exit"), u("kthread"), u("kicks"), u("rt_preempt"), u("doorbells"), s.Get("miss_to_verdict_p50_us"),
+      u("exec"), u("rename"), u("exit"), u("kthread"), u("kicks"), u("rt_preempt"), u("wake_preempt"), u("doorbells"), s.Get("miss_to_verdict_p50_us"),
       s.Get("miss_to_verdict_p99_us"), s.Get("miss_to_verdict_max_us"), s.Get("round_trip_p50_us"),
       s.Get("round_trip_p99_us"), u("round_trips"), s.Get("dispatcher_cpu_pct"), u("page_faults"));
   return buf;

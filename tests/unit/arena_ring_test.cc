@@ -73,7 +73,7 @@ TEST(ArenaRing, MissRingCrossThreadLosesAndReordersNothing) {
     __u32 n = lsf_miss_ring_pop(r.get(), out, 32);
     for (__u32 i = 0; i < n; ++i, ++next) {
       const lsf_miss& m = out[i];
-      if (m.seq != next || m.pid != static_cast<__s32>(next * 7 % 100000) || m.comm[0] != 'a' + next % 26) ++bad;
+      if (m.seq != next || m.pid != static_cast<__s32>(next * 7 % 100000) || m.comm[0] != static_cast<char>('a' + next % 26)) ++bad;
     }
   }
   producer.join();
