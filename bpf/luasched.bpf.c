@@ -23,6 +23,7 @@ char _license[] SEC("license") = "GPL";
 #define kVtimeAheadNs    (100ULL * LSF_NSEC_PER_MSEC) /* most a task can be behind them (low weight) */
 #define kWakeLagNs       (2ULL * LSF_NSEC_PER_MSEC)  /* vtime lead that lets a wakeup preempt */
 #define kRescueEveryNs   (50ULL * LSF_NSEC_PER_MSEC)  /* per CPU: walk BATCH/DEFAULT for starved tasks */
+#define kMinSliceNs      (1ULL * LSF_NSEC_PER_MSEC)  /* shortest contended slice */
 #define kTimerNs         (1ULL * LSF_NSEC_PER_MSEC)   /* pending-work timer period */
 #define PF_KTHREAD       0x00200000
 #define CLOCK_MONOTONIC  1
@@ -176,7 +177,8 @@ static __always_inline bool vtime_dsq(u64 dsq)
 	return dsq == LSF_DSQ_BATCH || dsq == LSF_DSQ_DEFAULT;
 }
 
-/* p's vtime, clamped to [vtime_now - kVtimeCreditNs, vtime_now + kVtimeAheadNs] and stored back.
+/* p's vtime, clamped to [vtime_now - kVtimeCreditNs, vtime_now + kVtimeAheadNs] (the kernel stores
+ * the key in p->scx.dsq_vtime on insert; syscall programs may not write task fields themselves).
  * The upper clamp keeps the starvation bound: a low-weight task (nice 19 is charged 100x its run
  * time) would otherwise sit behind every newcomer for seconds, out of reach of the head-age check
  * in dispatch, until the sched_ext watchdog ejects the scheduler. */
@@ -188,7 +190,6 @@ static __always_inline u64 task_vtime(struct task_struct *p)
 		v = floor;
 	if ((s64)(v - ceil) > 0)
 		v = ceil;
-	p->scx.dsq_vtime = v;
 	return v;
 }
 
@@ -801,6 +802,19 @@ void BPF_PROG(lsf_running, struct task_struct *p)
 	if (!prot) {
 		e = bpf_map_lookup_elem(&cache, &pid);
 		prot = e && e->state == LSF_ENTRY_READY && e->dsq == LSF_CLASS_REALTIME;
+	}
+	if (!prot) {
+		/* Contended: the verdict's slice is a maximum. With W tasks waiting in the class DSQs a
+		 * BATCH/DEFAULT task gets slice / (W + 1), at least kMinSliceNs, so a hog's 20 ms slice
+		 * does not make everyone behind it wait 20 ms. */
+		s32 waiting = scx_bpf_dsq_nr_queued(LSF_DSQ_REALTIME) + scx_bpf_dsq_nr_queued(LSF_DSQ_BATCH) +
+			      scx_bpf_dsq_nr_queued(LSF_DSQ_DEFAULT);
+
+		if (waiting > 0 && p->scx.slice > kMinSliceNs) {
+			u64 share = p->scx.slice / ((u64)waiting + 1);
+
+			p->scx.slice = share > kMinSliceNs ? share : kMinSliceNs;
+		}
 	}
 	if (cpu >= 0 && cpu < LSF_MAX_CPUS) {
 		running_protected[cpu] = prot;

@@ -14,6 +14,7 @@ check_eq "root ops name" "$(scx_ops)" luasched_fast
 transport=arena
 case " $* " in *" --transport ringbuf "*) transport=ringbuf ;; esac
 check "misses and verdicts go through the $transport transport" grep -q " $transport transport," /tmp/lsf.log
+check "verdicts are applied by the kick program (it verified)" sh -c '! grep -q "no syscall kick" /tmp/lsf.log'
 
 say "workload: 2x nginx-worker, firefox, other (busy 2 ms / sleep 1 ms, 6 s) + exec case + hackbench"
 /tmp/nginx-worker 6 > /dev/null & n1=$!
