@@ -1,6 +1,6 @@
 # Guest: miss round trip (BPF enqueue -> verdict applied) of luasched-fast for each transport
 # (ringbuf, arena), sleeping vs always busy-polling dispatcher, alternating, in one boot. From the host:
-#   tests/vm/run --name rtt --timeout 400 --bin build/dispatcher/luasched-fast --bin build/tests/vm/lsf-spin \
+#   tests/vm/run --name rtt --timeout 600 --bin build/dispatcher/luasched-fast --bin build/tests/vm/lsf-spin \
 #     --file policies:/opt/lsf/policies --tool hackbench bench/rtt_guest.sh [ROUNDS]
 . /opt/lsf/guest_lib.sh
 POLICY=/opt/lsf/policies/workload.lua
