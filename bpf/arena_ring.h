@@ -27,6 +27,7 @@
 #define LSF_ARENA_VERDICT_SLOTS 4096  /* power of two */
 #define LSF_ARENA_MAGIC         0x4c53464152454e41ULL /* "LSFARENA" */
 #define LSF_ARENA_MAX_PAGES     4096  /* arena map size (pages); the layout for LSF_MAX_CPUS fits */
+#define LSF_ARENA_PAGE_SIZE     4096  /* x86-64 */
 
 #ifdef __bpf__
 #define LSF_ARENA __attribute__((address_space(1)))
@@ -82,6 +83,12 @@ LSF_STATIC_ASSERT((LSF_ARENA_VERDICT_SLOTS & (LSF_ARENA_VERDICT_SLOTS - 1)) == 0
 static inline __u64 lsf_arena_size(__u32 nr_cpus)
 {
 	return sizeof(struct lsf_arena) + (__u64)nr_cpus * sizeof(struct lsf_miss_ring);
+}
+
+/* Pages the layout takes: what BPF allocates and the arena map is sized to. */
+static inline __u32 lsf_arena_pages(__u32 nr_cpus)
+{
+	return (__u32)((lsf_arena_size(nr_cpus) + LSF_ARENA_PAGE_SIZE - 1) / LSF_ARENA_PAGE_SIZE);
 }
 
 /* ---- miss ring: producer side (BPF). REQUIRES: the only producer of this ring right now. ---- */

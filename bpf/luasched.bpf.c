@@ -85,6 +85,8 @@ struct {
 } arena SEC(".maps");
 
 struct lsf_arena LSF_ARENA *shared;  /* the arena layout, NULL until lsf_arena_setup ran */
+volatile __u64 user_sleeping;        /* arena transport: 1 while the dispatcher waits for a doorbell */
+volatile __u64 verdict_lock;         /* arena transport: held by the BPF context draining verdicts */
 
 /* The verifier accepts arena pointer casts only in programs that reference the arena map: every
  * function that touches `shared` starts with this. */
@@ -111,8 +113,6 @@ static __always_inline void copy_from_arena(void *dst, const void LSF_ARENA *src
 	for (u32 i = 0; i < size / 8; i++)
 		d[i] = s[i];
 }
-volatile __u64 user_sleeping;        /* arena transport: 1 while the dispatcher waits for a doorbell */
-volatile __u64 verdict_lock;         /* arena transport: held by the BPF context draining verdicts */
 
 /* Arena transport: a record here wakes the dispatcher when it sleeps (contents unused). */
 struct {
@@ -625,6 +625,19 @@ static __always_inline void apply_verdicts(void)
 		scan_pending();
 }
 
+/* Wakes one idle CPU (its dispatch then serves the class DSQs). Returns false if none is idle. */
+static __always_inline bool kick_idle_cpu(void)
+{
+	const struct cpumask *idle = scx_bpf_get_idle_cpumask();
+	s32 cpu = bpf_cpumask_any_distribute(idle);
+
+	scx_bpf_put_idle_cpumask(idle);
+	if (cpu < 0 || (u32)cpu >= nr_cpus)
+		return false;
+	scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+	return true;
+}
+
 /* Every kTimerNs while tasks are parked: apply arrived verdicts here (timers hold no rq lock, so DSQ
  * moves are allowed), then kick an idle CPU so that its dispatch serves what was moved; if none is
  * idle, preempt this CPU. Stops once nothing is parked. */
@@ -635,12 +648,7 @@ static int pending_timer_fn(void *map, int *key, struct pending_timer *t)
 		t->armed = 0;
 		return 0;
 	}
-	const struct cpumask *idle = scx_bpf_get_idle_cpumask();
-	s32 cpu = bpf_cpumask_any_distribute(idle);
-	scx_bpf_put_idle_cpumask(idle);
-	if (cpu >= 0 && (u32)cpu < nr_cpus)
-		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
-	else
+	if (!kick_idle_cpu())
 		scx_bpf_kick_cpu(bpf_get_smp_processor_id(), SCX_KICK_PREEMPT);
 	stat_inc(LSF_ST_KICK);
 	bpf_timer_start(&t->timer, kTimerNs, 0);
@@ -915,22 +923,14 @@ struct sched_ext_ops luasched_ops = {
 SEC("syscall")
 int lsf_kick(void *ctx)
 {
-	const struct cpumask *idle;
-	s32 cpu;
-
 	drain_verdicts();
 	if (scx_bpf_dsq_nr_queued(LSF_DSQ_PENDING) > 0) {
 		bpf_rcu_read_lock();
 		scan_pending();
 		bpf_rcu_read_unlock();
 	}
-	idle = scx_bpf_get_idle_cpumask();
-	cpu = bpf_cpumask_any_distribute(idle);
-	scx_bpf_put_idle_cpumask(idle);
-	if (cpu >= 0 && (u32)cpu < nr_cpus) {
-		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+	if (kick_idle_cpu())
 		stat_inc(LSF_ST_KICK);
-	}
 	return 0;
 }
 
@@ -939,8 +939,7 @@ int lsf_kick(void *ctx)
 SEC("syscall")
 int lsf_arena_setup(void *ctx)
 {
-	u64 size = lsf_arena_size(nr_cpus);
-	u32 pages = (size + 4095) / 4096;
+	u32 pages = lsf_arena_pages(nr_cpus);
 	struct lsf_arena LSF_ARENA *a;
 
 	if (shared)
@@ -951,7 +950,7 @@ int lsf_arena_setup(void *ctx)
 	if (!a)
 		return -12; /* ENOMEM */
 	a->hdr.nr_cpus = nr_cpus;
-	a->hdr.size = size;
+	a->hdr.size = lsf_arena_size(nr_cpus);
 	lsf_compiler_barrier();
 	a->hdr.magic = LSF_ARENA_MAGIC;
 	shared = a;
