@@ -45,8 +45,7 @@ Result<std::unique_ptr<BpfKernelPort>> BpfKernelPort::Load(const Options& opts) 
     // transport does not create it at all (its code paths are dead for the verifier), so it also
     // runs on kernels without BPF arenas.
     if (opts.transport == Transport::kArena)
-      bpf_map__set_max_entries(skel->maps.arena,
-                               static_cast<__u32>((lsf_arena_size(static_cast<__u32>(ncpu)) + 4095) / 4096));
+      bpf_map__set_max_entries(skel->maps.arena, lsf_arena_pages(static_cast<__u32>(ncpu)));
     else
       bpf_map__set_autocreate(skel->maps.arena, false);
     bpf_program__set_autoload(skel->progs.lsf_kick, with_kick);
@@ -64,7 +63,6 @@ Result<std::unique_ptr<BpfKernelPort>> BpfKernelPort::Load(const Options& opts) 
       bpf_program__autoload(port->skel_->progs.lsf_kick))
     port->kick_fd_ = bpf_program__fd(port->skel_->progs.lsf_kick);
 
-  port->transport_ = opts.transport;
   if (opts.transport == Transport::kArena) {
     if (Status st = port->SetUpArena(); !st) return MakeError(st.error());
     port->misses_ = ring_buffer__new(bpf_map__fd(port->skel_->maps.doorbell),
@@ -91,14 +89,14 @@ Status BpfKernelPort::SetUpArena() {
   // arena globals, of which there are none.
   size_t unused = 0;
   auto* base = static_cast<char*>(bpf_map__initial_value(skel_->maps.arena, &unused));
-  size_t map_size = static_cast<size_t>(bpf_map__max_entries(skel_->maps.arena)) * 4096;
+  size_t map_size = static_cast<size_t>(bpf_map__max_entries(skel_->maps.arena)) * LSF_ARENA_PAGE_SIZE;
   auto addr = reinterpret_cast<uintptr_t>(skel_->bss->shared);
   uint64_t want = lsf_arena_size(static_cast<__u32>(nr_cpus_));
   // BPF arena pointers are user addresses of this mapping; accept the offset form as well.
   uintptr_t lo = reinterpret_cast<uintptr_t>(base);
-  if (base && !(addr >= lo && addr - lo + want <= map_size)) addr = lo + (addr & 0xffffffffu);
-  if (!base || addr < lo || addr - lo + want > map_size)
-  {
+  auto inside = [&](uintptr_t a) { return base && a >= lo && a - lo + want <= map_size; };
+  if (!inside(addr)) addr = lo + (addr & 0xffffffffu);
+  if (!inside(addr)) {
     char detail[160];
     std::snprintf(detail, sizeof(detail), " (rings at %#lx, arena mapped at %p, %zu bytes)",
                   static_cast<unsigned long>(reinterpret_cast<uintptr_t>(skel_->bss->shared)),
@@ -110,7 +108,7 @@ Status BpfKernelPort::SetUpArena() {
       arena_->hdr.nr_cpus != static_cast<__u32>(nr_cpus_))
     return MakeError("the arena layout is not initialised (BPF/libbpf mismatch)");
   // Fault every page in now: the dispatcher must take no page faults once running.
-  for (uint64_t off = 0; off < want; off += 4096)
+  for (uint64_t off = 0; off < want; off += LSF_ARENA_PAGE_SIZE)
     (void)*reinterpret_cast<volatile char*>(addr + off);
   return {};
 }
@@ -177,14 +175,10 @@ int BpfKernelPort::PollMisses(int timeout_ms, const std::function<void(const lsf
       // one pushed after rings the doorbell (both sides order flag and ring head with a full barrier).
       __atomic_store_n(&skel_->bss->user_sleeping, 1, __ATOMIC_SEQ_CST);
       n = DrainArena();
-      if (n == 0) {
-        int r = ring_buffer__poll(misses_, timeout_ms);
-        __atomic_store_n(&skel_->bss->user_sleeping, 0, __ATOMIC_SEQ_CST);
-        n = DrainArena();
-        if (n == 0 && r == -EINTR) n = -1;
-      } else {
-        __atomic_store_n(&skel_->bss->user_sleeping, 0, __ATOMIC_SEQ_CST);
-      }
+      int r = n == 0 ? ring_buffer__poll(misses_, timeout_ms) : 0;
+      __atomic_store_n(&skel_->bss->user_sleeping, 0, __ATOMIC_SEQ_CST);
+      if (n == 0) n = DrainArena();
+      if (n == 0 && r == -EINTR) n = -1;
     }
     on_miss_ = nullptr;
     return n;

@@ -49,7 +49,7 @@ class BpfKernelPort final : public KernelPort {
   void Stop() override {}  // signals interrupt the poll (EINTR)
 
   int nr_cpus() const { return nr_cpus_; }
-  Transport transport() const { return transport_; }
+  Transport transport() const { return arena_ ? Transport::kArena : Transport::kRingbuf; }
   bool kick_available() const { return kick_fd_ >= 0; }
 
  private:
@@ -58,9 +58,7 @@ class BpfKernelPort final : public KernelPort {
   Status SetUpArena();
   int DrainArena();  // delivers every queued arena miss to *on_miss_
 
-
   luasched_bpf* skel_ = nullptr;
-  Transport transport_ = Transport::kRingbuf;
   ring_buffer* misses_ = nullptr;   // ringbuf transport: the misses; arena transport: the doorbell
   lsf_arena* arena_ = nullptr;      // arena transport: the shared layout, mapped into this process
   user_ring_buffer* verdicts_ = nullptr;
