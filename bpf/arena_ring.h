@@ -23,6 +23,16 @@
  */
 #include "intf.h"
 
+/* The BPF side orders ring accesses with compiler barriers only, which is correct on x86-64 (TSO)
+ * and wrong on weakly ordered CPUs (arm64 would read half-written records): refuse other targets
+ * until the BPF side uses load-acquire/store-release instructions (BPF cpu v4, Linux 6.15+). */
+#if defined(__bpf__) && !defined(__TARGET_ARCH_x86)
+#error "arena rings: BPF side supports x86-64 only (see the memory-order comment)"
+#endif
+#if !defined(__bpf__) && !defined(__x86_64__)
+#error "arena rings: the dispatcher side is only paired with an x86-64 BPF side"
+#endif
+
 #define LSF_ARENA_MISS_SLOTS    256   /* per CPU; power of two */
 #define LSF_ARENA_VERDICT_SLOTS 4096  /* power of two */
 #define LSF_ARENA_MAGIC         0x4c53464152454e41ULL /* "LSFARENA" */

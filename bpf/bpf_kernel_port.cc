@@ -12,12 +12,25 @@
 
 #include "bpf/arena_ring.h"
 #include "bpf/scx_host.h"
+#include "common/cpu_list.h"
 #include "luasched.skel.h"
 
 namespace lsf {
 namespace {
 
 std::string Errno(int err) { return std::strerror(err < 0 ? -err : err); }
+
+// The online CPUs (sysfs); all possible CPUs if the file cannot be read.
+void ReadOnlineCpus(int nr_cpus, __u64 (&mask)[LSF_CPU_WORDS], uint32_t* count) {
+  FILE* f = std::fopen("/sys/devices/system/cpu/online", "re");
+  char buf[4096] = {};
+  bool ok = f && std::fgets(buf, sizeof buf, f) && ParseCpuList(buf, mask, count) && *count > 0;
+  if (f) std::fclose(f);
+  if (ok) return;
+  std::memset(mask, 0, sizeof mask);
+  *count = 0;
+  for (int c = 0; c < nr_cpus && c < LSF_MAX_CPUS; ++c, ++*count) mask[c / 64] |= 1ull << (c % 64);
+}
 
 }  // namespace
 
@@ -55,10 +68,13 @@ Result<std::unique_ptr<BpfKernelPort>> BpfKernelPort::Load(const Options& opts) 
       break;
     }
     luasched_bpf__destroy(skel);
-    if (!with_kick)
+    if (!with_kick) {
+      std::string hint = scx::MissingKernelFeatures(opts.transport == Transport::kArena);
       return MakeError("loading the BPF scheduler failed: " + Errno(err) +
-                       " (run with --verbose for the verifier log)");
+                       (hint.empty() ? " (run with --verbose for the verifier log)" : "; " + hint));
+    }
   }
+  ReadOnlineCpus(ncpu, port->skel_->bss->online_mask, &port->skel_->data->nr_online);
   if (bpf_program__fd(port->skel_->progs.lsf_kick) >= 0 &&
       bpf_program__autoload(port->skel_->progs.lsf_kick))
     port->kick_fd_ = bpf_program__fd(port->skel_->progs.lsf_kick);
@@ -236,6 +252,11 @@ void BpfKernelPort::ReadRoundTrips(uint64_t (&buckets)[LSF_RTT_BUCKETS]) const {
 
 void BpfKernelPort::ReadIdleCpus(__u64 (&mask)[LSF_CPU_WORDS]) const {
   for (int i = 0; i < LSF_CPU_WORDS; ++i) mask[i] = __atomic_load_n(&skel_->bss->idle_mask[i], __ATOMIC_RELAXED);
+}
+
+std::string BpfKernelPort::ExitDump() const {
+  const char* d = skel_->bss->exit_dump;
+  return std::string(d, strnlen(d, sizeof skel_->bss->exit_dump));
 }
 
 std::optional<lsf_exit_info> BpfKernelPort::ExitInfo() const {

@@ -46,6 +46,9 @@ class BpfKernelPort final : public KernelPort {
   void ReadRoundTrips(uint64_t (&buckets)[LSF_RTT_BUCKETS]) const override;
   void ReadIdleCpus(__u64 (&mask)[LSF_CPU_WORDS]) const override;
   std::optional<lsf_exit_info> ExitInfo() const override;
+  // The kernel's debug dump at exit (the scheduler's own per-CPU and per-task lines included);
+  // empty until the scheduler exited, or if the kernel left none.
+  std::string ExitDump() const;
   void Stop() override {}  // signals interrupt the poll (EINTR)
 
   int nr_cpus() const { return nr_cpus_; }

@@ -16,18 +16,18 @@
 #define LSF_MAX_CPUS       256   /* CPUs the scheduler supports (per-CPU DSQs, cpumask words) */
 #define LSF_CPU_WORDS      (LSF_MAX_CPUS / 64)
 #define LSF_COMM_LEN       16    /* == TASK_COMM_LEN */
-#define LSF_CACHE_ENTRIES  65536 /* verdict cache capacity (tasks), LRU-free hash: see bpf/README.md */
 
 /* ---- scheduling classes: the DSQs a verdict can name -------------------------------------- */
 enum lsf_class {
 	LSF_CLASS_NONE     = 0, /* no verdict (policy said nothing): treated as DEFAULT */
-	LSF_CLASS_REALTIME = 1, /* served first; FIFO */
-	LSF_CLASS_BATCH    = 2, /* served second; FIFO */
-	LSF_CLASS_DEFAULT  = 3, /* served last; FIFO */
+	LSF_CLASS_REALTIME = 1, /* served first; FIFO (by enqueue time) */
+	LSF_CLASS_BATCH    = 2, /* served second; weighted virtual time */
+	LSF_CLASS_DEFAULT  = 3, /* served last; weighted virtual time */
 	LSF_NR_CLASSES     = 4,
 };
 
-/* DSQ ids (user DSQs: any u64 without the builtin flag). Per-CPU DSQs hold targeted verdicts. */
+/* DSQ ids (user DSQs: any u64 without the builtin flag). Per-CPU DSQs hold targeted verdicts of
+ * every class, ordered by class, then by the class's own key (see bpf/classes.bpf.h). */
 #define LSF_DSQ_REALTIME   1ULL
 #define LSF_DSQ_BATCH      2ULL
 #define LSF_DSQ_DEFAULT    3ULL
@@ -41,7 +41,8 @@ enum lsf_class {
 #define LSF_SLICE_DFL_NS       (5ULL * LSF_NSEC_PER_MSEC)   /* default slice: 5 ms */
 #define LSF_SLICE_MIN_NS       (50ULL * 1000ULL)            /* verdict slices are clamped to [50 us, */
 #define LSF_SLICE_MAX_NS       (100ULL * LSF_NSEC_PER_MSEC) /*  100 ms] */
-#define LSF_MISS_DEADLINE_NS   (20ULL * LSF_NSEC_PER_MSEC)  /* a pending task waits at most this long */
+#define LSF_MISS_DEADLINE_NS   (20ULL * LSF_NSEC_PER_MSEC)  /* a parked task waits for its verdict at most this long */
+#define LSF_STARVE_NS          (100ULL * LSF_NSEC_PER_MSEC) /* starvation bound: see bpf/starve.bpf.h */
 #define LSF_WATCHDOG_MS        5000U                        /* sched_ext watchdog timeout */
 
 /* ---- kernel -> user: a cache miss (BPF ringbuf `misses`) ---------------------------------- */
@@ -75,7 +76,7 @@ struct lsf_miss {
 
 /* ---- user -> kernel: a verdict (BPF user ringbuf `verdicts`) ------------------------------ */
 struct lsf_verdict {
-	__u64 seq;        /* lsf_miss.seq it answers */
+	__u64 seq;        /* lsf_miss.seq it answers: with pid, the task's identity (bpf/verdict.h) */
 	__u64 slice_ns;   /* time slice, ns; 0 = LSF_SLICE_DFL_NS; clamped to [MIN, MAX] in BPF */
 	__u64 miss_enq_ns;/* lsf_miss.enq_ns, echoed for round-trip measurements */
 	__s32 pid;        /* lsf_miss.pid */
@@ -84,31 +85,14 @@ struct lsf_verdict {
 	__u32 policy_gen; /* generation of the policy that decided */
 };
 
-/* ---- BPF-side cache entry (map `cache`, key: __s32 pid) ------------------------------------ */
-enum lsf_entry_state {
-	LSF_ENTRY_PENDING = 1, /* miss sent, no verdict yet */
-	LSF_ENTRY_READY   = 2, /* verdict cached */
-};
-
-struct lsf_cache_entry {
-	__u64 seq;        /* seq of the miss in flight / answered */
-	__u64 enq_ns;     /* CLOCK_MONOTONIC of the enqueue that missed (round-trip measurement) */
-	__u64 slice_ns;   /* cached slice */
-	__u64 deadline_ns;/* PENDING: when the task stops waiting and falls back to DEFAULT */
-	__s32 cpu;        /* cached target CPU or LSF_CPU_ANY */
-	__u32 dsq;        /* cached enum lsf_class */
-	__u32 policy_gen; /* generation the verdict was made under */
-	__u32 state;      /* enum lsf_entry_state */
-	__u32 flags;      /* lsf_miss_flags to report on the next miss (EXEC/RENAME) */
-	__u32 stale;      /* exec/rename while PENDING: apply the verdict once, then re-miss */
-};
+/* ---- BPF-side per-task state: struct lsf_vstate in bpf/verdict.h (task-local storage) ------- */
 
 /* ---- counters: per-CPU array map `stats`, one struct per CPU, summed by userspace ---------- */
 enum lsf_stat {
 	LSF_ST_HIT = 0,         /* enqueue found a READY verdict of the current generation */
 	LSF_ST_MISS,            /* a miss record was sent */
 	LSF_ST_MISS_RB_FULL,    /* miss queue (ringbuf or arena ring) full: DEFAULT at once */
-	LSF_ST_FALLBACK_DEADLINE, /* pending task waited past its deadline: DEFAULT */
+	LSF_ST_FALLBACK_DEADLINE, /* parked task waited past its deadline: DEFAULT */
 	LSF_ST_FALLBACK_NOUSER, /* no dispatcher attached: DEFAULT at once */
 	LSF_ST_VERDICT,         /* verdicts received */
 	LSF_ST_VERDICT_STALE,   /* verdicts for a task that is gone or was re-missed */
@@ -127,12 +111,17 @@ enum lsf_stat {
 	LSF_ST_STARVE_BOOST,    /* a lower class was served first to honour the starvation bound */
 	LSF_ST_EXEC,            /* exec invalidations */
 	LSF_ST_RENAME,          /* rename invalidations */
-	LSF_ST_EXIT,            /* cache entries dropped on task exit */
-	LSF_ST_CACHE_FULL,      /* cache insert failed: task went to DEFAULT uncached */
+	LSF_ST_EXIT,            /* tasks that left the scheduler (exit) */
+	LSF_ST_CACHE_FULL,      /* no task-local storage for the task: DEFAULT uncached */
 	LSF_ST_KICK,            /* CPUs kicked for verdicts or pending work */
 	LSF_ST_RT_PREEMPT,      /* a CPU running non-REALTIME work preempted for a REALTIME task */
 	LSF_ST_DOORBELL,        /* arena transport: the sleeping dispatcher was woken for a miss */
 	LSF_ST_WAKE_PREEMPT,    /* a BATCH/DEFAULT wakeup preempted a task of its class far ahead in vtime */
+	LSF_ST_REASK,           /* a verdict overdue past its deadline (lost or dropped) was asked for again */
+	LSF_ST_STARVE_TICK,     /* a running task's slice was cut short because a queued task hit the bound */
+	LSF_ST_HOTPLUG,         /* CPUs that went online or offline */
+	LSF_ST_OFFLINE_MOVE,    /* tasks moved off the queue of a CPU that went offline */
+	LSF_ST_KEEP_PREV,       /* dispatch found nothing else: the previous task went on with its own slice */
 	LSF_NR_STATS,
 };
 
@@ -167,7 +156,6 @@ LSF_STATIC_ASSERT(__builtin_offsetof(struct lsf_miss, pid) == 56, "lsf_miss.pid 
 LSF_STATIC_ASSERT(__builtin_offsetof(struct lsf_miss, comm) == 104, "lsf_miss.comm moved");
 LSF_STATIC_ASSERT(sizeof(struct lsf_verdict) == 40, "lsf_verdict layout changed");
 LSF_STATIC_ASSERT(__builtin_offsetof(struct lsf_verdict, pid) == 24, "lsf_verdict.pid moved");
-LSF_STATIC_ASSERT(sizeof(struct lsf_cache_entry) == 56, "lsf_cache_entry layout changed");
 LSF_STATIC_ASSERT(sizeof(struct lsf_stats) == 8 * LSF_NR_STATS, "lsf_stats must be u64 only");
 LSF_STATIC_ASSERT(sizeof(struct lsf_exit_info) == 16 + LSF_EXIT_REASON_LEN + LSF_EXIT_MSG_LEN,
 		  "lsf_exit_info layout changed");

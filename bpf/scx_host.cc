@@ -1,6 +1,7 @@
 // Host-side view of sched_ext: sysfs state, exit-info formatting, libbpf logging.
 #include "bpf/scx_host.h"
 
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <unistd.h>
 
@@ -65,7 +66,45 @@ const char* ExitKindName(int kind) {
   }
 }
 
-bool ExitIsError(int kind) { return kind >= 1024; }
+// kind 66 (the kernel unregistered the scheduler, e.g. on CPU hotplug without handlers) is not a
+// clean stop: the machine is back on its default scheduler without anyone having asked for it.
+bool ExitIsError(int kind) { return kind >= 1024 || kind == 66; }
+
+bool ExitWantsRestart(const lsf_exit_info& ei) {
+  constexpr uint64_t kEcodeActRestart = 1ull << 48;  // SCX_ECODE_ACT_RESTART
+  return ei.kind == 66 && (static_cast<uint64_t>(ei.exit_code) & kEcodeActRestart) != 0;
+}
+
+std::string MissingKernelFeatures(bool arena) {
+  struct Feature {
+    const char* name;
+    int kind;           // BTF_KIND_FUNC or BTF_KIND_STRUCT
+    const char* alt;    // another name that provides the same (renamed kfuncs), or nullptr
+    const char* what;
+    const char* since;
+    bool arena_only;
+  };
+  static const Feature kFeatures[] = {
+      {"sched_ext_ops", BTF_KIND_STRUCT, nullptr, "sched_ext", "Linux 6.12 with CONFIG_SCHED_CLASS_EXT=y", false},
+      {"scx_bpf_dsq_insert", BTF_KIND_FUNC, "scx_bpf_dispatch", "DSQ inserts", "Linux 6.12", false},
+      {"scx_bpf_dsq_move", BTF_KIND_FUNC, "scx_bpf_dispatch_from_dsq", "moves between DSQs", "Linux 6.12", false},
+      {"bpf_iter_scx_dsq_new", BTF_KIND_FUNC, nullptr, "DSQ iterators", "Linux 6.12", false},
+      {"bpf_task_from_pid", BTF_KIND_FUNC, nullptr, "bpf_task_from_pid", "Linux 6.2", false},
+      {"bpf_arena_alloc_pages", BTF_KIND_FUNC, nullptr, "BPF arenas (--transport arena)", "Linux 6.9", true},
+  };
+  btf* vmlinux = btf__load_vmlinux_btf();
+  if (!vmlinux) return "cannot read the kernel's BTF (/sys/kernel/btf/vmlinux): needs CONFIG_DEBUG_INFO_BTF=y";
+  std::string missing;
+  for (const Feature& f : kFeatures) {
+    if (f.arena_only && !arena) continue;
+    if (btf__find_by_name_kind(vmlinux, f.name, f.kind) >= 0) continue;
+    if (f.alt && btf__find_by_name_kind(vmlinux, f.alt, f.kind) >= 0) continue;
+    missing += missing.empty() ? "this kernel lacks " : ", ";
+    missing += std::string(f.what) + " (" + f.name + ", " + f.since + ")";
+  }
+  btf__free(vmlinux);
+  return missing;
+}
 
 std::string FormatExit(const lsf_exit_info& ei) {
   char head[96];

@@ -21,8 +21,18 @@ std::string LoadedOps();
 // Human-readable name of an scx_exit_kind value ("unregistered", "runnable task stall", ...).
 const char* ExitKindName(int kind);
 
-// True if the exit was an error (the kernel ejected the scheduler), false for a clean unload.
+// True if the exit was an error (the kernel ejected or unregistered the scheduler), false for a
+// clean unload (from user space or sysrq-S).
 bool ExitIsError(int kind);
+
+// True if the kernel asks for the scheduler to be loaded again (SCX_ECODE_ACT_RESTART, e.g. after
+// CPU hotplug on a kernel that calls no hotplug callbacks).
+bool ExitWantsRestart(const lsf_exit_info& ei);
+
+// After a failed load: the kernel features this scheduler needs that the running kernel lacks,
+// with the kernel version that has them, e.g. "this kernel lacks DSQ iterators (...)"; "" if none
+// is missing (the cause is elsewhere: the verifier log says).
+std::string MissingKernelFeatures(bool arena);
 
 // One line: "kind=1026 (runnable task stall) reason='...' msg='...'".
 std::string FormatExit(const lsf_exit_info& ei);

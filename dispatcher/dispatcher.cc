@@ -202,6 +202,11 @@ StatsSnapshot Dispatcher::Snapshot() const {
   s.Add("rt_preempt", d(k[LSF_ST_RT_PREEMPT]));
   s.Add("doorbells", d(k[LSF_ST_DOORBELL]));
   s.Add("wake_preempt", d(k[LSF_ST_WAKE_PREEMPT]));
+  s.Add("reask", d(k[LSF_ST_REASK]));
+  s.Add("starve_tick", d(k[LSF_ST_STARVE_TICK]));
+  s.Add("hotplug", d(k[LSF_ST_HOTPLUG]));
+  s.Add("offline_moves", d(k[LSF_ST_OFFLINE_MOVE]));
+  s.Add("keep_prev", d(k[LSF_ST_KEEP_PREV]));
   s.Add("miss_to_verdict_p50_us", d(miss_latency_.Quantile(0.5)) / 1e3);
   s.Add("miss_to_verdict_p99_us", d(miss_latency_.Quantile(0.99)) / 1e3);
   s.Add("miss_to_verdict_max_us", d(miss_latency_.max()) / 1e3);

@@ -82,22 +82,11 @@ int RunDry(const lsf::Options& opt) {
   return kExitOk;
 }
 
-int Run(const lsf::Options& opt) {
-  if (!lsf::scx::KernelHasSchedExt())
-    return Fail(kExitStart,
-                "this kernel has no sched_ext (needs CONFIG_SCHED_CLASS_EXT=y, Linux >= 6.12); "
-                "to try luasched-fast here, run scripts/demo, which boots a sched_ext kernel in a VM");
-  if (geteuid() != 0) return Fail(kExitStart, "loading a sched_ext scheduler needs root (CAP_SYS_ADMIN and CAP_BPF)");
-
-  auto policy = LoadPolicy(opt);
-  if (!policy) return Fail(kExitStart, policy.error());
-  lsf::PolicyWatcher watcher;
-  if (!opt.no_watch) {
-    if (auto st = watcher.Watch(opt.policy_path); !st)
-      std::fprintf(stderr, "luasched-fast: %s; reload with SIGHUP only\n", st.error().c_str());
-  }
-
-  if (auto st = lsf::PinToCpu(opt.cpu); !st) return Fail(kExitStart, st.error());
+// One load-attach-run cycle of the BPF scheduler with `active` as the policy. Sets *restart if the
+// kernel unloaded it asking for a restart. `first`: the first cycle (reserves and locks memory).
+int RunScheduler(const lsf::Options& opt, std::atomic<bool>& stop, std::atomic<bool>& reload,
+                 lsf::PolicyWatcher& watcher, std::unique_ptr<lsf::PolicyEngine>& active,
+                 std::unique_ptr<lsf::WorkerPool>& pool, bool first, bool* restart) {
   lsf::BpfKernelPort::Options kopts;
   kopts.default_slice_ns = opt.slice_ns;
   kopts.verbose = opt.verbose;
@@ -110,15 +99,13 @@ int Run(const lsf::Options& opt) {
     port = lsf::BpfKernelPort::Load(kopts);
   }
   if (!port) return Fail(kExitStart, port.error());
-  if (opt.heap_mb > 0) {
+  if (first && opt.heap_mb > 0) {
     if (auto st = lsf::ReserveHeap(static_cast<size_t>(opt.heap_mb) << 20); !st) return Fail(kExitStart, st.error());
   }
-  if (!opt.no_mlock) {
+  if (first && !opt.no_mlock) {  // MCL_FUTURE: the mappings of a restarted scheduler are locked too
     if (auto st = lsf::LockAllMemory(); !st) return Fail(kExitStart, st.error());
   }
 
-  std::atomic<bool> stop{false}, reload{false};
-  lsf::InstallSignalHandlers(&stop, &reload);
   lsf::Dispatcher::Options dopts;
   dopts.log_verdicts = opt.log_verdicts;
   dopts.stats_interval_s = opt.stats_interval_s;
@@ -126,14 +113,8 @@ int Run(const lsf::Options& opt) {
   dopts.topology = MachineTopology();
   dopts.spin_ns = opt.spin_us < 0 ? UINT64_MAX : static_cast<uint64_t>(opt.spin_us) * 1000;
   dopts.stats_file = opt.stats_file;
-  lsf::Dispatcher dispatcher(**port, **policy, dopts);
-  std::unique_ptr<lsf::WorkerPool> pool;
-  if (opt.workers > 0) {
-    auto started = StartWorkers(opt);
-    if (!started) return Fail(kExitStart, started.error());
-    pool = std::move(*started);
-    dispatcher.SetWorkerPool(pool.get());
-  }
+  lsf::Dispatcher dispatcher(**port, *active, dopts);
+  if (pool) dispatcher.SetWorkerPool(pool.get());
 
   if (auto st = (*port)->Attach(); !st) return Fail(kExitStart, st.error());
   auto state = lsf::scx::State();
@@ -148,7 +129,6 @@ int Run(const lsf::Options& opt) {
 
   // Hot reload (SIGHUP or the file changed): load and check the new policy off to the side; only a
   // policy that loads replaces the running one, which bumps the generation (all tasks re-decided).
-  std::unique_ptr<lsf::PolicyEngine> active = std::move(*policy);
   auto maybe_reload = [&] {
     bool changed = watcher.Changed();
     if (!reload.exchange(false) && !changed) return;
@@ -179,12 +159,57 @@ int Run(const lsf::Options& opt) {
   std::printf("dispatcher: page_faults=%ld\n", lsf::PageFaults());
   if (exit_info) {
     std::printf("sched_ext exit: %s\n", lsf::scx::FormatExit(*exit_info).c_str());
+    if (lsf::scx::ExitWantsRestart(*exit_info)) {
+      *restart = true;
+      return kExitEjected;
+    }
     if (lsf::scx::ExitIsError(exit_info->kind)) {
+      if (std::string dump = (*port)->ExitDump(); !dump.empty())
+        std::printf("--- sched_ext debug dump ---\n%s\n--- end of dump ---\n", dump.c_str());
       std::fflush(stdout);
       return Fail(kExitEjected, "the kernel ejected the scheduler: " + lsf::scx::FormatExit(*exit_info));
     }
   }
   return kExitOk;
+}
+
+int Run(const lsf::Options& opt) {
+  if (!lsf::scx::KernelHasSchedExt())
+    return Fail(kExitStart,
+                "this kernel has no sched_ext (needs CONFIG_SCHED_CLASS_EXT=y, Linux >= 6.12); "
+                "to try luasched-fast here, run scripts/demo, which boots a sched_ext kernel in a VM");
+  if (geteuid() != 0) return Fail(kExitStart, "loading a sched_ext scheduler needs root (CAP_SYS_ADMIN and CAP_BPF)");
+
+  auto policy = LoadPolicy(opt);
+  if (!policy) return Fail(kExitStart, policy.error());
+  lsf::PolicyWatcher watcher;
+  if (!opt.no_watch) {
+    if (auto st = watcher.Watch(opt.policy_path); !st)
+      std::fprintf(stderr, "luasched-fast: %s; reload with SIGHUP only\n", st.error().c_str());
+  }
+
+  if (auto st = lsf::PinToCpu(opt.cpu); !st) return Fail(kExitStart, st.error());
+  std::atomic<bool> stop{false}, reload{false};
+  lsf::InstallSignalHandlers(&stop, &reload);
+  std::unique_ptr<lsf::PolicyEngine> active = std::move(*policy);
+  std::unique_ptr<lsf::WorkerPool> pool;
+  if (opt.workers > 0) {
+    auto started = StartWorkers(opt);
+    if (!started) return Fail(kExitStart, started.error());
+    pool = std::move(*started);
+  }
+  // The kernel may unload the scheduler and ask for a restart (SCX_ECODE_ACT_RESTART, e.g. CPU
+  // hotplug on a kernel that does not call the hotplug callbacks): load it again, a few times.
+  constexpr int kMaxRestarts = 5;
+  for (int restarts = 0;; ++restarts) {
+    bool restart = false;
+    int rc = RunScheduler(opt, stop, reload, watcher, active, pool, restarts == 0, &restart);
+    if (!restart || stop.load()) return rc;
+    if (restarts + 1 > kMaxRestarts) return Fail(kExitEjected, "the kernel asked for too many restarts; giving up");
+    std::printf("luasched-fast: the kernel asked for a restart; loading the scheduler again (%d of %d)\n",
+                restarts + 1, kMaxRestarts);
+    std::fflush(stdout);
+  }
 }
 
 }  // namespace

@@ -58,36 +58,6 @@ std::vector<int32_t> NumericEntries(const std::string& dir) {
 
 }  // namespace
 
-bool ParseCpuList(const std::string& list, __u64 (&mask)[LSF_CPU_WORDS], uint32_t* count) {
-  std::memset(mask, 0, sizeof mask);
-  *count = 0;
-  std::stringstream ss(list);
-  std::string part;
-  while (std::getline(ss, part, ',')) {
-    while (!part.empty() && (part.back() == '\n' || part.back() == ' ')) part.pop_back();
-    if (part.empty()) continue;
-    int lo = 0, hi = 0;
-    size_t dash = part.find('-');
-    const char* b = part.data();
-    const char* e = b + part.size();
-    if (dash == std::string::npos) {
-      auto r = std::from_chars(b, e, lo);
-      if (r.ec != std::errc() || r.ptr != e) return false;
-      hi = lo;
-    } else {
-      auto r1 = std::from_chars(b, b + dash, lo);
-      auto r2 = std::from_chars(b + dash + 1, e, hi);
-      if (r1.ec != std::errc() || r1.ptr != b + dash || r2.ec != std::errc() || r2.ptr != e || hi < lo) return false;
-    }
-    if (lo < 0) return false;
-    for (int c = lo; c <= hi && c < LSF_MAX_CPUS; ++c) {
-      if (!(mask[c / 64] & (1ull << (c % 64)))) ++*count;
-      mask[c / 64] |= 1ull << (c % 64);
-    }
-  }
-  return true;
-}
-
 Result<lsf_miss> ReadProcTask(const std::string& proc_root, int32_t tgid, int32_t tid) {
   std::string base = proc_root + "/" + std::to_string(tgid) + "/task/" + std::to_string(tid);
   std::string stat, status, comm;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "bpf/intf.h"
+#include "common/cpu_list.h"
 #include "common/result.h"
 
 namespace lsf {
@@ -17,8 +18,5 @@ Result<lsf_miss> ReadProcTask(const std::string& proc_root, int32_t tgid, int32_
 // Tasks that vanish while scanning are skipped. Kernel threads are included and flagged
 // LSF_MISS_KTHREAD.
 std::vector<lsf_miss> ScanProc(const std::string& proc_root, bool threads);
-
-// Parses a cpu list such as "0-3,8,10-11" into the miss bitmap. False on malformed input.
-bool ParseCpuList(const std::string& list, __u64 (&mask)[LSF_CPU_WORDS], uint32_t* count);
 
 }  // namespace lsf

@@ -13,18 +13,12 @@ void CopyComm(char (&dst)[LSF_COMM_LEN], const std::string& s) {
 
 }  // namespace
 
-void FakeKernel::Miss(const Task& t, Entry* old) {
-  uint32_t flags = old ? old->e.flags : 0;
-  if (old && old->e.state == LSF_ENTRY_READY && old->e.policy_gen != policy_gen_) flags |= LSF_MISS_REGEN;
-  Entry& ent = cache_[t.pid];
+FakeKernel::Placement FakeKernel::Miss(const Task& t, Entry& ent, int action) {
+  bool park = alive_ && action == LSF_VS_ASK;
+  uint64_t wait = alive_ ? LSF_MISS_DEADLINE_NS : 100'000'000;
   ent.task = t;
-  ent.e = lsf_cache_entry{};
-  ent.e.seq = ++seq_;
-  ent.e.deadline_ns = now_ns_ + LSF_MISS_DEADLINE_NS;
-  ent.e.state = LSF_ENTRY_PENDING;
-  ent.e.cpu = LSF_CPU_ANY;
-  ent.e.dsq = LSF_CLASS_DEFAULT;
-  ent.parked = true;
+  uint32_t flags = lsf_vs_begin_miss(&ent.e, ++seq_, now_ns_, wait, park ? 0 : 1, policy_gen_, LSF_SLICE_DFL_NS);
+  ent.parked = park;
   lsf_miss m{};
   m.seq = ent.e.seq;
   m.enq_ns = now_ns_;
@@ -44,30 +38,31 @@ void FakeKernel::Miss(const Task& t, Entry* old) {
   CopyComm(m.pcomm, t.pcomm);
   misses_.push_back(m);
   ++stats_.v[LSF_ST_MISS];
+  if (action == LSF_VS_REASK) ++stats_.v[LSF_ST_REASK];
+  if (park) return Placement::kParked;
+  ++stats_.v[LSF_ST_INS_DEFAULT];
+  return Placement::kFallback;
 }
 
 FakeKernel::Placement FakeKernel::Enqueue(const Task& t) {
-  auto it = cache_.find(t.pid);
-  Entry* e = it == cache_.end() ? nullptr : &it->second;
-  if (e && e->e.state == LSF_ENTRY_READY && !e->e.stale && e->e.policy_gen == policy_gen_) {
-    ++stats_.v[LSF_ST_HIT];
-    ++stats_.v[e->e.cpu != LSF_CPU_ANY ? LSF_ST_INS_CPU
-               : e->e.dsq == LSF_CLASS_REALTIME ? LSF_ST_INS_REALTIME
-               : e->e.dsq == LSF_CLASS_BATCH ? LSF_ST_INS_BATCH
-                                              : LSF_ST_INS_DEFAULT];
-    return Placement::kHit;
-  }
-  if (e && e->e.state == LSF_ENTRY_PENDING && !e->e.stale) {
-    if (now_ns_ < e->e.deadline_ns) {
-      e->parked = true;
+  Entry& ent = cache_[t.pid];  // task-local storage: created with the task
+  switch (int action = lsf_vs_on_enqueue(&ent.e, policy_gen_, now_ns_)) {
+    case LSF_VS_HIT:
+      ++stats_.v[LSF_ST_HIT];
+      ++stats_.v[ent.e.cpu != LSF_CPU_ANY ? LSF_ST_INS_CPU
+                 : ent.e.cls == LSF_CLASS_REALTIME ? LSF_ST_INS_REALTIME
+                 : ent.e.cls == LSF_CLASS_BATCH ? LSF_ST_INS_BATCH
+                                                : LSF_ST_INS_DEFAULT];
+      return Placement::kHit;
+    case LSF_VS_WAIT:
+      ent.parked = true;
       return Placement::kParked;
-    }
-    ++stats_.v[LSF_ST_FALLBACK_DEADLINE];
-    ++stats_.v[LSF_ST_INS_DEFAULT];
-    return Placement::kFallback;
+    case LSF_VS_RUN_DEFAULT:
+      ++stats_.v[LSF_ST_INS_DEFAULT];
+      return Placement::kFallback;
+    default:
+      return Miss(t, ent, action);
   }
-  Miss(t, e);
-  return Placement::kParked;
 }
 
 void FakeKernel::Invalidate(int32_t pid, const std::string& comm, uint32_t why, lsf_stat stat) {
@@ -75,9 +70,7 @@ void FakeKernel::Invalidate(int32_t pid, const std::string& comm, uint32_t why, 
   if (it == cache_.end()) return;
   ++stats_.v[stat];
   it->second.task.comm = comm;
-  it->second.e.flags |= why;
-  if (it->second.e.state == LSF_ENTRY_PENDING) it->second.e.stale = 1;
-  else it->second.e.state = 0;
+  lsf_vs_invalidate(&it->second.e, why);
 }
 
 void FakeKernel::Exec(int32_t pid, const std::string& comm) { Invalidate(pid, comm, LSF_MISS_EXEC, LSF_ST_EXEC); }
@@ -95,42 +88,26 @@ void FakeKernel::ApplyVerdicts() {
     lsf_verdict v = verdicts_.front();
     verdicts_.pop_front();
     ++stats_.v[LSF_ST_VERDICT];
-    auto it = cache_.find(v.pid);
-    if (it == cache_.end() || it->second.e.state != LSF_ENTRY_PENDING || it->second.e.seq != v.seq) {
-      ++stats_.v[LSF_ST_VERDICT_STALE];
-      continue;
-    }
-    lsf_cache_entry& e = it->second.e;
-    if (v.dsq < LSF_CLASS_REALTIME || v.dsq > LSF_CLASS_DEFAULT ||
-        (v.cpu != LSF_CPU_ANY && (v.cpu < 0 || v.cpu >= nr_cpus_))) {
-      ++stats_.v[LSF_ST_VERDICT_BAD];
-      v.dsq = LSF_CLASS_DEFAULT;
-      v.cpu = LSF_CPU_ANY;
-    }
-    e.dsq = v.dsq;
-    e.slice_ns = std::clamp<uint64_t>(v.slice_ns ? v.slice_ns : LSF_SLICE_DFL_NS, LSF_SLICE_MIN_NS, LSF_SLICE_MAX_NS);
-    e.cpu = v.cpu;
-    e.policy_gen = v.policy_gen;
-    e.flags = 0;
-    e.state = LSF_ENTRY_READY;
+    auto it = cache_.find(v.pid);  // bpf_task_from_pid
+    int r = it == cache_.end() ? LSF_VS_STALE
+                               : lsf_vs_apply(&it->second.e, &v, static_cast<uint32_t>(nr_cpus_), LSF_SLICE_DFL_NS);
+    if (r == LSF_VS_STALE) ++stats_.v[LSF_ST_VERDICT_STALE];
+    if (r == LSF_VS_BAD) ++stats_.v[LSF_ST_VERDICT_BAD];
   }
   // release parked tasks: verdict -> its DSQ; deadline passed -> DEFAULT
   for (auto& [pid, ent] : cache_) {
     if (!ent.parked) continue;
-    if (ent.e.state == LSF_ENTRY_READY) {
-      ent.parked = false;
-      if (ent.e.stale) { ent.e.state = 0; ent.e.stale = 0; }
-    } else if (now_ns_ >= ent.e.deadline_ns) {
-      ent.parked = false;
-      ++stats_.v[LSF_ST_FALLBACK_DEADLINE];
-    }
+    int r = lsf_vs_release(&ent.e, now_ns_);
+    if (r == LSF_VS_KEEP) continue;
+    ent.parked = false;
+    if (r == LSF_VS_TIMEOUT) ++stats_.v[LSF_ST_FALLBACK_DEADLINE];
   }
 }
 
 uint32_t FakeKernel::CachedClass(int32_t pid) const {
   auto it = cache_.find(pid);
-  return it != cache_.end() && it->second.e.state == LSF_ENTRY_READY ? it->second.e.dsq
-                                                                     : static_cast<uint32_t>(LSF_CLASS_NONE);
+  return it != cache_.end() && it->second.e.state == LSF_VS_READY ? it->second.e.cls
+                                                                  : static_cast<uint32_t>(LSF_CLASS_NONE);
 }
 
 uint64_t FakeKernel::CachedSlice(int32_t pid) const {

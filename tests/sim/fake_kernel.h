@@ -8,13 +8,16 @@
 #include <vector>
 
 #include "bpf/kernel_port.h"
+#include "bpf/verdict.h"
 
 namespace lsf::sim {
 
-// Models bpf/luasched.bpf.c at the level the dispatcher sees: per-pid cache entries, miss records,
-// verdict application with the same validation, exec/rename invalidation, policy generations,
-// deadline fallback, and the same counters (enum lsf_stat). Single-threaded: the test drives both
-// the "kernel" (Enqueue, Exec, Exit, AdvanceTime) and the dispatcher (RunOnce).
+// Models bpf/luasched.bpf.c at the level the dispatcher sees, running the BPF side's own verdict
+// state machine (bpf/verdict.h): per-task state (a map from pid to the live task, dropped at exit,
+// like task-local storage), miss records, verdicts matched by pid and seq, exec/rename
+// invalidation, policy generations, deadline fallback and re-ask, and the same counters (enum
+// lsf_stat). Single-threaded: the test drives both the "kernel" (Enqueue, Exec, Exit, AdvanceTime)
+// and the dispatcher (RunOnce).
 class FakeKernel final : public KernelPort {
  public:
   struct Task {
@@ -72,11 +75,12 @@ class FakeKernel final : public KernelPort {
 
  private:
   struct Entry {
-    lsf_cache_entry e{};
+    lsf_vstate e{};
     Task task;
     bool parked = false;  // the task waits in the PENDING DSQ
   };
-  void Miss(const Task& t, Entry* old);
+  // Sends a miss (action LSF_VS_ASK or LSF_VS_REASK); returns where the task went.
+  Placement Miss(const Task& t, Entry& ent, int action);
   // What the exec/rename tracepoints do: a pending verdict applies once, a cached one is dropped.
   void Invalidate(int32_t pid, const std::string& comm, uint32_t why, lsf_stat stat);
 

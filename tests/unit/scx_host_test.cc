@@ -19,6 +19,22 @@ TEST(ScxHost, ExitKindsClassifyErrors) {
   EXPECT_STREQ(ExitKindName(64), "unregistered from user space");
 }
 
+// The kernel unregisters a scheduler that cannot handle CPU hotplug with kind 66 and a restart
+// request in the exit code; exiting 0 then left the machine silently on the default scheduler.
+TEST(ScxHost, KernelUnregisterIsNotACleanExitAndRestartIsRecognised) {
+  EXPECT_TRUE(ExitIsError(66));  // unregistered by the kernel
+  lsf_exit_info hotplug{};
+  hotplug.kind = 66;
+  hotplug.exit_code = static_cast<__s64>((1ull << 48) | (1ull << 32));  // ACT_RESTART | RSN_HOTPLUG
+  EXPECT_TRUE(ExitWantsRestart(hotplug));
+  lsf_exit_info user{};
+  user.kind = 64;
+  EXPECT_FALSE(ExitWantsRestart(user));
+  lsf_exit_info stall{};
+  stall.kind = 1026;
+  EXPECT_FALSE(ExitWantsRestart(stall));
+}
+
 TEST(ScxHost, FormatExitShowsReasonAndMessage) {
   lsf_exit_info ei{};
   ei.kind = 1026;

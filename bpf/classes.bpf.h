@@ -1,0 +1,217 @@
+/* luasched-fast BPF: the class queues, virtual time, inserts, preemption and slices. */
+#ifndef LSF_CLASSES_BPF_H
+#define LSF_CLASSES_BPF_H
+
+#include "state.bpf.h"
+
+/*
+ * Queues (DSQs), all ordered by a key the kernel keeps in p->scx.dsq_vtime (the task's own vtime
+ * lives in its task_ctx, never in that field):
+ *   REALTIME  shared; key = enqueue time (FIFO)
+ *   BATCH     shared; key = the task's weighted virtual time, clamped (see class_key)
+ *   DEFAULT   shared; same
+ *   CPU n     one per CPU, for verdicts with a target CPU; every class in it, key = band | key,
+ *             the band (class) in the top bits, so REALTIME goes before BATCH before DEFAULT and
+ *             each class keeps its own order. Dispatch on CPU n compares its head with the shared
+ *             head of the same class, so a targeted task and an untargeted one allowed on n share
+ *             n fairly (bpf/starve.bpf.h bounds what either can wait).
+ *   PENDING   tasks waiting for their first verdict (FIFO; bpf/transport.bpf.h)
+ *
+ * Virtual time: a task is charged the time it actually ran (ops.running/stopping timestamps),
+ * scaled by its weight (100 = nice 0). A sleeper's credit is capped at kVtimeCreditNs behind the
+ * class's vtime_now, a heavy user's debt at kVtimeDebtNs ahead of it. Trade-off: the key bands
+ * make a per-CPU key wrap after 2^58 ns (9 years of uptime or of weighted vtime); at the wrap the
+ * order inside one band is briefly wrong, nothing else.
+ */
+
+#define kVtimeCreditNs   (20ULL * LSF_NSEC_PER_MSEC)  /* most a sleeper can be ahead of the runners */
+#define kVtimeDebtNs     (100ULL * LSF_NSEC_PER_MSEC) /* most a task can be behind them (low weight) */
+#define kWakeLagNs       (2ULL * LSF_NSEC_PER_MSEC)   /* vtime lead that lets a wakeup preempt */
+#define kMinSliceNs      (1ULL * LSF_NSEC_PER_MSEC)   /* shortest contended slice */
+#define kBandShift       58
+#define kBandMask        ((1ULL << kBandShift) - 1)
+
+static __always_inline u64 class_dsq(u32 cls)
+{
+	switch (cls) {
+	case LSF_CLASS_REALTIME: return LSF_DSQ_REALTIME;
+	case LSF_CLASS_BATCH: return LSF_DSQ_BATCH;
+	default: return LSF_DSQ_DEFAULT;
+	}
+}
+
+static __always_inline u32 class_ins_stat(u32 cls)
+{
+	switch (cls) {
+	case LSF_CLASS_REALTIME: return LSF_ST_INS_REALTIME;
+	case LSF_CLASS_BATCH: return LSF_ST_INS_BATCH;
+	default: return LSF_ST_INS_DEFAULT;
+	}
+}
+
+static __always_inline u32 class_norm(u32 cls)
+{
+	return cls == LSF_CLASS_REALTIME || cls == LSF_CLASS_BATCH ? cls : LSF_CLASS_DEFAULT;
+}
+
+static __always_inline u64 pcpu_dsq(s32 cpu)
+{
+	return LSF_DSQ_CPU_BASE + (u32)cpu;
+}
+
+/* The order key of p in class cls: enqueue time for REALTIME; for BATCH/DEFAULT its vtime, clamped
+ * to [vtime_now - credit, vtime_now + debt] (and the clamp kept: credit and debt are forgiven). */
+static __always_inline u64 class_key(struct task_ctx *tc, u32 cls, u64 now)
+{
+	u64 vnow, v;
+
+	if (cls == LSF_CLASS_REALTIME || !tc)
+		return now;
+	vnow = cls == LSF_CLASS_BATCH ? vtime_now[LSF_CLASS_BATCH] : vtime_now[LSF_CLASS_DEFAULT];
+	v = tc->vtime;
+	if (vnow > kVtimeCreditNs && (s64)(v - (vnow - kVtimeCreditNs)) < 0)
+		v = vnow - kVtimeCreditNs;
+	if ((s64)(v - (vnow + kVtimeDebtNs)) > 0)
+		v = vnow + kVtimeDebtNs;
+	tc->vtime = v;
+	return v;
+}
+
+static __always_inline u64 band_key(u32 cls, u64 key)
+{
+	return ((u64)(class_norm(cls) - LSF_CLASS_REALTIME) << kBandShift) | (key & kBandMask);
+}
+
+/* The class of a task queued on a per-CPU DSQ, from its key. */
+static __always_inline u32 band_class(u64 key)
+{
+	return (u32)(key >> kBandShift) + LSF_CLASS_REALTIME;
+}
+
+/* Where a task of class cls with target cpu goes, and its key there. */
+static __always_inline u64 place(struct task_struct *p, struct task_ctx *tc, u32 cls, s32 cpu, u64 now,
+				 u64 *key)
+{
+	cls = class_norm(cls);
+	*key = class_key(tc, cls, now);
+	if (tc)
+		tc->ins_cls = cls;
+	if (cpu != LSF_CPU_ANY && cpu_ok(p, cpu)) {
+		*key = band_key(cls, *key);
+		return pcpu_dsq(cpu);
+	}
+	return class_dsq(cls);
+}
+
+/* cpu runs work that a REALTIME task may preempt. */
+static __always_inline bool rt_may_preempt(struct task_struct *p, s32 cpu)
+{
+	struct cpu_ctx *c = cctx_of(cpu);
+
+	return c && !c->protected && cpu_ok(p, cpu);
+}
+
+/* A REALTIME task was queued: an idle CPU it may use is woken; else its last CPU, or one other
+ * allowed CPU, is preempted unless it runs protected work. O(1): no walk over the CPUs. */
+static __always_inline void preempt_for_realtime(struct task_struct *p)
+{
+	s32 cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
+
+	if (cpu >= 0) {
+		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+		return;
+	}
+	cpu = scx_bpf_task_cpu(p);
+	if (!rt_may_preempt(p, cpu))
+		cpu = (s32)bpf_cpumask_any_distribute(p->cpus_ptr);
+	if (rt_may_preempt(p, cpu)) {
+		scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
+		stat_inc(LSF_ST_RT_PREEMPT);
+	}
+}
+
+/* A BATCH/DEFAULT task woke up: if its CPU runs a task of the same class that has run for at least
+ * kWakeLagNs and is more than kWakeLagNs ahead of it in vtime, preempt that one, so the sleeper
+ * waits for a context switch rather than for the rest of a hog's slice. */
+static __always_inline void preempt_for_wakeup(struct task_struct *p, u32 cls, u64 key, u64 now)
+{
+	s32 cpu = scx_bpf_task_cpu(p);
+	struct cpu_ctx *c = cctx_of(cpu);
+	u64 ran;
+
+	if (!c || c->protected || c->run_cls != cls || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+		return;
+	ran = now - c->run_start;
+	if (ran < kWakeLagNs)
+		return;
+	if ((s64)(c->run_vtime + ran - key) > (s64)kWakeLagNs) {
+		scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
+		stat_inc(LSF_ST_WAKE_PREEMPT);
+	}
+}
+
+/* Inserts p (from ops.enqueue) as class cls with the given slice and target CPU, and wakes or
+ * preempts the CPU that should run it. */
+static __always_inline void insert_task(struct task_struct *p, struct task_ctx *tc, u32 cls, u64 slice,
+					s32 cpu, u64 enq_flags)
+{
+	u64 now = bpf_ktime_get_ns(), key;
+	u64 dsq = place(p, tc, cls, cpu, now, &key);
+
+	cls = class_norm(cls);
+	lsf_dsq_insert_vtime(p, dsq, slice, key, enq_flags);
+	if (dsq != class_dsq(cls)) {
+		stat_inc(LSF_ST_INS_CPU);
+		if (cls == LSF_CLASS_REALTIME && rt_may_preempt(p, cpu))
+			scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
+		else
+			scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+		return;
+	}
+	stat_inc(class_ins_stat(cls));
+	if (cls == LSF_CLASS_REALTIME)
+		preempt_for_realtime(p);
+	else if (enq_flags & SCX_ENQ_WAKEUP)
+		preempt_for_wakeup(p, cls, key, now);
+}
+
+/* Tasks waiting that this CPU may have to serve: its own queue, plus its share of the shared ones. */
+static __always_inline u64 waiting_here(s32 cpu)
+{
+	s32 shared = scx_bpf_dsq_nr_queued(LSF_DSQ_REALTIME) + scx_bpf_dsq_nr_queued(LSF_DSQ_BATCH) +
+		     scx_bpf_dsq_nr_queued(LSF_DSQ_DEFAULT);
+	s32 own = scx_bpf_dsq_nr_queued(pcpu_dsq(cpu));
+	u32 online = nr_online ? nr_online : 1;
+	u64 w = own > 0 ? (u64)own : 0;
+
+	if (shared > 0)
+		w += ((u64)shared + online - 1) / online;
+	return w;
+}
+
+/* Contended slices: the verdict's slice is a maximum. With W tasks waiting for this CPU a
+ * BATCH/DEFAULT task gets slice / (W + 1), at least kMinSliceNs, so a hog's 20 ms slice does not make
+ * everyone behind it wait 20 ms. */
+static __always_inline u64 contended_slice(u64 slice, s32 cpu)
+{
+	u64 w = waiting_here(cpu), share;
+
+	if (!w || slice <= kMinSliceNs)
+		return slice;
+	share = slice / (w + 1);
+	return share > kMinSliceNs ? share : kMinSliceNs;
+}
+
+/* Charges the time p ran since ops.running, scaled by its weight. */
+static __always_inline void charge(struct task_struct *p, struct task_ctx *tc, u64 now)
+{
+	u64 used;
+
+	if (!tc->run_at)
+		return;
+	used = now - tc->run_at;
+	tc->run_at = 0;
+	tc->vtime += used * 100 / (p->scx.weight ? p->scx.weight : 100);
+}
+
+#endif /* LSF_CLASSES_BPF_H */

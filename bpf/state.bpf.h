@@ -1,0 +1,144 @@
+/* luasched-fast BPF: globals, maps, per-task and per-CPU state, counters (one BPF object). */
+#ifndef LSF_STATE_BPF_H
+#define LSF_STATE_BPF_H
+
+#include "common.bpf.h"
+#include "compat.bpf.h"
+#include "arena_ring.h"
+#include "verdict.h"
+
+#define BPF_FOR_EACH_ITER (&___it)  /* the iterator of the enclosing bpf_for_each */
+#define PF_KTHREAD       0x00200000
+#define CLOCK_MONOTONIC  1
+
+/* ---- set by the loader before load (rodata) ----------------------------------------------- */
+const volatile __u32 nr_cpus = 1;   /* possible CPUs (<= LSF_MAX_CPUS) */
+const volatile __s32 self_tgid;     /* the dispatcher's process: never waits for itself */
+const volatile __u64 default_slice_ns = LSF_SLICE_DFL_NS;
+const volatile bool use_arena;      /* misses/verdicts through arena rings (else ringbuf) */
+
+/* ---- shared with userspace (bss/data) ------------------------------------------------------ */
+__u32 policy_gen = 1;               /* written by userspace on policy (re)load */
+volatile __u64 user_alive_ns;       /* written by userspace: CLOCK_MONOTONIC of its last poll */
+__u64 miss_seq;                     /* last miss seq handed out (identity of a miss, never reused) */
+__u64 rtt_hist[LSF_RTT_BUCKETS];    /* miss enqueue -> first run, log2 ns buckets */
+__u64 idle_mask[LSF_CPU_WORDS];     /* CPUs idle right now (ops.update_idle), for userspace placement */
+/* CPUs online: set by the loader from sysfs, kept by ops.cpu_online/offline. A verdict's target CPU
+ * must be online and allowed; queues of a CPU that went offline are emptied by the timer. */
+__u64 online_mask[LSF_CPU_WORDS];
+__u32 nr_online = 1;
+volatile __u32 offline_dirty;       /* a CPU went offline: its per-CPU queue may hold tasks */
+struct lsf_exit_info exit_info;
+char exit_dump[LSF_EXIT_DUMP_LEN];  /* the kernel's debug dump (ops.dump* lines included) at exit */
+
+/* Virtual time of the BATCH and DEFAULT classes (index: enum lsf_class): the highest vtime of a
+ * task of that class that started running. Only that class's tasks move it. */
+__u64 vtime_now[LSF_NR_CLASSES];
+
+/* Walk bounds. Plain globals on purpose: compared with an unknown value the loop counter stays
+ * imprecise, so the verifier proves each DSQ loop in a few passes instead of unrolling it. */
+volatile __u32 pending_scan_max = 64;  /* parked tasks examined per scan */
+volatile __u32 starve_scan_max = 256;  /* tasks walked per starvation rescue, per queue */
+
+/* Jiffies <-> ns (HZ is not readable without a kernel config): sampled in init, converted once
+ * enough time has passed; until then HZ=1000 is assumed, the shortest bound. */
+__u64 calib_ns, calib_jiffies, starve_jiffies_cached;
+
+/* ---- per task: task-local storage, created in ops.init_task -------------------------------- */
+struct task_ctx {
+	struct lsf_vstate v;  /* the verdict state machine (bpf/verdict.h) */
+	__u64 vtime;          /* weighted virtual runtime: order within BATCH/DEFAULT */
+	__u64 run_at;         /* when it last started running (0: not running) */
+	__u32 ins_cls;        /* class it was last queued as (LSF_CLASS_*) */
+	__u32 starve_served;  /* picked by the starvation rule: its next slice is short */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct task_ctx);
+} task_ctxs SEC(".maps");
+
+static __always_inline struct task_ctx *tctx_get(struct task_struct *p)
+{
+	return bpf_task_storage_get(&task_ctxs, p, 0, 0);
+}
+
+/* ---- per CPU: written by its own CPU only, read by others (bpf_map_lookup_percpu_elem) ------ */
+struct cpu_ctx {
+	__u64 run_start;      /* when the running task started */
+	__u64 run_vtime;      /* its vtime then */
+	__u32 run_cls;        /* its class (LSF_CLASS_*) */
+	__u32 protected;      /* 1: REALTIME, a kthread or the dispatcher: not preempted for REALTIME */
+	__u64 last_rescue_ns; /* last starvation walk of this CPU */
+	__u64 last_tick_ns;   /* last starvation check from ops.tick */
+	__u32 starve_next;    /* the task dispatched next was picked by the starvation rule */
+	__u32 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct cpu_ctx);
+} cpu_ctxs SEC(".maps");
+
+static __always_inline struct cpu_ctx *cctx_this(void)
+{
+	u32 zero = 0;
+
+	return bpf_map_lookup_elem(&cpu_ctxs, &zero);
+}
+
+static __always_inline struct cpu_ctx *cctx_of(s32 cpu)
+{
+	u32 zero = 0;
+
+	if (cpu < 0 || (u32)cpu >= nr_cpus)
+		return NULL;
+	return bpf_map_lookup_percpu_elem(&cpu_ctxs, &zero, cpu);
+}
+
+/* ---- counters: per-CPU array, summed by userspace ------------------------------------------ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct lsf_stats);
+} stats SEC(".maps");
+
+static __always_inline void stat_inc(u32 idx)
+{
+	u32 zero = 0;
+	struct lsf_stats *s = bpf_map_lookup_elem(&stats, &zero);
+
+	if (s && idx < LSF_NR_STATS)
+		s->v[idx]++;
+}
+
+/* ---- CPUs ---------------------------------------------------------------------------------- */
+static __always_inline bool cpu_is_online(s32 cpu)
+{
+	u32 w;
+
+	if (cpu < 0 || (u32)cpu >= nr_cpus || (u32)cpu >= LSF_MAX_CPUS)
+		return false;
+	w = (u32)cpu / 64;
+	if (w >= LSF_CPU_WORDS)
+		return false;
+	return (online_mask[w] >> ((u32)cpu % 64)) & 1;
+}
+
+/* A verdict's target CPU is usable for p: exists, online, and in p's affinity mask. */
+static __always_inline bool cpu_ok(struct task_struct *p, s32 cpu)
+{
+	return cpu_is_online(cpu) && bpf_cpumask_test_cpu(cpu, p->cpus_ptr);
+}
+
+static __always_inline bool never_waits(struct task_struct *p)
+{
+	return (p->flags & PF_KTHREAD) || (self_tgid && p->tgid == self_tgid);
+}
+
+#endif /* LSF_STATE_BPF_H */

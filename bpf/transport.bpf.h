@@ -1,0 +1,429 @@
+/* luasched-fast BPF: misses to userspace, verdicts back, parked tasks and the timer that frees them. */
+#ifndef LSF_TRANSPORT_BPF_H
+#define LSF_TRANSPORT_BPF_H
+
+#include "classes.bpf.h"
+
+/*
+ * A miss: ops.enqueue finds no usable verdict (bpf/verdict.h), sends a record to the dispatcher and
+ * parks the task in PENDING. Two transports:
+ *   arena   one SPSC miss ring per CPU and one verdict ring in BPF arena memory shared with the
+ *           dispatcher (bpf/arena_ring.h); a doorbell ringbuf wakes a sleeping dispatcher.
+ *   ringbuf a BPF ringbuf for misses, a user ringbuf for verdicts (kernels without arenas).
+ * Verdicts are applied where they arrive: ops.dispatch, the timer and the dispatcher's kick
+ * program all drain them and release the parked tasks they answer.
+ *
+ * Wake-up sources of a parked task (it must never wait for an unrelated event): the kick program
+ * right after its verdict was queued; any CPU's ops.dispatch; and the timer, which never stops:
+ * every kTimerNs while tasks are parked, every kTimerIdleNs otherwise. A park switches it to the
+ * fast period; if that races with the timer deciding to slow down, the task waits at most one
+ * slow period more. Bound on a parked task's wait: LSF_MISS_DEADLINE_NS + kTimerIdleNs.
+ */
+
+#define kUserAbsentNs    (500ULL * LSF_NSEC_PER_MSEC) /* no heartbeat this long: misses don't wait */
+#define kAbsentRetryNs   (100ULL * LSF_NSEC_PER_MSEC) /* ask again this often while it is absent */
+#define kVerdictBatch    256   /* arena verdicts applied per drain */
+#define kTimerNs         (1ULL * LSF_NSEC_PER_MSEC)   /* timer period while tasks are parked */
+#define kTimerIdleNs     (50ULL * LSF_NSEC_PER_MSEC)  /* timer period otherwise */
+#define kOfflineMoveMax  64    /* tasks moved off an offline CPU's queue per timer run */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 512 * 1024);
+} misses SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_USER_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} verdicts SEC(".maps");
+
+/* Arena transport: the layout is allocated by lsf_arena_setup before attach. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARENA);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, LSF_ARENA_MAX_PAGES);
+#ifdef __BPF_FEATURE_ADDR_SPACE_CAST
+	__ulong(map_extra, 0x1ull << 44);  /* fixed user address: BPF and the dispatcher share pointers */
+#endif
+} arena SEC(".maps");
+
+/* Arena transport: a record here wakes the dispatcher when it sleeps (contents unused). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} doorbell SEC(".maps");
+
+struct lsf_arena LSF_ARENA *shared;  /* the arena layout, NULL until lsf_arena_setup ran */
+volatile __u64 user_sleeping;        /* arena transport: 1 while the dispatcher waits for a doorbell */
+volatile __u64 verdict_lock;         /* arena transport: held by the BPF context draining verdicts */
+
+struct lsf_timer {
+	struct bpf_timer timer;
+	u32 fast;  /* 1: the kTimerNs period is in force (tasks are parked) */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct lsf_timer);
+} timers SEC(".maps");
+
+/* The verifier accepts arena pointer casts only in programs that reference the arena map: every
+ * function that touches `shared` starts with this. */
+#define USES_ARENA() asm volatile("" : : "r"(&arena))
+
+/* Record copies between the stack and the arena, one u64 at a time: clang lowers a struct
+ * assignment to a memcpy that loses the arena address-space casts the verifier needs. */
+static __always_inline void copy_to_arena(void LSF_ARENA *dst, const void *src, u32 size)
+{
+	__u64 LSF_ARENA *d = dst;
+	const __u64 *s = src;
+
+#pragma unroll
+	for (u32 i = 0; i < size / 8; i++)
+		d[i] = s[i];
+}
+
+static __always_inline void copy_from_arena(void *dst, const void LSF_ARENA *src, u32 size)
+{
+	__u64 *d = dst;
+	const __u64 LSF_ARENA *s = src;
+
+#pragma unroll
+	for (u32 i = 0; i < size / 8; i++)
+		d[i] = s[i];
+}
+
+/* The timer to its fast period, unless it is there already. */
+static __always_inline void timer_hurry(void)
+{
+	u32 zero = 0;
+	struct lsf_timer *t = bpf_map_lookup_elem(&timers, &zero);
+
+	if (t && __sync_val_compare_and_swap(&t->fast, 0, 1) == 0)
+		bpf_timer_start(&t->timer, kTimerNs, 0);
+}
+
+static __always_inline void fill_miss(struct lsf_miss *m, struct task_struct *p, u64 now, u64 seq,
+				      u32 flags)
+{
+	struct task_struct *parent = p->real_parent;
+
+	m->seq = seq;
+	m->enq_ns = now;
+	m->cgroup_id = BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id);
+	bpf_probe_read_kernel(m->cpus_allowed, sizeof(m->cpus_allowed), p->cpus_ptr);
+	m->pid = p->pid;
+	m->tgid = p->tgid;
+	m->ppid = BPF_CORE_READ(p, real_parent, tgid);
+	m->uid = BPF_CORE_READ(p, real_cred, uid.val);
+	m->gid = BPF_CORE_READ(p, real_cred, gid.val);
+	m->prio = p->static_prio;
+	m->nice = p->static_prio - 120;
+	m->prev_cpu = scx_bpf_task_cpu(p);
+	m->policy_gen = policy_gen;
+	m->flags = flags;
+	m->nr_cpus_allowed = p->nr_cpus_allowed;
+	m->_pad = 0;
+	bpf_probe_read_kernel_str(m->comm, sizeof(m->comm), p->comm);
+	if (parent)
+		bpf_probe_read_kernel_str(m->pcomm, sizeof(m->pcomm), parent->comm);
+	else
+		m->pcomm[0] = 0;
+}
+
+/* Arena transport: wake the dispatcher if it sleeps. The compare-and-swap is a full barrier (x86
+ * lock cmpxchg), so the ring head stored before it is visible to a dispatcher that sees 0 here. */
+static __always_inline void ring_doorbell(void)
+{
+	u64 one = 1;
+
+	if (__sync_val_compare_and_swap(&user_sleeping, 1, 0) != 1)
+		return;
+	bpf_ringbuf_output(&doorbell, &one, sizeof(one), 0);
+	stat_inc(LSF_ST_DOORBELL);
+}
+
+/* Sends a miss for p (action LSF_VS_ASK or LSF_VS_REASK) and parks it, or queues it as DEFAULT when
+ * it must not wait (a re-ask, no dispatcher, a full miss queue). */
+static __always_inline void send_miss(struct task_struct *p, struct task_ctx *tc, u64 enq_flags, int action)
+{
+	u64 now = bpf_ktime_get_ns();
+	bool present = now - user_alive_ns < kUserAbsentNs;
+	bool park = present && action == LSF_VS_ASK;
+	u32 cpu = bpf_get_smp_processor_id(), flags;
+	struct lsf_miss_ring LSF_ARENA *ring = 0;
+	struct lsf_miss LSF_ARENA *slot = 0;
+	struct lsf_miss local, *m = &local;
+	u64 seq;
+
+	if (use_arena) {
+		struct lsf_arena LSF_ARENA *a = shared;
+
+		USES_ARENA();
+		if (a && cpu < nr_cpus) {
+			ring = &a->misses[cpu];
+			slot = lsf_miss_ring_slot(ring);
+		}
+		if (!slot)
+			m = NULL;
+	} else {
+		m = bpf_ringbuf_reserve(&misses, sizeof(*m), 0);
+	}
+	seq = __sync_fetch_and_add(&miss_seq, 1) + 1;
+	if (!m) {
+		/* no room: run as DEFAULT, ask again after a deadline rather than at every enqueue */
+		lsf_vs_begin_miss(&tc->v, seq, now, LSF_MISS_DEADLINE_NS, 1, policy_gen, default_slice_ns);
+		stat_inc(LSF_ST_MISS_RB_FULL);
+		insert_task(p, tc, LSF_CLASS_DEFAULT, default_slice_ns, LSF_CPU_ANY, enq_flags);
+		return;
+	}
+	flags = lsf_vs_begin_miss(&tc->v, seq, now, present ? LSF_MISS_DEADLINE_NS : kAbsentRetryNs, !park,
+				  policy_gen, default_slice_ns);
+	fill_miss(m, p, now, seq, flags);
+	if (use_arena) {
+		if (!slot || !ring)  /* checked above; repeated for the verifier's benefit */
+			return;
+		copy_to_arena(slot, &local, sizeof(local));
+		lsf_miss_ring_commit(ring);
+		ring_doorbell();
+	} else {
+		bpf_ringbuf_submit(m, 0);
+	}
+	stat_inc(LSF_ST_MISS);
+	if (action == LSF_VS_REASK)
+		stat_inc(LSF_ST_REASK);
+	if (!present)
+		stat_inc(LSF_ST_FALLBACK_NOUSER);
+	if (!park) {
+		insert_task(p, tc, LSF_CLASS_DEFAULT, default_slice_ns, LSF_CPU_ANY, enq_flags);
+		return;
+	}
+	tc->ins_cls = LSF_CLASS_DEFAULT;
+	lsf_dsq_insert(p, LSF_DSQ_PENDING, default_slice_ns, enq_flags);
+	timer_hurry();
+}
+
+/* Applies one verdict: the task is found by pid, the verdict taken only if it answers that task's
+ * miss in flight (same seq), so a recycled pid never gets its predecessor's verdict. */
+static __always_inline void apply_verdict(struct lsf_verdict *v)
+{
+	struct task_struct *p;
+	struct task_ctx *tc;
+	int r = LSF_VS_STALE;
+
+	stat_inc(LSF_ST_VERDICT);
+	p = bpf_task_from_pid(v->pid);
+	if (p) {
+		tc = tctx_get(p);
+		if (tc)
+			r = lsf_vs_apply(&tc->v, v, nr_cpus, default_slice_ns);
+		bpf_task_release(p);
+	}
+	if (r == LSF_VS_STALE)
+		stat_inc(LSF_ST_VERDICT_STALE);
+	else if (r == LSF_VS_BAD)
+		stat_inc(LSF_ST_VERDICT_BAD);
+}
+
+static long on_verdict(struct bpf_dynptr *dynptr, void *ctx)
+{
+	struct lsf_verdict v;
+
+	if (!bpf_dynptr_read(&v, sizeof(v), dynptr, 0, 0))
+		apply_verdict(&v);
+	return 0;
+}
+
+/* Arena transport: apply queued verdicts. One consumer at a time (trylock: a busy ring is being
+ * drained by someone else right now); at most kVerdictBatch per call. */
+static __always_inline void drain_arena_verdicts(void)
+{
+	struct lsf_arena LSF_ARENA *a = shared;
+	struct lsf_verdict_ring LSF_ARENA *r;
+	u64 tail, head;
+	int i;
+
+	USES_ARENA();
+	if (!a)
+		return;
+	r = &a->verdicts;
+	if (LSF_LOAD_ACQUIRE(&r->ctl.head) == r->ctl.tail)
+		return;
+	if (__sync_val_compare_and_swap(&verdict_lock, 0, 1) != 0)
+		return;
+	tail = r->ctl.tail;
+	head = LSF_LOAD_ACQUIRE(&r->ctl.head);
+	bpf_for(i, 0, kVerdictBatch) {
+		struct lsf_verdict v;
+
+		if (tail == head)
+			break;
+		copy_from_arena(&v, &r->slot[tail & (LSF_ARENA_VERDICT_SLOTS - 1)], sizeof(v));
+		tail++;
+		apply_verdict(&v);
+	}
+	LSF_STORE_RELEASE(&r->ctl.tail, tail);
+	lsf_compiler_barrier();
+	verdict_lock = 0;
+}
+
+static __always_inline void drain_verdicts(void)
+{
+	if (use_arena)
+		drain_arena_verdicts();
+	else
+		bpf_user_ringbuf_drain(&verdicts, on_verdict, NULL, 0);
+}
+
+static __always_inline void rtt_add(u64 ns)
+{
+	u32 b = 0;
+
+	/* floor(log2(ns)) without a loop: cheap for the verifier in every program that inlines it */
+	if (ns >> 32) { ns >>= 32; b += 32; }
+	if (ns >> 16) { ns >>= 16; b += 16; }
+	if (ns >> 8) { ns >>= 8; b += 8; }
+	if (ns >> 4) { ns >>= 4; b += 4; }
+	if (ns >> 2) { ns >>= 2; b += 2; }
+	if (ns >> 1) b += 1;
+	if (b >= LSF_RTT_BUCKETS)
+		b = LSF_RTT_BUCKETS - 1;
+	__sync_fetch_and_add(&rtt_hist[b], 1);
+}
+
+/* Wakes an idle CPU that p may run on (it then dispatches p). Returns false if none is idle. */
+static __always_inline bool kick_idle_for(struct task_struct *p)
+{
+	s32 cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
+
+	if (cpu < 0)
+		return false;
+	scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+	return true;
+}
+
+/* Moves parked tasks whose verdict arrived (or whose deadline passed) to their queues. */
+static __always_inline void scan_pending(void)
+{
+	struct task_struct *p;
+	u64 now = bpf_ktime_get_ns();
+	u32 n = 0;
+
+	bpf_for_each(scx_dsq, p, LSF_DSQ_PENDING, 0) {
+		struct task_ctx *tc = tctx_get(p);
+		u32 cls = LSF_CLASS_DEFAULT;
+		u64 slice = default_slice_ns, key, dsq;
+		s32 cpu = LSF_CPU_ANY;
+		int r = LSF_VS_TIMEOUT;
+
+		if (++n > pending_scan_max)
+			break;
+		if (tc)
+			r = lsf_vs_release(&tc->v, now);
+		if (r == LSF_VS_KEEP)
+			continue;
+		if (r == LSF_VS_RELEASE && tc) {
+			cls = tc->v.cls;
+			slice = tc->v.slice_ns;
+			cpu = tc->v.cpu;
+		} else {
+			stat_inc(LSF_ST_FALLBACK_DEADLINE);
+		}
+		dsq = place(p, tc, cls, cpu, now, &key);
+		lsf_dsq_move_set_slice(BPF_FOR_EACH_ITER, slice);
+		lsf_dsq_move_set_vtime(BPF_FOR_EACH_ITER, key);
+		if (!lsf_dsq_move_vtime(BPF_FOR_EACH_ITER, p, dsq, 0))
+			continue;
+		if (dsq == class_dsq(cls)) {
+			stat_inc(class_ins_stat(class_norm(cls)));
+			if (class_norm(cls) == LSF_CLASS_REALTIME)
+				preempt_for_realtime(p);
+			else
+				kick_idle_for(p);
+		} else {
+			stat_inc(LSF_ST_INS_CPU);
+			scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+		}
+	}
+}
+
+/* Applies queued verdicts to the parked tasks. Called from dispatch, the timer and the kick program;
+ * concurrent callers are safe (verdicts drain one consumer at a time, a task moves once). */
+static __always_inline void apply_verdicts(void)
+{
+	drain_verdicts();
+	if (scx_bpf_dsq_nr_queued(LSF_DSQ_PENDING) > 0)
+		scan_pending();
+}
+
+/* A CPU went offline: move the tasks of its queue to their class queues (a few per call). */
+static __always_inline void rescue_offline(void)
+{
+	struct task_struct *p;
+	s32 victim = -1;
+	u32 n = 0;
+	int i;
+
+	if (!offline_dirty)
+		return;
+	offline_dirty = 0;
+	bpf_for(i, 0, nr_cpus) {
+		if (i >= LSF_MAX_CPUS)
+			break;
+		if (!cpu_is_online(i) && scx_bpf_dsq_nr_queued(pcpu_dsq(i)) > 0) {
+			victim = i;
+			break;
+		}
+	}
+	if (victim < 0)
+		return;
+	bpf_for_each(scx_dsq, p, pcpu_dsq(victim), 0) {
+		u64 key = p->scx.dsq_vtime;
+		u32 cls = band_class(key);
+
+		if (++n > kOfflineMoveMax)
+			break;
+		lsf_dsq_move_set_vtime(BPF_FOR_EACH_ITER, key & kBandMask);
+		if (lsf_dsq_move_vtime(BPF_FOR_EACH_ITER, p, class_dsq(cls), 0)) {
+			stat_inc(LSF_ST_OFFLINE_MOVE);
+			kick_idle_for(p);
+		}
+	}
+	offline_dirty = 1;  /* look again next time: this or another offline CPU may hold more */
+}
+
+/* The timer: frees parked tasks (verdicts, deadlines), empties offline CPUs' queues. Never stops. */
+static int timer_fn(void *map, int *key, struct lsf_timer *t)
+{
+	bool busy;
+
+	apply_verdicts();
+	rescue_offline();
+	busy = scx_bpf_dsq_nr_queued(LSF_DSQ_PENDING) > 0 || offline_dirty;
+	if (busy) {
+		t->fast = 1;
+		bpf_timer_start(&t->timer, kTimerNs, 0);
+		stat_inc(LSF_ST_KICK);
+	} else {
+		__sync_lock_test_and_set(&t->fast, 0);
+		bpf_timer_start(&t->timer, kTimerIdleNs, 0);
+	}
+	return 0;
+}
+
+static __always_inline s32 timer_init(void)
+{
+	u32 zero = 0;
+	struct lsf_timer *t = bpf_map_lookup_elem(&timers, &zero);
+
+	if (!t)
+		return -2;  /* ENOENT */
+	bpf_timer_init(&t->timer, &timers, CLOCK_MONOTONIC);
+	bpf_timer_set_callback(&t->timer, timer_fn);
+	bpf_timer_start(&t->timer, kTimerIdleNs, 0);
+	return 0;
+}
+
+#endif /* LSF_TRANSPORT_BPF_H */

@@ -1,0 +1,172 @@
+/* The verdict state machine of one task, compiled by the BPF scheduler and by the sim tier's fake kernel. */
+#ifndef LSF_BPF_VERDICT_H
+#define LSF_BPF_VERDICT_H
+
+/*
+ * Every task has one struct lsf_vstate (BPF task-local storage; a map keyed by task in the fake
+ * kernel). Its life:
+ *
+ *        enqueue: no verdict / new generation / exec / rename      verdict with this seq
+ *   NONE ------------------------------------------------> PENDING ----------------------> READY
+ *     ^    (miss record sent, task parked until the verdict        |                         |
+ *     |     or the deadline)                                      | deadline passed:        |
+ *     |                                                           | DEFAULT now, miss sent  |
+ *     |                                                           v again, no more waiting  |
+ *     +------------------- exec / rename / new generation -------------------------------------+
+ *
+ * Identity: a verdict names the task by pid AND by the seq of the miss it answers. seq is unique
+ * for the life of the scheduler (a global counter), and the state lives with the task itself, so
+ * a verdict can never apply to a later task that reuses the pid, nor to an older miss of the same
+ * task: both have another seq.
+ *
+ * Pure functions of (state, inputs): no kernel calls, so the same code runs natively in tests.
+ */
+#include "intf.h"
+
+enum lsf_vstate_state {
+	LSF_VS_NONE    = 0, /* never asked, or invalidated */
+	LSF_VS_PENDING = 1, /* miss sent, no verdict yet */
+	LSF_VS_READY   = 2, /* verdict cached */
+};
+
+struct lsf_vstate {
+	__u64 seq;         /* seq of the miss in flight / answered */
+	__u64 enq_ns;      /* enqueue that missed; round trip recorded at first run, then 0 */
+	__u64 deadline_ns; /* PENDING: when waiting stops (DEFAULT, asked again) */
+	__u64 slice_ns;    /* READY: clamped slice */
+	__s32 cpu;         /* READY: target CPU or LSF_CPU_ANY */
+	__u32 cls;         /* READY: enum lsf_class (REALTIME..DEFAULT) */
+	__u32 policy_gen;  /* READY: generation of the policy that decided */
+	__u32 state;       /* enum lsf_vstate_state */
+	__u32 flags;       /* lsf_miss_flags to report with the next miss (EXEC/RENAME) */
+	__u32 stale;       /* exec/rename while PENDING: apply the verdict once, then ask again */
+	__u32 nowait;      /* PENDING without parking: the task runs as DEFAULT meanwhile */
+	__u32 _pad;
+};
+
+/* What ops.enqueue does with a task, from its state. */
+enum lsf_vs_action {
+	LSF_VS_HIT = 0,     /* insert by the cached verdict */
+	LSF_VS_WAIT,        /* park until the verdict or the deadline */
+	LSF_VS_ASK,         /* send a miss, then park */
+	LSF_VS_REASK,       /* the verdict is overdue (lost or dropped): DEFAULT now, send a miss again */
+	LSF_VS_RUN_DEFAULT, /* a re-ask is in flight: run as DEFAULT, do not wait */
+};
+
+/* What applying a verdict did. */
+enum lsf_vs_applied {
+	LSF_VS_APPLIED = 0, /* cached as sent */
+	LSF_VS_STALE,       /* not for this task's miss in flight: dropped */
+	LSF_VS_BAD,         /* invalid class or CPU: cached as DEFAULT on any CPU */
+};
+
+/* What a parked task does when its queue is scanned. */
+enum lsf_vs_release {
+	LSF_VS_KEEP = 0,    /* still waiting */
+	LSF_VS_RELEASE,     /* verdict arrived: insert by it */
+	LSF_VS_TIMEOUT,     /* deadline passed (or the state was reset): DEFAULT */
+};
+
+static inline int lsf_vs_is_hit(const struct lsf_vstate *s, __u32 gen)
+{
+	return s->state == LSF_VS_READY && !s->stale && s->policy_gen == gen;
+}
+
+static inline int lsf_vs_on_enqueue(const struct lsf_vstate *s, __u32 gen, __u64 now)
+{
+	if (lsf_vs_is_hit(s, gen))
+		return LSF_VS_HIT;
+	if (s->state != LSF_VS_PENDING || s->stale)
+		return LSF_VS_ASK;
+	if (now < s->deadline_ns)
+		return s->nowait ? LSF_VS_RUN_DEFAULT : LSF_VS_WAIT;
+	return LSF_VS_REASK;
+}
+
+/* A miss with `seq` is being sent: the task waits for it until now + wait_ns (parked unless
+ * nowait). Returns the lsf_miss_flags for the record. */
+static inline __u32 lsf_vs_begin_miss(struct lsf_vstate *s, __u64 seq, __u64 now, __u64 wait_ns,
+				      __u32 nowait, __u32 gen, __u64 default_slice_ns)
+{
+	__u32 flags = s->flags;
+
+	if (s->state == LSF_VS_READY && s->policy_gen != gen)
+		flags |= LSF_MISS_REGEN;
+	s->seq = seq;
+	s->enq_ns = now;
+	s->deadline_ns = now + wait_ns;
+	s->slice_ns = default_slice_ns;
+	s->cpu = LSF_CPU_ANY;
+	s->cls = LSF_CLASS_DEFAULT;
+	s->state = LSF_VS_PENDING;
+	s->stale = 0;
+	s->nowait = nowait;
+	return flags;
+}
+
+static inline __u64 lsf_vs_clamp_slice(__u64 slice_ns, __u64 default_slice_ns)
+{
+	if (!slice_ns)
+		slice_ns = default_slice_ns;
+	if (slice_ns < LSF_SLICE_MIN_NS)
+		slice_ns = LSF_SLICE_MIN_NS;
+	if (slice_ns > LSF_SLICE_MAX_NS)
+		slice_ns = LSF_SLICE_MAX_NS;
+	return slice_ns;
+}
+
+/* Applies verdict v (already matched to this task by pid) if it answers the miss in flight. The
+ * target CPU is checked against the possible CPUs here; online and allowed at each insert. */
+static inline int lsf_vs_apply(struct lsf_vstate *s, const struct lsf_verdict *v, __u32 nr_cpus,
+			       __u64 default_slice_ns)
+{
+	int ret = LSF_VS_APPLIED;
+	__u32 cls = v->dsq;
+	__s32 cpu = v->cpu;
+
+	if (s->state != LSF_VS_PENDING || s->seq != v->seq)
+		return LSF_VS_STALE;
+	if (cls < LSF_CLASS_REALTIME || cls > LSF_CLASS_DEFAULT ||
+	    (cpu != LSF_CPU_ANY && (cpu < 0 || (__u32)cpu >= nr_cpus))) {
+		ret = LSF_VS_BAD;
+		cls = LSF_CLASS_DEFAULT;
+		cpu = LSF_CPU_ANY;
+	}
+	s->cls = cls;
+	s->cpu = cpu;
+	s->slice_ns = lsf_vs_clamp_slice(v->slice_ns, default_slice_ns);
+	s->policy_gen = v->policy_gen;
+	s->flags = 0;
+	s->nowait = 0;
+	s->state = LSF_VS_READY;
+	return ret;
+}
+
+/* A parked task is looked at: leave it, release it by its verdict, or release it as DEFAULT. */
+static inline int lsf_vs_release(struct lsf_vstate *s, __u64 now)
+{
+	if (s->state == LSF_VS_READY) {
+		if (s->stale) {  /* exec/rename while waiting: this verdict once, then ask again */
+			s->state = LSF_VS_NONE;
+			s->stale = 0;
+		}
+		return LSF_VS_RELEASE;
+	}
+	if (s->state == LSF_VS_PENDING && now < s->deadline_ns)
+		return LSF_VS_KEEP;
+	return LSF_VS_TIMEOUT;
+}
+
+/* exec or rename (why: LSF_MISS_EXEC / LSF_MISS_RENAME): the cached verdict no longer applies. */
+static inline void lsf_vs_invalidate(struct lsf_vstate *s, __u32 why)
+{
+	s->flags |= why;
+	if (s->state == LSF_VS_PENDING)
+		s->stale = 1;  /* the verdict in flight still releases the parked task, once */
+	else
+		s->state = LSF_VS_NONE;
+}
+
+LSF_STATIC_ASSERT(sizeof(struct lsf_vstate) == 64, "lsf_vstate layout changed");
+
+#endif /* LSF_BPF_VERDICT_H */
