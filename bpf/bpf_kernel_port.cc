@@ -46,7 +46,7 @@ Result<std::unique_ptr<BpfKernelPort>> BpfKernelPort::Load(const Options& opts) 
 
   // Feature probe: the kick program needs sched_ext kfuncs in syscall programs. Try with it, and
   // without it if the verifier refuses (verdicts are then applied at the next BPF timer tick).
-  for (bool with_kick : {true, false}) {
+  for (bool with_kick : {!opts.no_kick, false}) {
     luasched_bpf* skel = luasched_bpf__open();
     if (!skel) return MakeError("cannot open the BPF object: " + Errno(errno));
     skel->rodata->nr_cpus = static_cast<uint32_t>(ncpu);

@@ -26,6 +26,7 @@ class BpfKernelPort final : public KernelPort {
     Transport transport = Transport::kRingbuf;
     uint64_t default_slice_ns = LSF_SLICE_DFL_NS;
     bool verbose = false;  // libbpf debug output
+    bool no_kick = false;  // tests: do not load the kick program (verdicts wait for dispatch or the timer)
   };
 
   // Opens and loads the BPF programs (does not attach). Errors say what to do.

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include <cinttypes>
+#include <cstring>
 
 
 #include "alloc/memory_lock.h"
@@ -51,11 +52,19 @@ void Dispatcher::SendDecision(const lsf_miss& m, const Decision& decision) {
   Decision d = decision;
   if (d.llc >= 0 && d.cpu == LSF_CPU_ANY && opts_.topology) {
     // An LLC, not a CPU: pick an idle CPU there now (whole idle core first), within the allowed set.
+    // CPUs handed out earlier count as taken (the kernel's idle mask only learns of them when the
+    // task runs), so a burst spreads over the LLC; once every allowed CPU is taken, start over.
     __u64 idle_words[LSF_CPU_WORDS];
     port_.ReadIdleCpus(idle_words);
-    int cpu = PickCpu(*opts_.topology, CpuSetFromWords(m.cpus_allowed), CpuSetFromWords(idle_words), m.prev_cpu, d.llc);
+    CpuSet allowed = CpuSetFromWords(m.cpus_allowed), idle = CpuSetFromWords(idle_words);
+    int cpu = PickCpu(*opts_.topology, allowed & ~placed_, idle & ~placed_, m.prev_cpu, d.llc);
+    if (cpu < 0 || opts_.topology->Find(cpu) == nullptr || (d.llc >= 0 && opts_.topology->Find(cpu)->llc != d.llc)) {
+      placed_.reset();
+      cpu = PickCpu(*opts_.topology, allowed, idle, m.prev_cpu, d.llc);
+    }
     if (cpu >= 0) {
       d.cpu = cpu;
+      placed_.set(static_cast<size_t>(cpu));
       ++counters_.placements;
     }
   }
@@ -67,7 +76,11 @@ void Dispatcher::SendDecision(const lsf_miss& m, const Decision& decision) {
   v.cpu = d.cpu;
   v.dsq = d.dsq;
   v.policy_gen = generation_;
-  if (port_.SendVerdict(v)) {
+  bool inject_drop = faults_dropped_ < opts_.fault_drop_verdicts &&
+                     (opts_.fault_drop_comm.empty() ||
+                      opts_.fault_drop_comm.compare(0, LSF_COMM_LEN, m.comm, strnlen(m.comm, LSF_COMM_LEN)) == 0);
+  if (inject_drop) ++faults_dropped_;
+  if (!inject_drop && port_.SendVerdict(v)) {
     ++counters_.verdicts_sent;
     ++unflushed_;
   } else {

@@ -10,6 +10,7 @@
 #include "bpf/kernel_port.h"
 #include "dispatcher/latency_histogram.h"
 #include "dispatcher/stats.h"
+#include "topology/placement.h"
 
 namespace lsf {
 
@@ -40,6 +41,8 @@ class Dispatcher {
     bool stats_json = false;       // periodic stats as JSON lines instead of the human line
     std::string stats_file;        // if set, rewritten (atomically) every second with JSON stats
     const Topology* topology = nullptr;  // for ctx:llc() placement; nullptr: ctx:llc() is ignored
+    uint64_t fault_drop_verdicts = 0;    // tests only: drop the first N verdicts as if the queue were full,
+    std::string fault_drop_comm;         //   of tasks with this comm only (if not empty)
   };
 
   // REQUIRES: `port` and `policy` outlive the dispatcher. Publishes policy generation 1.
@@ -80,6 +83,8 @@ class Dispatcher {
   PolicyEngine* policy_;
   WorkerPool* pool_ = nullptr;
   uint32_t unflushed_ = 0;  // verdicts sent since the last FlushVerdicts
+  uint64_t faults_dropped_ = 0;  // verdicts dropped by opts_.fault_drop_verdicts
+  CpuSet placed_;                // CPUs ctx:llc() placement handed out since the LLC was last exhausted
   Options opts_;
   uint32_t generation_ = 1;
   DispatcherCounters counters_;

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -28,6 +29,33 @@
 namespace {
 
 constexpr int kExitOk = 0, kExitEjected = 1, kExitUsage = 2, kExitStart = 3;
+
+// Fault injection for the VM tests, from the environment:
+//   LUASCHED_FAULTS=drop-verdicts=N[,drop-comm=NAME][,no-kick]
+// drops the first N verdicts (for tasks named NAME only, if given) as if the verdict queue were
+// full, and/or does not load the kick program.
+struct Faults {
+  uint64_t drop_verdicts = 0;
+  std::string drop_comm;
+  bool no_kick = false;
+};
+
+Faults FaultsFromEnv() {
+  Faults f;
+  const char* env = std::getenv("LUASCHED_FAULTS");
+  std::string s = env ? env : "";
+  for (size_t pos = 0; pos < s.size();) {
+    size_t end = s.find(',', pos);
+    std::string item = s.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    if (item.rfind("drop-verdicts=", 0) == 0) f.drop_verdicts = std::strtoull(item.c_str() + 14, nullptr, 10);
+    else if (item.rfind("drop-comm=", 0) == 0) f.drop_comm = item.substr(10);
+    else if (item == "no-kick") f.no_kick = true;
+    else if (!item.empty()) std::fprintf(stderr, "luasched-fast: LUASCHED_FAULTS: unknown fault '%s' ignored\n", item.c_str());
+    pos = end == std::string::npos ? s.size() : end + 1;
+  }
+  if (f.drop_verdicts || f.no_kick) std::fprintf(stderr, "luasched-fast: fault injection: %s\n", s.c_str());
+  return f;
+}
 
 int Fail(int code, const std::string& msg) {
   std::fprintf(stderr, "luasched-fast: %s\n", msg.c_str());
@@ -87,7 +115,9 @@ int RunDry(const lsf::Options& opt) {
 int RunScheduler(const lsf::Options& opt, std::atomic<bool>& stop, std::atomic<bool>& reload,
                  lsf::PolicyWatcher& watcher, std::unique_ptr<lsf::PolicyEngine>& active,
                  std::unique_ptr<lsf::WorkerPool>& pool, bool first, bool* restart) {
+  const Faults faults = FaultsFromEnv();
   lsf::BpfKernelPort::Options kopts;
+  kopts.no_kick = faults.no_kick;
   kopts.default_slice_ns = opt.slice_ns;
   kopts.verbose = opt.verbose;
   kopts.transport = opt.transport == "arena" ? lsf::BpfKernelPort::Transport::kArena
@@ -113,6 +143,8 @@ int RunScheduler(const lsf::Options& opt, std::atomic<bool>& stop, std::atomic<b
   dopts.topology = MachineTopology();
   dopts.spin_ns = opt.spin_us < 0 ? UINT64_MAX : static_cast<uint64_t>(opt.spin_us) * 1000;
   dopts.stats_file = opt.stats_file;
+  dopts.fault_drop_verdicts = faults.drop_verdicts;
+  dopts.fault_drop_comm = faults.drop_comm;
   lsf::Dispatcher dispatcher(**port, *active, dopts);
   if (pool) dispatcher.SetWorkerPool(pool.get());
 

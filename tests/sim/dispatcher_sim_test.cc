@@ -216,6 +216,33 @@ TEST_F(Sim, LlcRequestBecomesAnIdleCpuOfThatLlc) {
   EXPECT_EQ(k.CachedCpu(3), LSF_CPU_ANY);
 }
 
+// A burst of misses asking for the same LLC used to land on its lowest idle CPU, all of them,
+// cached for the tasks' lifetime: placement now reserves what it hands out.
+TEST_F(Sim, LlcBurstSpreadsOverTheLlcCpus) {
+  Topology topo = TopologyFromShape(1, 4, 1);  // CPUs 0-3, one LLC
+  FakeKernel k(4);
+  PolicyEngine::Options o;
+  o.nr_cpus = 4;
+  o.cpu_llc = {0, 0, 0, 0};
+  o.log = [](const std::string&) {};
+  auto policy = PolicyEngine::LoadString("require('sched').attach(function(ctx) ctx:dsq(BATCH) ctx:llc(0) end)", "p", o);
+  ASSERT_TRUE(policy.ok()) << policy.error();
+  Dispatcher::Options dopts = DOpts();
+  dopts.topology = &topo;
+  Dispatcher d(k, **policy, dopts);
+  for (int c = 0; c < 4; ++c) k.SetIdle(c, true);
+  for (int pid = 1; pid <= 8; ++pid) k.Enqueue({.pid = pid, .comm = "w", .cpu = 0});
+  d.RunOnce(0);
+  int per_cpu[4] = {};
+  for (int pid = 1; pid <= 8; ++pid) {
+    int cpu = k.CachedCpu(pid);
+    ASSERT_GE(cpu, 0);
+    ASSERT_LT(cpu, 4);
+    ++per_cpu[cpu];
+  }
+  for (int c = 0; c < 4; ++c) EXPECT_EQ(per_cpu[c], 2) << "cpu " << c;
+}
+
 TEST_F(Sim, MissToVerdictLatencyIsRecorded) {
   FakeKernel k;
   auto policy = LoadWorkload();

@@ -50,3 +50,13 @@ finish() {
   echo "$LSF_PASS passed, $LSF_FAIL failed"
   [ "$LSF_FAIL" = 0 ]
 }
+
+# json_num KEY FILE: the number stored under "KEY" in a flat JSON object or JSON-lines file (last
+# occurrence); empty if absent. Enough for the project's own flat records (stats file, lsf-probe).
+json_num() { sed -n "s/.*\"$1\": *\(-\{0,1\}[0-9][0-9.]*\).*/\1/p" "$2" | tail -1; }
+
+# int VALUE: the integer part of a decimal number ("12.5" -> 12)
+int() { echo "${1%%.*}"; }
+
+# lsf_stat KEY: a counter of the running luasched-fast, from its JSON stats file
+lsf_stat() { json_num "$1" /run/luasched-fast.stats.json; }
