@@ -219,13 +219,21 @@ do
     return remove(t, ...)
   end
   local rep, tostring_ = string.rep, tostring
+  -- Its size is known up front: past the memory cap it is the allocation error at once, otherwise
+  -- it pays for its bytes. Many small repetitions are copied as large blocks (LuaJIT copies one
+  -- repetition at a time, which for 10^7 of them is far past the budget).
   function string.rep(s, n, sep)
-    if type(n) == "number" and n >= 1 then
-      local size = (#tostring_(s) + (sep ~= nil and #tostring_(sep) or 0)) * floor_(n)
-      if size > memory_limit then error("not enough memory (string.rep of " .. size .. " bytes)", 2) end
-      charge(floor_(size / 256))
-    end
-    return rep(s, n, sep)
+    if type(n) ~= "number" or n < 1 then return rep(s, n, sep) end
+    n = floor_(n)
+    local unit = sep ~= nil and tostring_(s) .. tostring_(sep) or tostring_(s)
+    local size = #unit * n
+    if size > memory_limit then error("not enough memory (string.rep of " .. size .. " bytes)", 2) end
+    charge(floor_(size / 256))
+    local last = ""
+    if sep ~= nil then n, last = n - 1, tostring_(s) end  -- s sep s sep ... s
+    if n <= 4096 or #unit == 1 then return rep(unit, n) .. last end
+    local block = rep(unit, 4096)
+    return rep(block, floor_(n / 4096)) .. rep(unit, n % 4096) .. last
   end
   function table.concat(t, sep, i, j)
     charge(floor_(((j or size(t)) - (i or 1)) / 16))

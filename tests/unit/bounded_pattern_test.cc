@@ -139,7 +139,9 @@ TEST(BoundedPattern, HugeLibraryCallsAreErrors) {
     Policy pol(body);
     auto [d, ms] = pol.Decide("bad");
     EXPECT_EQ(d.dsq, LSF_CLASS_DEFAULT) << body;
-    EXPECT_LT(ms, 300.0) << body;
+    // Not the 10 ms budget: the first touch of tens of MB of fresh pages alone can take a second on
+    // a loaded VM (the dispatcher runs on a locked, pre-faulted heap). What matters: it ends.
+    EXPECT_LT(ms, 3000.0) << body;
     EXPECT_EQ(pol.p->counters().errors, 1u) << body << (pol.logs.empty() ? "" : pol.logs[0]);
     EXPECT_EQ(pol.Decide("good").first.dsq, LSF_CLASS_BATCH) << body;
   }
