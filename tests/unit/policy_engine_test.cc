@@ -91,7 +91,11 @@ TEST(PolicyEngine, ExamplePoliciesLoad) {
   Engine e;
   auto web = PolicyEngine::LoadFile(std::string(LSF_POLICIES_DIR) + "/web_server.lua", e.Opts());
   ASSERT_TRUE(web.ok());
-  EXPECT_EQ((*web)->Decide(Task("nginx")).dsq, LSF_CLASS_REALTIME);
+  lsf_miss www = Task("nginx");
+  www.uid = 33;  // www-data
+  EXPECT_EQ((*web)->Decide(www).dsq, LSF_CLASS_REALTIME);
+  // a login user's process named (or renamed) nginx is not promoted
+  EXPECT_NE((*web)->Decide(Task("nginx")).dsq, LSF_CLASS_REALTIME);
   EXPECT_EQ((*web)->Decide(Task("rsync")).dsq, LSF_CLASS_BATCH);
 }
 
