@@ -33,14 +33,14 @@ say "5 pathological tasks, each followed by 10 ordinary ones and an nginx-worker
 start=$(cut -d' ' -f1 /proc/uptime)
 i=0
 while [ $i -lt 5 ]; do
-  /tmp/patho-a 0.05 > /dev/null &
+  /tmp/patho-a 0.05 > /dev/null & eval "pa$i=$!"
   sleep 0.3
   j=0; while [ $j -lt 10 ]; do /bin/true; j=$((j + 1)); done
   /tmp/nginx-worker 0.05 > /dev/null & eval "ng$i=$!"
   sleep 0.3
   i=$((i + 1))
 done
-wait
+i=0; while [ $i -lt 5 ]; do eval "wait \$pa$i \$ng$i"; i=$((i + 1)); done
 took=$(awk -v s="$start" '{ printf "%d", ($1 - s) * 1000 }' /proc/uptime)
 sleep 2  # one more stats file
 d1=$(jfield fallback_deadline)
