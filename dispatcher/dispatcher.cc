@@ -203,6 +203,9 @@ StatsSnapshot Dispatcher::Snapshot() const {
   s.Add("policy_errors", d(p.errors));
   s.Add("policy_no_verdict", d(p.no_verdict));
   s.Add("policy_invalid", d(p.invalid));
+  s.Add("policy_overruns", d(p.overruns));
+  s.Add("policy_fresh_states", d(p.fresh_states));
+  s.Add("policy_rate_limited", d(p.rate_limited));
   s.Add("policy_generation", d(generation_));
   s.Add("policy_reloads", d(counters_.reloads));
   s.Add("placements", d(counters_.placements));

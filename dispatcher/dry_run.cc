@@ -59,9 +59,10 @@ size_t DryRun(PolicyEngine& policy, const std::vector<lsf_miss>& tasks, bool jso
     const PolicyCounters& c = policy.counters();
     std::fprintf(out,
                  "%zu tasks: REALTIME=%" PRIu64 " BATCH=%" PRIu64 " DEFAULT=%" PRIu64 " (policy errors=%" PRIu64
-                 " no_verdict=%" PRIu64 " invalid=%" PRIu64 "); %zu kernel threads not shown: they bypass the policy\n",
+                 " no_verdict=%" PRIu64 " invalid=%" PRIu64 " overruns=%" PRIu64
+                 "); %zu kernel threads not shown: they bypass the policy\n",
                  total, per_class[LSF_CLASS_REALTIME], per_class[LSF_CLASS_BATCH], per_class[LSF_CLASS_DEFAULT],
-                 c.errors, c.no_verdict, c.invalid, kthreads);
+                 c.errors, c.no_verdict, c.invalid, c.overruns, kthreads);
   }
   return total;
 }

@@ -88,19 +88,25 @@ lsf::PolicyEngine::Options PolicyOptions(const lsf::Options& opt) {
   return popts;
 }
 
-// Checks the policy file's ownership and mode, then loads it.
-lsf::Result<std::unique_ptr<lsf::PolicyEngine>> LoadPolicy(const lsf::Options& opt) {
-  if (auto st = lsf::CheckPolicyFile(opt.policy_path, getuid()); !st) return lsf::MakeError(st.error());
-  return lsf::PolicyEngine::LoadFile(opt.policy_path, PolicyOptions(opt));
+// Reads the policy file once, through the trust checks (dispatcher/policy_file.h), and loads it;
+// `source` (if set) receives the text, for the workers' engines.
+lsf::Result<std::unique_ptr<lsf::PolicyEngine>> LoadPolicy(const lsf::Options& opt, std::string* source = nullptr) {
+  auto text = lsf::ReadTrustedPolicy(opt.policy_path, getuid());
+  if (!text) return lsf::MakeError(text.error());
+  if (source) *source = *text;
+  return lsf::PolicyEngine::LoadString(*text, opt.policy_path, PolicyOptions(opt));
 }
 
-// Worker threads for the policy (opt.workers > 0), on every online CPU but the dispatcher's.
-lsf::Result<std::unique_ptr<lsf::WorkerPool>> StartWorkers(const lsf::Options& opt) {
+// Worker threads for the policy (opt.workers > 0), on every online CPU but the dispatcher's, each
+// with an engine built from the same checked text.
+lsf::Result<std::unique_ptr<lsf::WorkerPool>> StartWorkers(const lsf::Options& opt, const std::string& source) {
   std::vector<int> cpus;
   long online = sysconf(_SC_NPROCESSORS_ONLN);
   for (int c = 0; c < online; ++c)
     if (c != opt.cpu) cpus.push_back(c);
-  return lsf::WorkerPool::Start(opt.workers, [&opt] { return LoadPolicy(opt); }, cpus);
+  return lsf::WorkerPool::Start(
+      opt.workers, [&opt, source] { return lsf::PolicyEngine::LoadString(source, opt.policy_path, PolicyOptions(opt)); },
+      cpus);
 }
 
 int RunDry(const lsf::Options& opt) {
@@ -164,9 +170,10 @@ int RunScheduler(const lsf::Options& opt, std::atomic<bool>& stop, std::atomic<b
   auto maybe_reload = [&] {
     bool changed = watcher.Changed();
     if (!reload.exchange(false) && !changed) return;
-    auto next = LoadPolicy(opt);
+    std::string next_source;
+    auto next = LoadPolicy(opt, &next_source);
     lsf::Result<std::unique_ptr<lsf::WorkerPool>> next_pool = std::unique_ptr<lsf::WorkerPool>();
-    if (next && opt.workers > 0) next_pool = StartWorkers(opt);
+    if (next && opt.workers > 0) next_pool = StartWorkers(opt, next_source);
     if (!next || !next_pool) {
       std::printf("reload failed, keeping the running policy: %s\n",
                   (!next ? next.error() : next_pool.error()).c_str());
@@ -212,7 +219,8 @@ int Run(const lsf::Options& opt) {
                 "to try luasched-fast here, run scripts/demo, which boots a sched_ext kernel in a VM");
   if (geteuid() != 0) return Fail(kExitStart, "loading a sched_ext scheduler needs root (CAP_SYS_ADMIN and CAP_BPF)");
 
-  auto policy = LoadPolicy(opt);
+  std::string source;
+  auto policy = LoadPolicy(opt, &source);
   if (!policy) return Fail(kExitStart, policy.error());
   lsf::PolicyWatcher watcher;
   if (!opt.no_watch) {
@@ -226,7 +234,7 @@ int Run(const lsf::Options& opt) {
   std::unique_ptr<lsf::PolicyEngine> active = std::move(*policy);
   std::unique_ptr<lsf::WorkerPool> pool;
   if (opt.workers > 0) {
-    auto started = StartWorkers(opt);
+    auto started = StartWorkers(opt, source);
     if (!started) return Fail(kExitStart, started.error());
     pool = std::move(*started);
   }

@@ -1,13 +1,14 @@
 // StatsSnapshot: every counter of a running luasched-fast, as a line for people or JSON for machines.
 #include "dispatcher/stats.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 
 namespace lsf {
 
@@ -87,16 +88,39 @@ std::string FormatStatsLine(const StatsSnapshot& s) {
 }
 
 Status WriteFileAtomic(const std::string& path, const std::string& contents) {
-  std::string tmp = path + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) return MakeError("cannot write " + tmp + ": " + std::strerror(errno));
-    out << contents;
-    if (!out.flush()) return MakeError("cannot write " + tmp);
+  // The directory: others must not be able to swap our file (world-writable only with sticky).
+  std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
+  if (dir.empty()) dir = "/";
+  struct stat dst {};
+  if (stat(dir.c_str(), &dst) != 0) return MakeError("cannot write " + path + ": " + std::strerror(errno));
+  if ((dst.st_mode & S_IWOTH) && !(dst.st_mode & S_ISVTX))
+    return MakeError("refusing to write " + path + ": " + dir + " is world-writable without the sticky bit");
+  // A private temporary beside it (mkstemp: a new file, O_EXCL, never a symlink's target), a fixed
+  // mode, then rename, which replaces `path` itself even if it is a symlink.
+  std::string tmp = path + ".XXXXXX";
+  int fd = mkostemp(tmp.data(), O_CLOEXEC);
+  if (fd < 0) return MakeError("cannot write " + path + ": " + std::strerror(errno));
+  auto fail = [&](const char* what) {
+    int err = errno;
+    close(fd);
+    unlink(tmp.c_str());
+    return MakeError(std::string("cannot ") + what + " " + tmp + ": " + std::strerror(err));
+  };
+  if (fchmod(fd, 0644) != 0) return fail("chmod");
+  for (size_t off = 0; off < contents.size();) {
+    ssize_t n = write(fd, contents.data() + off, contents.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail("write");
+    off += static_cast<size_t>(n);
+  }
+  if (close(fd) != 0) {
+    int err = errno;
+    unlink(tmp.c_str());
+    return MakeError("cannot write " + tmp + ": " + std::strerror(err));
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
-    std::remove(tmp.c_str());
+    unlink(tmp.c_str());
     return MakeError("cannot rename to " + path + ": " + std::strerror(err));
   }
   return {};

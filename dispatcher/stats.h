@@ -28,7 +28,9 @@ Result<StatsSnapshot> ParseStatsJson(const std::string& json);
 // "stats: hits=12 misses=3 hit_rate=80.0% | ins rt=... " (the periodic human-readable line).
 std::string FormatStatsLine(const StatsSnapshot& s);
 
-// Writes `contents` to `path` atomically (temp file + rename), so readers never see half a file.
+// Writes `contents` to `path` atomically, so readers never see half a file: a private temporary
+// beside it (mkstemp), mode 0644, renamed over `path` (a symlink there is replaced, not followed).
+// Refuses a world-writable directory without the sticky bit.
 Status WriteFileAtomic(const std::string& path, const std::string& contents);
 
 }  // namespace lsf

@@ -1,11 +1,15 @@
 -- Privileged binding: builds the policy API (sched, scx, linux, ctx, task) and the sandbox.
 -- Runs once per engine with the full standard library; the policy itself never sees ffi, io, os,
 -- debug or jit. Called as binding(frame_lightuserdata, log_cfunction, nr_cpus, slice_min_ns,
--- slice_max_ns, cpu_llc) (cpu_llc: table CPU -> LLC index, from the topology) and returns
--- slice_max_ns) and returns (env, trampoline, has_attached, tick): `env` is the policy's global
--- table, `trampoline()` runs the attached function on the preallocated frame, `tick` is the loop
--- guard's budget check.
-local frame_ud, log, nr_cpus, SLICE_MIN, SLICE_MAX, cpu_llc = ...
+-- slice_max_ns, cpu_llc, patterns) (cpu_llc: table CPU -> LLC index, from the topology;
+-- patterns: the bounded find/match/gmatch/gsub, policies/bounded_pattern.h; memory_limit: the
+-- state's allocation cap, bytes) and returns
+-- (env, trampoline, has_attached, tick): `env` is the policy's global table, `trampoline()` runs
+-- the attached function on the preallocated frame, `tick` is the loop guard's budget check.
+--
+-- Class ids: the policy sees luasched's DSQ ids (REALTIME 0, BATCH 1, DEFAULT 2); the frame holds
+-- the BPF contract's enum lsf_class (1, 2, 3; 0 = not set). Only this file maps between them.
+local frame_ud, log, nr_cpus, SLICE_MIN, SLICE_MAX, cpu_llc, patterns, memory_limit = ...
 local nr_llcs = 1
 for _, l in pairs(cpu_llc) do if l + 1 > nr_llcs then nr_llcs = l + 1 end end
 local ffi = require("ffi")
@@ -35,17 +39,32 @@ struct lsf_frame {
   const char *(*cgroup_fn)(void *engine, int32_t pid);
   int32_t budget;
   int32_t llc;
+  uint64_t deadline_ns;
+  int (*expired_fn)(void *engine);
+  double (*runtime_fn)(void *engine, int32_t pid);
+  uint32_t overrun;
+  uint32_t pad;
 };
 struct lsf_timespec { long tv_sec; long tv_nsec; };
 int clock_gettime(int clk, struct lsf_timespec *tp);
 ]]
 
-local REALTIME, BATCH, DEFAULT = 1, 2, 3
+-- luasched's ids, as the policy sees them, and the frame's enum lsf_class for each.
+local REALTIME, BATCH, DEFAULT = 0, 1, 2
+local LSF_REALTIME, LSF_BATCH, LSF_DEFAULT = 1, 2, 3
+local SLICE_DFL = 20000000  -- SCX_SLICE_DFL
+-- sched_ext's built-in DSQs (the kernel's ids, 2^63 + 1 and + 2, are not exact in a Lua number):
+-- the global FIFO is DEFAULT here, a CPU's local queue (served before anything else) REALTIME.
+local DSQ_GLOBAL, DSQ_LOCAL = 0x1000000000001, 0x1000000000002
+local to_class = { [REALTIME] = LSF_REALTIME, [BATCH] = LSF_BATCH, [DEFAULT] = LSF_DEFAULT,
+                   [DSQ_GLOBAL] = LSF_DEFAULT, [DSQ_LOCAL] = LSF_REALTIME }
+local from_class = { [LSF_REALTIME] = REALTIME, [LSF_BATCH] = BATCH, [LSF_DEFAULT] = DEFAULT }
 local kBadDsq, kBadSlice, kBadCpu, kBadLlc = 1, 2, 4, 8
 
 local frame = ffi.cast("struct lsf_frame *", frame_ud)
 local m = frame.miss  -- reference to the embedded record: fixed address, refilled by every Decide
-local ffi_string, band, bor, rshift, tonumber, type = ffi.string, bit.band, bit.bor, bit.rshift, tonumber, type
+local ffi_string, band, bor, bnot, rshift, tonumber, type = ffi.string, bit.band, bit.bor, bit.bnot, bit.rshift,
+  tonumber, type
 local floor, huge = math.floor, math.huge
 
 -- An opaque handle for the policy: a userdata whose only behaviour is `methods` (calls ignore
@@ -74,7 +93,12 @@ local task = proxy("task", {
   gid = function() return m.gid end,
   prio = function() return m.prio end,
   nice = function() return m.nice end,
-  cpu = function() return m.prev_cpu end,
+  -- luasched: 1 if the task is running on a CPU, else 0. A task being classified here is parked
+  -- waiting for its verdict, never running.
+  cpu = function() return 0 end,
+  -- luasched: CPU time the task has run, ns. Read by the engine only when asked (/proc).
+  runtime = function() return frame.runtime_fn(frame.engine, m.pid) end,
+  prev_cpu = function() return m.prev_cpu end,
   nr_cpus_allowed = function() return m.nr_cpus_allowed end,
   llc = function() return cpu_llc[m.prev_cpu] or 0 end,
   cpu_allowed = function(_, n) return allowed(n) end,
@@ -96,12 +120,15 @@ local function slice(_, ns)
   if ns > SLICE_MAX then ns = SLICE_MAX; frame.clamped = 1 end
   frame.slice_ns = floor(ns)
 end
+local function set_dsq(n)
+  local c = to_class[n]
+  if c then frame.dsq = c else frame.invalid = bor(frame.invalid, kBadDsq) end
+end
 local ctx = proxy("ctx", {
   task = function() return task end,
   dsq = function(_, n)
-    if n == nil then return frame.dsq end
-    if n == REALTIME or n == BATCH or n == DEFAULT then frame.dsq = n
-    else frame.invalid = bor(frame.invalid, kBadDsq) end
+    if n == nil then return from_class[frame.dsq] end
+    set_dsq(n)
   end,
   slice = slice,
   slice_ns = slice,
@@ -119,13 +146,17 @@ local ctx = proxy("ctx", {
 })
 
 -- modules -----------------------------------------------------------------------------------------
-local attached = nil
-local sched = { REALTIME = REALTIME, BATCH = BATCH, DEFAULT = DEFAULT }
-function sched.attach(fn)
-  if type(fn) ~= "function" then error("sched.attach expects a function, got " .. type(fn), 2) end
-  attached = fn
+local attached, ever_attached = nil, false
+local function attach(fn)
+  if type(fn) ~= "function" then error("attach expects a function, got " .. type(fn), 2) end
+  attached, ever_attached = fn, true
 end
-local scx = { SLICE_DFL = 20000000, SLICE_MIN = SLICE_MIN, SLICE_MAX = SLICE_MAX }
+local function detach() attached = nil end
+local sched = { REALTIME = REALTIME, BATCH = BATCH, DEFAULT = DEFAULT, attach = attach, detach = detach }
+-- One table for the global `scx`, require("scx") (attach/detach) and require("linux.scx") (constants).
+local scx = { SLICE_DFL = SLICE_DFL, SLICE_MIN = SLICE_MIN, SLICE_MAX = SLICE_MAX, DSQ_GLOBAL = DSQ_GLOBAL,
+              DSQ_LOCAL = DSQ_LOCAL, REALTIME = REALTIME, BATCH = BATCH, DEFAULT = DEFAULT,
+              attach = attach, detach = detach }
 local ts = ffi.new("struct lsf_timespec")
 local linux = {}
 function linux.nr_cpus() return nr_cpus end
@@ -135,7 +166,7 @@ function linux.time()
   ffi.C.clock_gettime(1, ts)  -- CLOCK_MONOTONIC
   return tonumber(ts.tv_sec) * 1e9 + tonumber(ts.tv_nsec)
 end
-local modules = { sched = sched, scx = scx, linux = linux }
+local modules = { sched = sched, scx = scx, ["linux.scx"] = scx, linux = linux }
 
 -- sandbox -----------------------------------------------------------------------------------------
 local function copy(t, skip)
@@ -144,6 +175,71 @@ local function copy(t, skip)
   return c
 end
 string.dump = nil  -- also unreachable through ("").dump: the string metatable indexes this table
+-- Every library call must end within the decision budget. Pattern functions run on a matcher that
+-- pays each step into it; calls whose cost grows with a table's size pay for it up front. Large
+-- results (string.rep, table.concat, string.format, ..) need large allocations, which the engine's
+-- allocator refuses past the deadline, and which the memory cap bounds.
+local plain_find = string.find  -- LuaJIT's: compiled by the JIT for a pattern without specials
+for k, f in pairs(patterns) do string[k] = f end
+do
+  -- Fast path, kept for the JIT: a pattern without special characters on a short subject is a
+  -- plain search (bounded by #s * #p). Whether a pattern is plain is remembered (at most 512).
+  local bounded_find, is_plain, nplain = patterns.find, {}, 0
+  function string.find(s, p, init, plain)
+    if type(s) == "string" and type(p) == "string" and #s <= 4096 and #p <= 64 then
+      local ok = plain or is_plain[p]
+      if ok == nil then
+        ok = not bounded_find(p, "[%^%$%*%+%?%.%(%[%%%-]")
+        if nplain < 512 then is_plain[p] = ok; nplain = nplain + 1 end
+      end
+      if ok then return plain_find(s, p, init, true) end
+    end
+    return bounded_find(s, p, init, plain)
+  end
+end
+local function charge(n)
+  local b = frame.budget - n
+  frame.budget = b
+  if b < 0 then error("instruction limit exceeded (a library call on a large table)", 3) end
+end
+do
+  local sort, insert, remove, concat, floor_ = table.sort, table.insert, table.remove, table.concat, math.floor
+  local function size(t) return type(t) == "table" and #t or 0 end
+  function table.sort(t, ...)
+    local n = size(t)
+    if n > 1 then charge(floor_(n * (math.log(n) / math.log(2)) / 4)) end
+    return sort(t, ...)
+  end
+  function table.insert(t, ...)
+    if select("#", ...) >= 2 then charge(floor_(size(t) / 16)) end
+    return insert(t, ...)
+  end
+  function table.remove(t, ...)
+    charge(floor_(size(t) / 16))
+    return remove(t, ...)
+  end
+  local rep, tostring_ = string.rep, tostring
+  -- Its size is known up front: past the memory cap it is the allocation error at once, otherwise
+  -- it pays for its bytes. Many small repetitions are copied as large blocks (LuaJIT copies one
+  -- repetition at a time, which for 10^7 of them is far past the budget).
+  function string.rep(s, n, sep)
+    if type(n) ~= "number" or n < 1 then return rep(s, n, sep) end
+    n = floor_(n)
+    local unit = sep ~= nil and tostring_(s) .. tostring_(sep) or tostring_(s)
+    local size = #unit * n
+    if size > memory_limit then error("not enough memory (string.rep of " .. size .. " bytes)", 2) end
+    charge(floor_(size / 256))
+    local last = ""
+    if sep ~= nil then n, last = n - 1, tostring_(s) end  -- s sep s sep ... s
+    if n <= 4096 or #unit == 1 then return rep(unit, n) .. last end
+    local block = rep(unit, 4096)
+    return rep(block, floor_(n / 4096)) .. rep(unit, n % 4096) .. last
+  end
+  function table.concat(t, sep, i, j)
+    charge(floor_(((j or size(t)) - (i or 1)) / 16))
+    return concat(t, sep, i, j)
+  end
+end
 local env = {
   assert = assert, error = error, ipairs = ipairs, next = next, pairs = pairs, pcall = pcall,
   xpcall = xpcall, select = select, tonumber = tonumber, tostring = tostring, type = type,
@@ -151,13 +247,13 @@ local env = {
   setmetatable = setmetatable, getmetatable = getmetatable,
   string = copy(string), table = copy(table), math = copy(math), bit = copy(bit),
   coroutine = copy(coroutine),
-  REALTIME = REALTIME, BATCH = BATCH, DEFAULT = DEFAULT,
+  REALTIME = REALTIME, BATCH = BATCH, DEFAULT = DEFAULT, scx = scx,
 }
 env._G = env
 function env.require(name)
   local mod = modules[name]
   if mod == nil then
-    error("module '" .. tostring(name) .. "' not available in the policy sandbox (only sched, scx, linux)", 2)
+    error("module '" .. tostring(name) .. "' not available in the policy sandbox (only sched, scx, linux.scx, linux)", 2)
   end
   return mod
 end
@@ -167,15 +263,32 @@ function env.print(...)
   log(table.concat(parts, "\t"))
 end
 
+-- Runs the attached function. Two contracts, as in luasched: the function sets the decision with
+-- ctx:dsq/ctx:slice, or returns it (`return dsq, slice`). A returned decision wins over the ctx
+-- calls: a nil dsq is the global queue (DEFAULT), a nil slice SLICE_DFL. Returning nothing (or
+-- nil, nil) keeps what ctx got, possibly nothing: no verdict. Detached: no verdict.
 local function trampoline()
-  return attached(ctx)
+  local fn = attached
+  if fn == nil then return end
+  local d, s = fn(ctx)
+  if d == nil and s == nil then return end
+  frame.invalid = band(frame.invalid, bnot(kBadDsq + kBadSlice))
+  frame.clamped = 0
+  frame.slice_ns = 0
+  frame.dsq = LSF_DEFAULT
+  if d ~= nil then set_dsq(d) end
+  slice(nil, s == nil and SLICE_DFL or s)
 end
-local function has_attached() return attached ~= nil end
+local function has_attached() return ever_attached end
 -- Paid by every loop iteration and function call of the policy (see loop_guard.h); the budget is
--- reset before every decision. Small enough to be inlined into JIT traces.
+-- reset before every decision. Every 64 ticks it also asks the engine whether the decision is past
+-- its deadline. Small enough to be inlined into JIT traces.
 local function tick()
   local b = frame.budget - 1
   frame.budget = b
   if b < 0 then error("instruction limit exceeded (endless loop?)", 2) end
+  if band(b, 63) == 0 and frame.expired_fn(frame.engine) ~= 0 then
+    error("decision budget exceeded (deadline)", 2)
+  end
 end
 return env, trampoline, has_attached, tick

@@ -96,6 +96,24 @@ Result<std::string> InstrumentPolicySource(const std::string& src) {
       }
       continue;
     }
+    // Lua 5.4 local attributes (luasched policies run on Lua 5.4): `local x <const> = v` means
+    // `local x = v` for a program that compiles; `<close>` has behaviour we cannot give.
+    size_t last = out.find_last_not_of(" \t");
+    if (c == '<' && last != std::string::npos && IsIdentChar(out[last])) {
+      size_t j = i + 1;
+      while (j < src.size() && (src[j] == ' ' || src[j] == '\t')) ++j;
+      size_t w = j;
+      while (j < src.size() && IsIdentChar(src[j])) ++j;
+      std::string attr = src.substr(w, j - w);
+      while (j < src.size() && (src[j] == ' ' || src[j] == '\t')) ++j;
+      if ((attr == "const" || attr == "close") && j < src.size() && src[j] == '>') {
+        if (attr == "close")
+          return MakeError("line " + std::to_string(LineOf(src, i)) + ": <close> variables are not supported (Lua 5.4 only)");
+        out.append(j + 1 - i, ' ');  // same columns, same lines
+        i = j + 1;
+        continue;
+      }
+    }
     out += c;
     ++i;
     if (want_params) {

@@ -15,7 +15,9 @@ inline constexpr const char* kTickName = "__lsf_tick";
 // the parameter list of every `function`, and `local __lsf_tick = ...;` prepended to the first
 // line. Line numbers are unchanged (error messages still point at the user's lines). Rejects
 // `goto` (a loop the guard cannot see) and identifiers starting with `__lsf` (they could shadow
-// the tick). Strings, comments and long brackets are skipped correctly. Unterminated strings or
+// the tick). Lua 5.4's `<const>` attribute after a local's name is blanked out (a program that
+// compiles means the same without it); `<close>` is rejected. Strings, comments and long brackets
+// are skipped correctly. Unterminated strings or
 // comments are left for the Lua parser to report.
 Result<std::string> InstrumentPolicySource(const std::string& source);
 

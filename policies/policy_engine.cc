@@ -7,10 +7,13 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <sstream>
+#include <unistd.h>
 
 #include "policies/binding_lua.h"  // kBindingLua: generated from binding.lua
+#include "policies/bounded_pattern.h"
 #include "policies/loop_guard.h"
 
 namespace lsf {
@@ -28,13 +31,27 @@ struct LsfFrame {
   const char* (*cgroup_fn)(void* engine, int32_t pid);
   int32_t budget;     // loop-guard budget left for this decision
   int32_t llc;        // -1: not set
+  uint64_t deadline_ns;  // CLOCK_MONOTONIC end of the decision's budget; 0 outside a decision
+  int (*expired_fn)(void* engine);                  // nonzero once past deadline_ns (sets overrun)
+  double (*runtime_fn)(void* engine, int32_t pid);  // task:runtime()
+  uint32_t overrun;   // 1 once the decision went past its deadline
+  uint32_t pad;
 };
-static_assert(sizeof(LsfFrame) == 184, "LsfFrame must match struct lsf_frame in binding.lua");
+static_assert(sizeof(LsfFrame) == 216, "LsfFrame must match struct lsf_frame in binding.lua");
 static_assert(offsetof(LsfFrame, slice_ns) == sizeof(lsf_miss), "LsfFrame must match binding.lua");
 
 namespace {
 
 constexpr uint32_t kBadDsq = 1, kBadSlice = 2, kBadCpu = 4, kBadLlc = 8;
+constexpr size_t kCheckedAlloc = 64u << 10;  // allocations this large check the deadline
+
+// The deadline clock: coarse (a few ns to read, resolution of a jiffy, <= 4 ms), which is enough
+// for a budget of 10 ms and cheap enough to read at every decision.
+uint64_t NowNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
 constexpr int kTracebackIdx = 1;   // stack slot of the traceback handler
 constexpr int kTrampolineIdx = 2;  // stack slot of the trampoline
 
@@ -44,6 +61,30 @@ std::string DefaultCgroupPath(int32_t pid) {
   while (std::getline(in, line))
     if (line.rfind("0::", 0) == 0) return line.substr(3);
   return {};
+}
+
+// CPU time a task has run, ns: schedstat's first field (sum_exec_runtime, what luasched reads),
+// else utime + stime from stat (clock ticks); -1 if the task is gone.
+double DefaultTaskRuntime(int32_t pid) {
+  std::string dir = "/proc/" + std::to_string(pid);
+  {
+    std::ifstream in(dir + "/schedstat");
+    double ns;
+    if (in >> ns) return ns;
+  }
+  std::ifstream in(dir + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) return -1;
+  size_t close = line.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(line.substr(close + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {  // fields 14 and 15: utime, stime
+    if (i == 14) utime = std::strtod(field.c_str(), nullptr);
+    if (i == 15) stime = std::strtod(field.c_str(), nullptr);
+  }
+  return (utime + stime) * 1e9 / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 void DefaultLog(const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }
@@ -65,7 +106,8 @@ struct PolicyEngine::Impl {
   std::string cgroup;           // storage for the last cgroup() answer
   size_t mem_used = 0;
   size_t mem_limit = 0;  // from opts
-  bool logged_error = false, logged_no_verdict = false, logged_invalid = false;
+  PatternBudget pattern_budget{&frame.budget, &Impl::Expired, this};
+  bool logged_error = false, logged_no_verdict = false, logged_invalid = false, logged_rate = false;
 
   ~Impl() {
     if (L) lua_close(L);
@@ -80,9 +122,32 @@ struct PolicyEngine::Impl {
     }
     size_t old = ptr ? osize : 0;
     if (nsize > old && self->mem_used + (nsize - old) > self->mem_limit) return nullptr;  // -> Lua OOM error
+    // Work that grows with its data (string.rep, .., table.concat, format, upper, ...) first
+    // allocates its result: past the deadline, large allocations fail, which stops it.
+    if (nsize >= old + kCheckedAlloc && Expired(self)) return nullptr;
     void* p = std::realloc(ptr, nsize);
     if (p) self->mem_used = self->mem_used - old + nsize;
     return p;
+  }
+
+  // Called from Lua (FFI) by the loop guard's tick, and by the pattern matcher and the allocator:
+  // nonzero (and frame.overrun set) once the running decision is past its deadline.
+  static int Expired(void* engine) {
+    auto* self = static_cast<Impl*>(engine);
+    if (self->frame.overrun) return 1;
+    if (self->frame.deadline_ns == 0 || NowNs() < self->frame.deadline_ns) return 0;
+    self->frame.overrun = 1;
+    return 1;
+  }
+
+  // Called from Lua (FFI) by task:runtime(). Nothing may unwind through Lua frames.
+  static double RuntimeFn(void* engine, int32_t pid) {
+    auto* self = static_cast<Impl*>(engine);
+    try {
+      return self->opts.task_runtime(pid);
+    } catch (...) {
+      return -1;
+    }
   }
 
   // Called from Lua (FFI) by task:cgroup(). Nothing may unwind through Lua frames: an exception
@@ -115,8 +180,8 @@ struct PolicyEngine::Impl {
   }
 };
 
-PolicyEngine::PolicyEngine(std::unique_ptr<Impl> impl, std::string name)
-    : impl_(std::move(impl)), name_(std::move(name)) {}
+PolicyEngine::PolicyEngine(std::unique_ptr<Impl> impl, std::string name, std::string source)
+    : impl_(std::move(impl)), name_(std::move(name)), source_(std::move(source)) {}
 
 PolicyEngine::~PolicyEngine() = default;
 
@@ -130,8 +195,18 @@ Result<std::unique_ptr<PolicyEngine>> PolicyEngine::LoadFile(const std::string& 
 
 Result<std::unique_ptr<PolicyEngine>> PolicyEngine::LoadString(const std::string& source,
                                                               const std::string& chunk_name, Options opts) {
+  auto impl = Build(source, chunk_name, opts);
+  if (!impl) return MakeError(impl.error());
+  return std::unique_ptr<PolicyEngine>(new PolicyEngine(std::move(*impl), chunk_name, source));
+}
+
+Result<std::unique_ptr<PolicyEngine::Impl>> PolicyEngine::Build(const std::string& source,
+                                                              const std::string& chunk_name, const Options& options) {
+  Options opts = options;
   auto impl = std::make_unique<Impl>();
   if (!opts.cgroup_path) opts.cgroup_path = DefaultCgroupPath;
+  if (!opts.task_runtime) opts.task_runtime = DefaultTaskRuntime;
+  if (opts.decision_budget_ns == 0) opts.decision_budget_ns = 10'000'000;
   if (!opts.log) opts.log = DefaultLog;
   if (opts.nr_cpus < 1) opts.nr_cpus = 1;
   if (opts.nr_cpus > LSF_MAX_CPUS) opts.nr_cpus = LSF_MAX_CPUS;
@@ -143,6 +218,8 @@ Result<std::unique_ptr<PolicyEngine>> PolicyEngine::LoadString(const std::string
   impl->name = chunk_name;
   impl->frame.engine = impl.get();
   impl->frame.cgroup_fn = &Impl::CgroupFn;
+  impl->frame.expired_fn = &Impl::Expired;
+  impl->frame.runtime_fn = &Impl::RuntimeFn;
   impl->frame.cpu = LSF_CPU_ANY;
 
   lua_State* L = lua_newstate(&Impl::Alloc, impl.get());  // bounded memory (GC64 builds)
@@ -166,7 +243,9 @@ Result<std::unique_ptr<PolicyEngine>> PolicyEngine::LoadString(const std::string
     lua_pushinteger(L, impl->opts.cpu_llc[c]);
     lua_rawseti(L, -2, static_cast<int>(c));
   }
-  if (lua_pcall(L, 6, 4, kTracebackIdx) != 0)
+  PushBoundedPatternLib(L, &impl->pattern_budget);
+  lua_pushnumber(L, static_cast<lua_Number>(impl->mem_limit));
+  if (lua_pcall(L, 8, 4, kTracebackIdx) != 0)
     return MakeError(std::string("internal: binding: ") + lua_tostring(L, -1));
   // stack: [1] traceback [2] env [3] trampoline [4] has_attached [5] tick
   int tick_ref = luaL_ref(L, LUA_REGISTRYINDEX);          // pops [5]
@@ -190,15 +269,44 @@ Result<std::unique_ptr<PolicyEngine>> PolicyEngine::LoadString(const std::string
   bool attached = lua_toboolean(L, -1);
   lua_pop(L, 1);
   luaL_unref(L, LUA_REGISTRYINDEX, has_attached_ref);
-  if (!attached) return MakeError("policy " + chunk_name + " never calls sched.attach(fn)");
+  if (!attached) return MakeError("policy " + chunk_name + " never calls sched.attach(fn) or scx.attach(fn)");
 
   lua_replace(L, kTrampolineIdx);  // [1] traceback [2] trampoline
   lua_settop(L, kTrampolineIdx);
-  std::string name = chunk_name;
-  return std::unique_ptr<PolicyEngine>(new PolicyEngine(std::move(impl), std::move(name)));
+  return impl;
+}
+
+bool PolicyEngine::OverRate(const lsf_miss& m) {
+  const uint32_t limit = impl_->opts.max_misses_per_task_per_s;
+  // Only misses a task causes itself (exec, rename) count: a first miss has no flag, and the
+  // reclassification after a reload (LSF_MISS_REGEN) is ours.
+  if (limit == 0 || !(m.flags & (LSF_MISS_EXEC | LSF_MISS_RENAME))) return false;
+  RateSlot& s = rate_[static_cast<uint32_t>(m.pid) % rate_.size()];
+  if (s.pid != m.pid || m.enq_ns < s.window_start_ns || m.enq_ns - s.window_start_ns >= 1'000'000'000ull) {
+    s = RateSlot{m.pid, 1, m.enq_ns};
+    return false;
+  }
+  return ++s.misses > limit;
+}
+
+void PolicyEngine::ReplaceState() {
+  needs_fresh_state_ = false;
+  auto fresh = Build(source_, name_, impl_->opts);
+  if (!fresh) {  // it loaded before: only memory could make it fail now; keep the old state
+    impl_->opts.log(name_ + ": cannot build a fresh Lua state: " + fresh.error());
+    return;
+  }
+  Impl& n = **fresh;
+  n.logged_error = impl_->logged_error;
+  n.logged_no_verdict = impl_->logged_no_verdict;
+  n.logged_invalid = impl_->logged_invalid;
+  n.logged_rate = impl_->logged_rate;
+  impl_ = std::move(*fresh);
+  ++counters_.fresh_states;
 }
 
 Decision PolicyEngine::Decide(const lsf_miss& miss) {
+  if (needs_fresh_state_) ReplaceState();
   Impl& im = *impl_;
   LsfFrame& f = im.frame;
   std::memcpy(&f.miss, &miss, sizeof miss);
@@ -213,21 +321,49 @@ Decision PolicyEngine::Decide(const lsf_miss& miss) {
   ++counters_.decisions;
   Decision d;
   d.slice_ns = im.opts.default_slice_ns;
+  if (OverRate(miss)) {
+    ++counters_.rate_limited;
+    im.LogOnce(&im.logged_rate, "task " + std::to_string(miss.pid) + " missed more than " +
+                                    std::to_string(im.opts.max_misses_per_task_per_s) +
+                                    " times in a second (renames?): DEFAULT without running the policy");
+    ++counters_.per_class[LSF_CLASS_DEFAULT];
+    return d;
+  }
   f.budget = im.opts.instruction_limit;
+  f.overrun = 0;
+  f.deadline_ns = NowNs() + im.opts.decision_budget_ns;
   lua_State* L = im.L;
   lua_pushvalue(L, kTrampolineIdx);
-  if (lua_pcall(L, 0, 0, kTracebackIdx) != 0) {
+  int rc = lua_pcall(L, 0, 0, kTracebackIdx);
+  f.deadline_ns = 0;
+  if (rc != 0) {
     ++counters_.errors;
     const char* msg = lua_tostring(L, -1);
-    im.LogOnce(&im.logged_error, std::string("policy error: ") + (msg ? msg : "?"));
+    if (f.overrun) {
+      ++counters_.overruns;
+      // Whatever it was doing may have left the policy's own state inconsistent (or full): the
+      // next decision gets a fresh state, at most once a second (a policy that overruns every
+      // time would otherwise pay a reload per decision).
+      uint64_t now = NowNs();
+      if (now - last_fresh_state_ns_ >= 1'000'000'000ull || last_fresh_state_ns_ == 0) {
+        needs_fresh_state_ = true;
+        last_fresh_state_ns_ = now;
+      }
+      im.LogOnce(&im.logged_error, "a decision ran past its " + std::to_string(im.opts.decision_budget_ns / 1000000) +
+                                         " ms budget: DEFAULT, and a fresh Lua state for the next one (" +
+                                         (msg ? msg : "?") + ")");
+    } else {
+      im.LogOnce(&im.logged_error, std::string("policy error: ") + (msg ? msg : "?"));
+    }
     lua_settop(L, kTrampolineIdx);
     ++counters_.per_class[LSF_CLASS_DEFAULT];
     return d;
   }
   if (f.invalid & (kBadDsq | kBadSlice)) {
     ++counters_.invalid;
-    im.LogOnce(&im.logged_invalid, (f.invalid & kBadDsq) ? "ctx:dsq() got an invalid class (use REALTIME, BATCH or DEFAULT)"
-                                                         : "ctx:slice() got an invalid value (a positive number of ns)");
+    im.LogOnce(&im.logged_invalid, (f.invalid & kBadDsq)
+                                       ? "invalid class (use REALTIME 0, BATCH 1, DEFAULT 2, scx.DSQ_GLOBAL or scx.DSQ_LOCAL)"
+                                       : "invalid slice (a positive number of ns)");
     ++counters_.per_class[LSF_CLASS_DEFAULT];
     return d;
   }
@@ -239,7 +375,7 @@ Decision PolicyEngine::Decide(const lsf_miss& miss) {
   }
   if (f.dsq == 0) {
     ++counters_.no_verdict;
-    im.LogOnce(&im.logged_no_verdict, "the policy returned without calling ctx:dsq() (DEFAULT used)");
+    im.LogOnce(&im.logged_no_verdict, "the policy made no decision (no ctx:dsq(), no returned dsq; DEFAULT used)");
     ++counters_.per_class[LSF_CLASS_DEFAULT];
     return d;
   }

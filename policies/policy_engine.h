@@ -1,6 +1,7 @@
 // PolicyEngine: runs one user Lua policy (luasched-compatible API) in a sandboxed LuaJIT state.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -29,6 +30,9 @@ struct PolicyCounters {
   uint64_t no_verdict = 0;      // the policy returned without calling ctx:dsq (-> DEFAULT)
   uint64_t invalid = 0;         // ctx:dsq/ctx:slice/ctx:cpu got an invalid value (-> DEFAULT / ignored)
   uint64_t clamped_slices = 0;  // slice outside [MIN, MAX], clamped
+  uint64_t overruns = 0;        // decisions stopped at their deadline (also counted in errors)
+  uint64_t fresh_states = 0;    // Lua states replaced after an overrun
+  uint64_t rate_limited = 0;    // misses of a task over the per-task rate: DEFAULT, policy not run
   uint64_t per_class[LSF_NR_CLASSES] = {};  // decisions per resulting class
 
   // Adds `o` field by field. Reads `o` with relaxed atomic loads, so `o` may be another thread's
@@ -40,6 +44,9 @@ struct PolicyCounters {
     add(no_verdict, o.no_verdict);
     add(invalid, o.invalid);
     add(clamped_slices, o.clamped_slices);
+    add(overruns, o.overruns);
+    add(fresh_states, o.fresh_states);
+    add(rate_limited, o.rate_limited);
     for (int i = 0; i < LSF_NR_CLASSES; ++i) add(per_class[i], o.per_class[i]);
   }
 };
@@ -53,6 +60,9 @@ class PolicyEngine {
     // Returns the cgroup v2 path of a task ("/system.slice/nginx.service"), "" if unknown.
     // Default: parses /proc/<pid>/cgroup. Tests inject fakes.
     std::function<std::string(int32_t pid)> cgroup_path;
+    // Returns the CPU time a task has run, ns (task:runtime()), -1 if unknown. Default: the first
+    // field of /proc/<pid>/schedstat, else utime + stime of /proc/<pid>/stat. Tests inject fakes.
+    std::function<double(int32_t pid)> task_runtime;
     // Receives log lines (policy errors, print() output). Default: stderr.
     std::function<void(const std::string&)> log;
     // Loop iterations plus function calls one decision of the policy may make before it is
@@ -61,11 +71,21 @@ class PolicyEngine {
     int instruction_limit = 1'000'000;
     // Bytes the policy's Lua state may allocate; beyond it allocations fail (a Lua error).
     size_t memory_limit = 64u << 20;
+    // Wall-clock budget of one decision. Past it the decision is stopped (the loop guard, the
+    // pattern matcher and large allocations check it), answered DEFAULT, counted as an overrun,
+    // and the next decision runs on a fresh Lua state built from the same source (at most one
+    // fresh state a second).
+    uint64_t decision_budget_ns = 10'000'000;
+    // Misses after exec or rename of one task (pid) per second that run the policy; beyond,
+    // DEFAULT without running it (a task that renames itself in a loop costs a bounded amount of
+    // policy CPU). 0: no limit.
+    uint32_t max_misses_per_task_per_s = 16;
   };
 
-  // Loads a policy file: runs its top level in the sandbox; the file must call sched.attach(fn).
-  // Errors (missing file, syntax error, runtime error at top level, no sched.attach) are returned,
-  // never thrown.
+  // Loads a policy file: runs its top level in the sandbox; the file must call sched.attach(fn)
+  // (or scx.attach). Errors (missing file, syntax error, runtime error at top level, no attach)
+  // are returned, never thrown. The file is read by name: the dispatcher uses ReadTrustedPolicy
+  // (dispatcher/policy_file.h) and LoadString instead.
   static Result<std::unique_ptr<PolicyEngine>> LoadFile(const std::string& path, Options opts);
   static Result<std::unique_ptr<PolicyEngine>> LoadString(const std::string& source,
                                                           const std::string& chunk_name,
@@ -74,9 +94,10 @@ class PolicyEngine {
   PolicyEngine(const PolicyEngine&) = delete;
   PolicyEngine& operator=(const PolicyEngine&) = delete;
 
-  // Classifies one task. Never throws, never fails: a policy error or missing verdict yields
-  // DEFAULT with the default slice, is counted, and is logged once per engine (per kind).
-  // REQUIRES: called from one thread at a time (the engine owns a single lua_State).
+  // Classifies one task. Never throws, never fails: a policy error, overrun or missing verdict
+  // yields DEFAULT with the default slice, is counted, and is logged once per engine (per kind).
+  // Returns within about opts.decision_budget_ns (plus, after an overrun, the time to build a
+  // fresh Lua state). REQUIRES: called from one thread at a time (one lua_State).
   Decision Decide(const lsf_miss& miss);
 
   const PolicyCounters& counters() const { return counters_; }
@@ -84,10 +105,24 @@ class PolicyEngine {
 
  private:
   struct Impl;
-  PolicyEngine(std::unique_ptr<Impl> impl, std::string name);
+  struct RateSlot {
+    int32_t pid = 0;
+    uint32_t misses = 0;
+    uint64_t window_start_ns = 0;
+  };
+  static Result<std::unique_ptr<Impl>> Build(const std::string& source, const std::string& chunk_name,
+                                             const Options& opts);
+  PolicyEngine(std::unique_ptr<Impl> impl, std::string name, std::string source);
+  bool OverRate(const lsf_miss& m);
+  void ReplaceState();
+
   std::unique_ptr<Impl> impl_;
   std::string name_;
+  std::string source_;  // for a fresh state after an overrun
   PolicyCounters counters_;
+  bool needs_fresh_state_ = false;
+  uint64_t last_fresh_state_ns_ = 0;
+  std::array<RateSlot, 1024> rate_{};  // direct-mapped by pid
 };
 
 }  // namespace lsf

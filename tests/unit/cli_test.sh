@@ -45,5 +45,13 @@ else
   bad "dry run --json ($(head -c 200 <<< "$json"))"
 fi
 expect 0 " $sp " "--threads lists threads too" -- "$bin" --dry-run --threads --policy "$tmp/p.lua"
+# every luasched dialect's example classifies nginx* REALTIME 1 ms in the dry run
+for d in "$policies"/luasched/*.lua; do
+  cp "$d" "$tmp/dialect.lua"; chmod 644 "$tmp/dialect.lua"
+  expect 0 "^ *$sp +$sp nginx-dryrun +REALTIME +1000 +any$" "dry run, $(basename "$d"): nginx-dryrun REALTIME 1 ms" \
+    -- "$bin" --dry-run --policy "$tmp/dialect.lua"
+done
+ln -s "$tmp/p.lua" "$tmp/link.lua"
+expect 3 'is a symbolic link' "a symlinked policy file is refused, exit 3" -- "$bin" --dry-run --policy "$tmp/link.lua"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

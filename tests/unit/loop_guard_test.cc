@@ -67,6 +67,7 @@ TEST(LoopGuard, StopsEveryKindOfEndlessLoop) {
     EXPECT_EQ((*r)->counters().errors, 1u) << body;
     ASSERT_FALSE(logs.empty()) << body;
     EXPECT_TRUE(logs[0].find("instruction limit") != std::string::npos ||
+                logs[0].find("decision budget exceeded") != std::string::npos ||
                 logs[0].find("stack overflow") != std::string::npos ||
                 logs[0].find("error in error handling") != std::string::npos)  // C stack exhausted
         << body << ": " << logs[0];

@@ -91,7 +91,11 @@ TEST(PolicyEngine, ExamplePoliciesLoad) {
   Engine e;
   auto web = PolicyEngine::LoadFile(std::string(LSF_POLICIES_DIR) + "/web_server.lua", e.Opts());
   ASSERT_TRUE(web.ok());
-  EXPECT_EQ((*web)->Decide(Task("nginx")).dsq, LSF_CLASS_REALTIME);
+  lsf_miss www = Task("nginx");
+  www.uid = 33;  // www-data
+  EXPECT_EQ((*web)->Decide(www).dsq, LSF_CLASS_REALTIME);
+  // a login user's process named (or renamed) nginx is not promoted
+  EXPECT_NE((*web)->Decide(Task("nginx")).dsq, LSF_CLASS_REALTIME);
   EXPECT_EQ((*web)->Decide(Task("rsync")).dsq, LSF_CLASS_BATCH);
 }
 
@@ -101,7 +105,7 @@ TEST(PolicyEngine, TaskGetters) {
       "assert(task:comm() == 'worker', 'comm') assert(task:pid() == 100, 'pid') assert(task:tgid() == 99, 'tgid')\n"
       "assert(task:prio() == 125, 'prio') assert(task:pcomm() == 'systemd', 'pcomm') assert(task:ppid() == 1)\n"
       "assert(task:uid() == 1000, 'uid') assert(task:gid() == 100, 'gid') assert(task:nice() == 5, 'nice')\n"
-      "assert(task:cpu() == 2, 'cpu') assert(task:nr_cpus_allowed() == 3)\n"
+      "assert(task:cpu() == 0, 'cpu') assert(task:prev_cpu() == 2, 'prev_cpu') assert(task:nr_cpus_allowed() == 3)\n"
       "assert(task:cpu_allowed(1) and not task:cpu_allowed(3) and not task:cpu_allowed(-1))\n"
       "assert(task:cgroup() == '/system.slice/web.service', 'cgroup')\n"
       "ctx:dsq(BATCH)");
@@ -227,7 +231,7 @@ TEST(PolicyEngine, SandboxHasNoDangerousGlobals) {
 TEST(PolicyEngine, RequireOnlyReturnsBuiltInModules) {
   Engine e;
   EXPECT_TRUE(e.TryLoad("local s, x, l = require('sched'), require('scx'), require('linux')\n"
-                        "assert(x.SLICE_DFL == 20000000 and type(l.time()) == 'number' and s.REALTIME == 1)\n"
+                        "assert(x.SLICE_DFL == 20000000 and type(l.time()) == 'number' and s.REALTIME == 0)\n"
                         "s.attach(function(ctx) ctx:dsq(DEFAULT) end)")
                   .ok());
   for (const char* mod : {"io", "ffi", "os", "jit", "string", "posix", "./evil"}) {
@@ -296,8 +300,8 @@ TEST(PolicyEngine, ConstantsAndModules) {
   Engine e;
   PolicyEngine& p = e.Body(
       "local sched, scx, linux = require('sched'), require('scx'), require('linux')\n"
-      "assert(REALTIME == 1 and BATCH == 2 and DEFAULT == 3, 'globals')\n"
-      "assert(sched.REALTIME == 1 and sched.BATCH == 2 and sched.DEFAULT == 3, 'sched.*')\n"
+      "assert(REALTIME == 0 and BATCH == 1 and DEFAULT == 2, 'globals')\n"
+      "assert(sched.REALTIME == 0 and sched.BATCH == 1 and sched.DEFAULT == 2, 'sched.*')\n"
       "assert(scx.SLICE_DFL == 20000000, 'SLICE_DFL')\n"
       "assert(scx.SLICE_MIN == " + std::to_string(LSF_SLICE_MIN_NS) + ", 'SLICE_MIN')\n"
       "assert(scx.SLICE_MAX == " + std::to_string(LSF_SLICE_MAX_NS) + ", 'SLICE_MAX')\n"
@@ -342,7 +346,9 @@ TEST(PolicyEngine, UnboundedAllocationIsAnErrorNotACrash) {
   EXPECT_EQ(d.dsq, LSF_CLASS_DEFAULT);
   EXPECT_EQ(p.counters().errors, 1u);
   ASSERT_FALSE(e.logs.empty());
-  EXPECT_NE(e.logs[0].find("memory"), std::string::npos) << e.logs[0];
+  // the memory cap, or (on a slow machine) the decision's deadline, whichever comes first
+  EXPECT_TRUE(e.logs[0].find("memory") != std::string::npos || e.logs[0].find("budget") != std::string::npos)
+      << e.logs[0];
   // the engine still works afterwards
   EXPECT_EQ(p.counters().decisions, 1u);
 }
@@ -354,7 +360,9 @@ TEST(PolicyEngine, EndlessLoopsAreAbortedAndTheEngineKeepsWorking) {
   EXPECT_EQ(d.dsq, LSF_CLASS_DEFAULT);
   EXPECT_EQ(p.counters().errors, 1u);
   ASSERT_EQ(e.logs.size(), 1u);
-  EXPECT_NE(e.logs[0].find("instruction limit"), std::string::npos) << e.logs[0];
+  EXPECT_TRUE(e.logs[0].find("instruction limit") != std::string::npos ||
+              e.logs[0].find("budget exceeded") != std::string::npos)
+      << e.logs[0];
   // the count restarts for every decision: many normal calls never hit the limit
   for (int i = 0; i < 20000; ++i) ASSERT_EQ(p.Decide(Task("fine")).dsq, LSF_CLASS_BATCH);
   EXPECT_EQ(p.counters().errors, 1u);
