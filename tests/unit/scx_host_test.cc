@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <string>
 
 #include "bpf/intf.h"
 
@@ -33,6 +34,17 @@ TEST(ScxHost, KernelUnregisterIsNotACleanExitAndRestartIsRecognised) {
   lsf_exit_info stall{};
   stall.kind = 1026;
   EXPECT_FALSE(ExitWantsRestart(stall));
+}
+
+// On a load failure the user is told which kernel feature is missing and which version has it.
+TEST(ScxHost, MissingKernelFeaturesNamesWhatThisKernelLacks) {
+  std::string missing = MissingKernelFeatures(/*arena=*/false);
+  if (KernelHasSchedExt()) {
+    EXPECT_EQ(missing, "");  // a sched_ext kernel (6.12+) has everything the ringbuf transport needs
+  } else if (missing.find("BTF") == std::string::npos) {
+    EXPECT_NE(missing.find("this kernel lacks sched_ext (sched_ext_ops, Linux 6.12"), std::string::npos) << missing;
+    EXPECT_NE(missing.find("scx_bpf_dsq_insert"), std::string::npos) << missing;
+  }
 }
 
 TEST(ScxHost, FormatExitShowsReasonAndMessage) {

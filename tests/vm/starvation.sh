@@ -30,6 +30,9 @@ for f in pa pb; do
 done
 check_ge "REALTIME hogs still got most of the CPU (rthog0 cpu ms)" "$(int "$(json_num cpu_ms /tmp/rt0.json)")" $((SECS * 200))
 check_eq "still enabled" "$(scx_state)" enabled
+echo D > /proc/sysrq-trigger; sleep 1
+check "the sched_ext debug dump carries the scheduler's own lines (sysrq-D)" sh -c 'dmesg | grep -q "lsf cpu 0: online=1"'
+dmesg | grep -E "luasched-fast: policy_gen|queued: realtime|lsf cpu" | head -6
 kill -INT $lp; wait $lp; rc=$?
 grep -E '^(stats|sched_ext exit|luasched-fast:)' /tmp/lsf.log
 check_eq "no ejection (dispatcher exit 0)" "$rc" 0
