@@ -14,7 +14,7 @@
  *   its class, with a short slice (kStarveSliceNs), oldest first.
  *
  * Heads are checked at every dispatch. A task behind a younger head (vtime order, bands) is found by
- * a walk of each queue, at most starve_scan_max tasks, at most every kRescueEveryNs per CPU. A CPU
+ * a walk of each queue, at most starve_scan_max tasks, every kRescueEveryNs per CPU, before the heads. A CPU
  * whose running task holds a long slice is interrupted from ops.tick (every kTickCheckNs) when a head
  * is overdue or a walk is due. So REALTIME hogs, targeted hogs or heavy-weight tasks cannot shut a
  * task out: it waits at most LSF_STARVE_NS + kRescueEveryNs + kTickCheckNs (~160 ms) plus
@@ -109,15 +109,17 @@ static __always_inline bool serve_starved(s32 cpu, struct cpu_ctx *cc)
 {
 	u64 now_j = bpf_jiffies64(), starve_j = starve_jiffies(), now, dsq;
 
+	/* The walk first when it is due: under overload some head is always overdue, and a task hidden
+	 * behind a younger head would otherwise never be reached. */
+	now = bpf_ktime_get_ns();
+	if (now - cc->last_rescue_ns >= kRescueEveryNs) {
+		cc->last_rescue_ns = now;
+		if (rescue_from(LSF_DSQ_DEFAULT, cpu, now_j, starve_j) ||
+		    rescue_from(LSF_DSQ_BATCH, cpu, now_j, starve_j) || rescue_from(pcpu_dsq(cpu), cpu, now_j, starve_j))
+			goto served;
+	}
 	dsq = overdue_queue(cpu, now_j, starve_j);
 	if (dsq && consume(dsq, disp_stat(dsq)))
-		goto served;
-	now = bpf_ktime_get_ns();
-	if (now - cc->last_rescue_ns < kRescueEveryNs)
-		return false;
-	cc->last_rescue_ns = now;
-	if (rescue_from(LSF_DSQ_DEFAULT, cpu, now_j, starve_j) || rescue_from(LSF_DSQ_BATCH, cpu, now_j, starve_j) ||
-	    rescue_from(pcpu_dsq(cpu), cpu, now_j, starve_j))
 		goto served;
 	return false;
 served:
