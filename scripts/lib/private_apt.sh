@@ -86,6 +86,7 @@ papt_versions() {
 }
 
 # fetch_deb DEBDIR NAME VERSION -> prints the path of the cached NAME_VERSION .deb (downloads it once).
+# Call as `deb=$(fetch_deb ...) || exit 1`: die() inside $(...) ends only the subshell.
 fetch_deb() {
   local dir=$1 name=$2 ver=$3 f
   f=$(ls "$dir/${name}_${ver//:/%3a}_"*.deb 2>/dev/null | head -1 || true)
@@ -93,7 +94,7 @@ fetch_deb() {
     mkdir -p "$dir"
     papt_update
     papt_has "$name" "$ver" || { papt_update force; papt_has "$name" "$ver"; } \
-      || die "$name $ver is no longer in the archive (it offers: $(papt_versions "$name" | head -c 200)); see 'Moving to newer versions' in docs/operations.md"
+      || die "$name $ver is not in the archive (it offers: $(papt_versions "$name" | head -c 200)); pin one it has in scripts/versions: see 'Moving to newer versions' in docs/operations.md"
     log "download $name $ver ($(apt-cache "${papt[@]}" show "$name=$ver" 2>/dev/null | awk '/^Size:/{printf "%d MB", $2/1e6; exit}'))"
     (cd "$dir" && apt-get "${papt[@]}" download -qq "$name=$ver") >&2 || die "could not download $name $ver"
     f=$(ls "$dir/${name}_${ver//:/%3a}_"*.deb | head -1)
