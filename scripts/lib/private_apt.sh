@@ -1,4 +1,5 @@
 # Shell library (sourced by scripts/setup and scripts/setup-compat): the Debian mirror and a private apt tree.
+# shellcheck shell=bash
 #
 # Nothing here installs into the system: the private tree has its own sources list, lists, cache and an
 # empty dpkg status, so trixie/sid packages are only ever downloaded and unpacked into the cache.
