@@ -7,7 +7,7 @@
  *
  * Why: 6.13 renamed the DSQ kfuncs (scx_bpf_dispatch -> scx_bpf_dsq_insert, scx_bpf_consume ->
  * scx_bpf_dsq_move_to_local, scx_bpf_dispatch[_vtime]_from_dsq[_set_*] -> scx_bpf_dsq_move[_vtime]
- * [_set_*]) and dropped the old names later; 6.19 added scx_bpf_dsq_peek. A program that calls a
+ * [_set_*]) and later kernels dropped the old names (7.3 has none of them); 6.19 added scx_bpf_dsq_peek. A program that calls a
  * kfunc the running kernel lacks is rejected at load ("kfunc ... is referenced but wasn't
  * resolved"). Declared __weak, an absent kfunc resolves to 0 instead, bpf_ksym_exists() tells which
  * one is there, and the verifier drops the dead branch, so one object loads on every kernel.
@@ -23,7 +23,7 @@
  * removed both) the wrapper does nothing and returns false/NULL; the struct_ops load fails anyway.
  */
 
-/* 6.12 names (removed from the kernel in 6.19/7.x). */
+/* 6.12 names (7.3 no longer has them). */
 void scx_bpf_dispatch___lsf(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags) __ksym __weak;
 void scx_bpf_dispatch_vtime___lsf(struct task_struct *p, u64 dsq_id, u64 slice, u64 vtime,
 				  u64 enq_flags) __ksym __weak;
