@@ -1,109 +1,146 @@
-/* Kernel-version compatibility for the BPF schedulers: sched_ext kfuncs probed at load, not assumed. */
+/* sched_ext kfunc compatibility across kernels (6.12 LTS .. 7.x): one lsf_* wrapper per operation. */
 #ifndef LSF_COMPAT_BPF_H
 #define LSF_COMPAT_BPF_H
 
 /*
- * One object loads on Linux 6.12 LTS and on the newest kernels. Every kfunc is declared __weak
- * (vmlinux.h does so for the names the build kernel has; the older names are declared here), so a
- * kfunc the running kernel lacks resolves to 0 instead of failing the load, and bpf_ksym_exists()
- * lets the verifier drop the branch that calls it. The wrappers below pick the kernel's name:
+ * Include after vmlinux.h and <bpf/bpf_helpers.h> (common.bpf.h does both).
  *
- *   this project calls      6.13 and later              6.12
- *   lsf_dsq_insert          scx_bpf_dsq_insert          scx_bpf_dispatch
- *   lsf_dsq_insert_vtime    scx_bpf_dsq_insert_vtime    scx_bpf_dispatch_vtime
- *   lsf_dsq_move_to_local   scx_bpf_dsq_move_to_local   scx_bpf_consume
- *   lsf_dsq_move[_vtime]    scx_bpf_dsq_move[_vtime]    scx_bpf_dispatch[_vtime]_from_dsq
- *   lsf_dsq_move_set_*      scx_bpf_dsq_move_set_*      scx_bpf_dispatch_from_dsq_set_*
- *   lsf_dsq_peek            scx_bpf_dsq_peek (6.19+)    first element of a DSQ iteration
+ * Why: 6.13 renamed the DSQ kfuncs (scx_bpf_dispatch -> scx_bpf_dsq_insert, scx_bpf_consume ->
+ * scx_bpf_dsq_move_to_local, scx_bpf_dispatch[_vtime]_from_dsq[_set_*] -> scx_bpf_dsq_move[_vtime]
+ * [_set_*]) and later kernels dropped the old names (7.3 has none of them); 6.19 added scx_bpf_dsq_peek. A program that calls a
+ * kfunc the running kernel lacks is rejected at load ("kfunc ... is referenced but wasn't
+ * resolved"). Declared __weak, an absent kfunc resolves to 0 instead, bpf_ksym_exists() tells which
+ * one is there, and the verifier drops the dead branch, so one object loads on every kernel.
  *
- * A kernel with neither name cannot run this scheduler; userspace names the missing feature from
- * the load error (bpf/scx_host.cc, KernelFeatureHint).
+ * Names and signatures checked against the kernel sources: 6.12.117 (kernel/sched/ext.c) has only
+ * the old names; 7.3.4 (kernel/sched/ext/ext.c) only the new ones. The new names come from the
+ * committed vmlinux.h (generated from 7.3, where bpftool already declares every kfunc __weak).
+ * The old ones are declared here with a "___lsf" flavour suffix: libbpf resolves a kfunc by the
+ * name before "___", and the suffix keeps these declarations from clashing with a vmlinux.h made
+ * from a kernel that still has the old names.
+ *
+ * Each wrapper prefers the new kfunc. When neither exists (a kernel without sched_ext, or one that
+ * removed both) the wrapper does nothing and returns false/NULL; the struct_ops load fails anyway.
  */
-#include <bpf/bpf_helpers.h>
 
-/* 6.12 names (renamed in 6.13; the old names were removed later) */
-extern void scx_bpf_dispatch(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags) __weak __ksym;
-extern void scx_bpf_dispatch_vtime(struct task_struct *p, u64 dsq_id, u64 slice, u64 vtime,
-				   u64 enq_flags) __weak __ksym;
-extern bool scx_bpf_consume(u64 dsq_id) __weak __ksym;
-extern void scx_bpf_dispatch_from_dsq_set_slice(struct bpf_iter_scx_dsq *it__iter, u64 slice) __weak __ksym;
-extern void scx_bpf_dispatch_from_dsq_set_vtime(struct bpf_iter_scx_dsq *it__iter, u64 vtime) __weak __ksym;
-extern bool scx_bpf_dispatch_from_dsq(struct bpf_iter_scx_dsq *it__iter, struct task_struct *p, u64 dsq_id,
-				      u64 enq_flags) __weak __ksym;
-extern bool scx_bpf_dispatch_vtime_from_dsq(struct bpf_iter_scx_dsq *it__iter, struct task_struct *p,
-					    u64 dsq_id, u64 enq_flags) __weak __ksym;
+/* 6.12 names (7.3 no longer has them). */
+void scx_bpf_dispatch___lsf(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags) __ksym __weak;
+void scx_bpf_dispatch_vtime___lsf(struct task_struct *p, u64 dsq_id, u64 slice, u64 vtime,
+				  u64 enq_flags) __ksym __weak;
+bool scx_bpf_consume___lsf(u64 dsq_id) __ksym __weak;
+void scx_bpf_dispatch_from_dsq_set_slice___lsf(struct bpf_iter_scx_dsq *it__iter, u64 slice) __ksym __weak;
+void scx_bpf_dispatch_from_dsq_set_vtime___lsf(struct bpf_iter_scx_dsq *it__iter, u64 vtime) __ksym __weak;
+bool scx_bpf_dispatch_from_dsq___lsf(struct bpf_iter_scx_dsq *it__iter, struct task_struct *p,
+				     u64 dsq_id, u64 enq_flags) __ksym __weak;
+bool scx_bpf_dispatch_vtime_from_dsq___lsf(struct bpf_iter_scx_dsq *it__iter, struct task_struct *p,
+					   u64 dsq_id, u64 enq_flags) __ksym __weak;
 
-static __always_inline void lsf_dsq_insert(struct task_struct *p, u64 dsq, u64 slice, u64 enq_flags)
+/* 6.13+ names, declared again (same prototypes as vmlinux.h) so this header also stands alone. */
+void scx_bpf_dsq_insert(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags) __ksym __weak;
+void scx_bpf_dsq_insert_vtime(struct task_struct *p, u64 dsq_id, u64 slice, u64 vtime,
+			      u64 enq_flags) __ksym __weak;
+bool scx_bpf_dsq_move_to_local(u64 dsq_id) __ksym __weak;
+void scx_bpf_dsq_move_set_slice(struct bpf_iter_scx_dsq *it__iter, u64 slice) __ksym __weak;
+void scx_bpf_dsq_move_set_vtime(struct bpf_iter_scx_dsq *it__iter, u64 vtime) __ksym __weak;
+bool scx_bpf_dsq_move(struct bpf_iter_scx_dsq *it__iter, struct task_struct *p, u64 dsq_id,
+		      u64 enq_flags) __ksym __weak;
+bool scx_bpf_dsq_move_vtime(struct bpf_iter_scx_dsq *it__iter, struct task_struct *p, u64 dsq_id,
+			    u64 enq_flags) __ksym __weak;
+/* 6.19+; before 7.1 it could return NULL for a non-empty FIFO DSQ, so lsf_dsq_peek checks the version. */
+struct task_struct *scx_bpf_dsq_peek(u64 dsq_id) __ksym __weak;
+/* present in every sched_ext kernel (6.12+) */
+int bpf_iter_scx_dsq_new(struct bpf_iter_scx_dsq *it, u64 dsq_id, u64 flags) __ksym __weak;
+struct task_struct *bpf_iter_scx_dsq_next(struct bpf_iter_scx_dsq *it) __ksym __weak;
+void bpf_iter_scx_dsq_destroy(struct bpf_iter_scx_dsq *it) __ksym __weak;
+
+extern int LINUX_KERNEL_VERSION __kconfig;
+
+#define LSF_KERNEL_VERSION(a, b, c) (((a) << 16) + ((b) << 8) + ((c) > 255 ? 255 : (c)))
+
+/* Queue @p on @dsq_id (FIFO) with @slice ns. Callable where scx_bpf_dsq_insert is. */
+static __always_inline void lsf_dsq_insert(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags)
 {
 	if (bpf_ksym_exists(scx_bpf_dsq_insert))
-		scx_bpf_dsq_insert(p, dsq, slice, enq_flags);
-	else
-		scx_bpf_dispatch(p, dsq, slice, enq_flags);
+		scx_bpf_dsq_insert(p, dsq_id, slice, enq_flags);
+	else if (bpf_ksym_exists(scx_bpf_dispatch___lsf))
+		scx_bpf_dispatch___lsf(p, dsq_id, slice, enq_flags);
 }
 
-static __always_inline void lsf_dsq_insert_vtime(struct task_struct *p, u64 dsq, u64 slice, u64 vtime,
+/* Queue @p on @dsq_id in @vtime order. */
+static __always_inline void lsf_dsq_insert_vtime(struct task_struct *p, u64 dsq_id, u64 slice, u64 vtime,
 						 u64 enq_flags)
 {
 	if (bpf_ksym_exists(scx_bpf_dsq_insert_vtime))
-		scx_bpf_dsq_insert_vtime(p, dsq, slice, vtime, enq_flags);
-	else
-		scx_bpf_dispatch_vtime(p, dsq, slice, vtime, enq_flags);
+		scx_bpf_dsq_insert_vtime(p, dsq_id, slice, vtime, enq_flags);
+	else if (bpf_ksym_exists(scx_bpf_dispatch_vtime___lsf))
+		scx_bpf_dispatch_vtime___lsf(p, dsq_id, slice, vtime, enq_flags);
 }
 
-static __always_inline bool lsf_dsq_move_to_local(u64 dsq)
+/* ops.dispatch only: move the first task of @dsq_id to this CPU's local DSQ; true if one moved. */
+static __always_inline bool lsf_dsq_move_to_local(u64 dsq_id)
 {
 	if (bpf_ksym_exists(scx_bpf_dsq_move_to_local))
-		return scx_bpf_dsq_move_to_local(dsq);
-	return scx_bpf_consume(dsq);
+		return scx_bpf_dsq_move_to_local(dsq_id);
+	if (bpf_ksym_exists(scx_bpf_consume___lsf))
+		return scx_bpf_consume___lsf(dsq_id);
+	return false;
 }
 
+/* Inside bpf_for_each(scx_dsq, ...): move @p (FIFO) to @dsq_id; true if moved. */
+static __always_inline bool lsf_dsq_move(struct bpf_iter_scx_dsq *it, struct task_struct *p, u64 dsq_id,
+					 u64 enq_flags)
+{
+	if (bpf_ksym_exists(scx_bpf_dsq_move))
+		return scx_bpf_dsq_move(it, p, dsq_id, enq_flags);
+	if (bpf_ksym_exists(scx_bpf_dispatch_from_dsq___lsf))
+		return scx_bpf_dispatch_from_dsq___lsf(it, p, dsq_id, enq_flags);
+	return false;
+}
+
+/* Inside bpf_for_each(scx_dsq, ...): move @p to @dsq_id in vtime order; true if moved. */
+static __always_inline bool lsf_dsq_move_vtime(struct bpf_iter_scx_dsq *it, struct task_struct *p,
+					       u64 dsq_id, u64 enq_flags)
+{
+	if (bpf_ksym_exists(scx_bpf_dsq_move_vtime))
+		return scx_bpf_dsq_move_vtime(it, p, dsq_id, enq_flags);
+	if (bpf_ksym_exists(scx_bpf_dispatch_vtime_from_dsq___lsf))
+		return scx_bpf_dispatch_vtime_from_dsq___lsf(it, p, dsq_id, enq_flags);
+	return false;
+}
+
+/* Slice the next lsf_dsq_move[_vtime] on @it gives the task. */
 static __always_inline void lsf_dsq_move_set_slice(struct bpf_iter_scx_dsq *it, u64 slice)
 {
 	if (bpf_ksym_exists(scx_bpf_dsq_move_set_slice))
 		scx_bpf_dsq_move_set_slice(it, slice);
-	else
-		scx_bpf_dispatch_from_dsq_set_slice(it, slice);
+	else if (bpf_ksym_exists(scx_bpf_dispatch_from_dsq_set_slice___lsf))
+		scx_bpf_dispatch_from_dsq_set_slice___lsf(it, slice);
 }
 
+/* Vtime the next lsf_dsq_move_vtime on @it gives the task. */
 static __always_inline void lsf_dsq_move_set_vtime(struct bpf_iter_scx_dsq *it, u64 vtime)
 {
 	if (bpf_ksym_exists(scx_bpf_dsq_move_set_vtime))
 		scx_bpf_dsq_move_set_vtime(it, vtime);
-	else
-		scx_bpf_dispatch_from_dsq_set_vtime(it, vtime);
-}
-
-static __always_inline bool lsf_dsq_move(struct bpf_iter_scx_dsq *it, struct task_struct *p, u64 dsq,
-					 u64 enq_flags)
-{
-	if (bpf_ksym_exists(scx_bpf_dsq_move))
-		return scx_bpf_dsq_move(it, p, dsq, enq_flags);
-	return scx_bpf_dispatch_from_dsq(it, p, dsq, enq_flags);
-}
-
-static __always_inline bool lsf_dsq_move_vtime(struct bpf_iter_scx_dsq *it, struct task_struct *p, u64 dsq,
-					       u64 enq_flags)
-{
-	if (bpf_ksym_exists(scx_bpf_dsq_move_vtime))
-		return scx_bpf_dsq_move_vtime(it, p, dsq, enq_flags);
-	return scx_bpf_dispatch_vtime_from_dsq(it, p, dsq, enq_flags);
+	else if (bpf_ksym_exists(scx_bpf_dispatch_from_dsq_set_vtime___lsf))
+		scx_bpf_dispatch_from_dsq_set_vtime___lsf(it, vtime);
 }
 
 /*
- * The first task of a DSQ (its next to run), without removing it; NULL if empty. 6.19+ has a
- * kfunc for it; before, one step of a DSQ iteration. Only fields of the result may be read, and
- * only while the caller holds no reference: the task can leave the DSQ at any moment.
+ * The task at the head of @dsq_id (NULL if empty), without removing it. The returned pointer is
+ * RCU-protected: read it, do not keep it. Uses scx_bpf_dsq_peek on >= 7.1 and otherwise the first
+ * element of a DSQ iteration (O(1), but takes the DSQ lock).
  */
-static __always_inline struct task_struct *lsf_dsq_peek(u64 dsq)
+static __always_inline struct task_struct *lsf_dsq_peek(u64 dsq_id)
 {
-	struct task_struct *p = NULL, *it_p;
+	struct task_struct *p = NULL;
+	struct bpf_iter_scx_dsq it;
 
-	if (bpf_ksym_exists(scx_bpf_dsq_peek))
-		return scx_bpf_dsq_peek(dsq);
-	bpf_for_each(scx_dsq, it_p, dsq, 0) {
-		p = it_p;
-		break;
-	}
+	if (bpf_ksym_exists(scx_bpf_dsq_peek) && LINUX_KERNEL_VERSION >= LSF_KERNEL_VERSION(7, 1, 0))
+		return scx_bpf_dsq_peek(dsq_id);
+	if (!bpf_iter_scx_dsq_new(&it, dsq_id, 0))
+		p = bpf_iter_scx_dsq_next(&it);
+	bpf_iter_scx_dsq_destroy(&it);
 	return p;
 }
 
@@ -116,7 +153,7 @@ static __always_inline struct task_struct *lsf_dsq_peek(u64 dsq)
 	___bpf_fill(___param, args);                                             \
 	_Pragma("GCC diagnostic pop")
 
-#define lsf_dump_line(fmt, args...)                                                   \
+#define lsf_dump_line(fmt, args...)                                              \
 	({                                                                       \
 		LSF_BSTR_PREAMBLE(fmt, args)                                     \
 		scx_bpf_dump_bstr(___fmt, ___param, sizeof(___param));           \

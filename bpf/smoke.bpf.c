@@ -1,5 +1,6 @@
 /* Smoke-test scheduler: one global FIFO; with `broken` set it never dispatches (watchdog test). */
 #include "common.bpf.h"
+#include "compat.bpf.h"  /* loads on 6.12 LTS (old kfunc names) and 6.13+ alike */
 
 char _license[] SEC("license") = "GPL";
 
@@ -16,7 +17,7 @@ s32 BPF_PROG(smoke_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_fla
 	s32 cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &is_idle);
 
 	if (is_idle && !broken) {
-		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, LSF_SLICE_DFL_NS, 0);
+		lsf_dsq_insert(p, SCX_DSQ_LOCAL, LSF_SLICE_DFL_NS, 0);
 		__sync_fetch_and_add(&nr_direct, 1);
 	}
 	return cpu;
@@ -26,7 +27,7 @@ SEC("struct_ops/smoke_enqueue")
 void BPF_PROG(smoke_enqueue, struct task_struct *p, u64 enq_flags)
 {
 	__sync_fetch_and_add(&nr_enqueued, 1);
-	scx_bpf_dsq_insert(p, SMOKE_DSQ, LSF_SLICE_DFL_NS, enq_flags);
+	lsf_dsq_insert(p, SMOKE_DSQ, LSF_SLICE_DFL_NS, enq_flags);
 }
 
 SEC("struct_ops/smoke_dispatch")
@@ -34,7 +35,7 @@ void BPF_PROG(smoke_dispatch, s32 cpu, struct task_struct *prev)
 {
 	if (broken)
 		return;
-	if (scx_bpf_dsq_move_to_local(SMOKE_DSQ))
+	if (lsf_dsq_move_to_local(SMOKE_DSQ))
 		__sync_fetch_and_add(&nr_dispatched, 1);
 }
 
