@@ -399,8 +399,12 @@ static int timer_fn(void *map, int *key, struct lsf_timer *t)
 {
 	bool busy;
 
+	/* 6.12 verifies this callback as sleepable (the timer is set up in ops.init): DSQ iterators
+	 * need an explicit RCU section there; nesting it is harmless elsewhere. */
+	bpf_rcu_read_lock();
 	apply_verdicts();
 	rescue_offline();
+	bpf_rcu_read_unlock();
 	busy = scx_bpf_dsq_nr_queued(LSF_DSQ_PENDING) > 0 || offline_dirty;
 	if (busy) {
 		t->fast = 1;
