@@ -28,7 +28,9 @@ std::string ReadLine(const char* path, bool* ok) {
 bool g_verbose = false;
 
 int LibbpfPrint(enum libbpf_print_level level, const char* fmt, va_list args) {
-  if (level == LIBBPF_DEBUG && !g_verbose) return 0;
+  // Warnings always; libbpf's info lines (e.g. one per sched_ext_ops member an older kernel lacks,
+  // "skipping it as it's set to zero") only with --verbose.
+  if (level != LIBBPF_WARN && !g_verbose) return 0;
   std::fputs("libbpf: ", stderr);
   return std::vfprintf(stderr, fmt, args);
 }

@@ -12,7 +12,7 @@ run_bad() {
   chmod 644 $f
   luasched-fast --cpu 0 --policy $f --stats 0 > /tmp/$name.log 2>&1 &
   lp=$!
-  if ! wait_state enabled 10; then fail "$name: scheduler did not start"; cat /tmp/$name.log; return; fi
+  if ! wait_state enabled $LSF_START_S; then fail "$name: scheduler did not start"; cat /tmp/$name.log; return; fi
   i=0; while [ $i -lt 20 ]; do /bin/true; i=$((i + 1)); done   # 20 new processes = 20+ misses
   timeout 30 hackbench -g 1 -l 20 > /dev/null 2>&1
   hb=$?

@@ -8,7 +8,7 @@ for n in nginx-worker firefox other; do cp "$LSF_BIN/lsf-spin" /tmp/$n; done
 check_eq "sched_ext idle before start" "$(scx_state)" disabled
 luasched-fast --cpu 0 --policy $POLICY --log-verdicts --stats 2 "$@" > /tmp/lsf.log 2>&1 &
 lp=$!
-wait_state enabled 10
+wait_state enabled $LSF_START_S
 check_eq "scheduler enabled" "$(scx_state)" enabled
 check_eq "root ops name" "$(scx_ops)" luasched_fast
 transport=arena

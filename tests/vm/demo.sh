@@ -14,7 +14,7 @@ echo
 echo "=== luasched-fast --cpu 0 --policy $POLICY (verdicts as they happen, stats every 2 s)"
 luasched-fast --cpu 0 --policy $POLICY --log-verdicts --stats 2 > /tmp/lsf.log 2>&1 &
 lp=$!
-wait_state enabled 10
+wait_state enabled $LSF_START_S
 echo "sched_ext: $(scx_state), ops=$(scx_ops)"
 timeout 60 hackbench -g 2 -l 100 | grep Time
 sleep 4

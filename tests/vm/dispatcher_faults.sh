@@ -7,7 +7,7 @@ field() { sed -n "s/.*[ |]$1=\([0-9]*\).*/\1/p" | tail -1; }
 
 luasched-fast --cpu 0 --policy $POLICY --log-verdicts --stats 1 > /tmp/lsf.log 2>&1 &
 lp=$!
-wait_state enabled 10
+wait_state enabled $LSF_START_S
 check_eq "scheduler enabled" "$(scx_state)" enabled
 hog_all 40
 
@@ -45,7 +45,7 @@ dmesg | grep -i sched_ext | tail -3
 
 say "refuse to start while another sched_ext scheduler is loaded"
 lsf-smoke --seconds 60 > /dev/null 2>&1 & sm=$!
-check "smoke scheduler loaded" wait_state enabled 10
+check "smoke scheduler loaded" wait_state enabled $LSF_START_S
 timeout 30 luasched-fast --cpu 0 --policy $POLICY > /tmp/second.log 2>&1
 rc=$?
 cat /tmp/second.log

@@ -4,6 +4,9 @@
 
 LSF_PASS=0
 LSF_FAIL=0
+# Seconds a scheduler may take to load and attach. The verifier is slow under software emulation:
+# a few seconds on 7.3, ~25 s on 6.12 LTS. wait_state returns as soon as the state is reached.
+LSF_START_S=${LSF_START_S:-60}
 
 up() { cut -d' ' -f1 /proc/uptime; }
 say() { echo "[$(up)] $*"; }

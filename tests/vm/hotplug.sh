@@ -12,7 +12,7 @@ online=/sys/devices/system/cpu/cpu1/online
 [ -w $online ] || { echo "no CPU hotplug in this kernel"; exit 1; }
 luasched-fast --cpu 0 --policy /tmp/target.lua --stats 0 > /tmp/lsf.log 2>&1 &
 lp=$!
-wait_state enabled 10
+wait_state enabled $LSF_START_S
 check_eq "scheduler enabled" "$(scx_state)" enabled
 say "targeted and plain probes for 12 s; CPU 1 offline at +2 s, online at +7 s"
 lsf-probe 12 --name targeted --sleep-us 1000 > /tmp/t1.json & a=$!

@@ -6,7 +6,7 @@ N=${1:-300}
 BOUND_MS=${2:-300}  # 20 ms deadline + 50 ms idle timer period; the rest is slack for emulation
 LUASCHED_FAULTS=no-kick luasched-fast --cpu 0 --policy /opt/lsf/policies/workload.lua --stats 0 > /tmp/lsf.log 2>&1 &
 lp=$!
-wait_state enabled 10
+wait_state enabled $LSF_START_S
 check_eq "scheduler enabled" "$(scx_state)" enabled
 check "the kick program is off" grep -q "no syscall kick" /tmp/lsf.log
 sleep 1

@@ -24,7 +24,7 @@ jfield() { sed -n "s/.*\"$1\": \([0-9]*\).*/\1/p" $STATS; }
 
 luasched-fast --cpu 0 --policy $POLICY --log-verdicts --stats 1 --stats-file $STATS > /tmp/lsf.log 2>&1 &
 lp=$!
-wait_state enabled 10
+wait_state enabled $LSF_START_S
 check_eq "scheduler enabled" "$(scx_state)" enabled
 sleep 2
 d0=$(jfield fallback_deadline); m0=$(jfield misses)

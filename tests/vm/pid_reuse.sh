@@ -6,7 +6,7 @@ for n in nginx-worker firefox; do cp "$LSF_BIN/lsf-spin" /tmp/$n; done
 echo 400 > /proc/sys/kernel/pid_max   # wrap pids quickly
 luasched-fast --cpu 0 --policy $POLICY --log-verdicts --stats 0 > /tmp/lsf.log 2>&1 &
 lp=$!
-wait_state enabled 10
+wait_state enabled $LSF_START_S
 
 # after a wrap the kernel hands out pids from 300 up: move past 300 first
 while :; do /bin/true & p=$!; wait $p; [ "$p" -gt 310 ] && break; done

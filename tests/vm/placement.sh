@@ -31,7 +31,7 @@ chmod 644 /tmp/pol/p.lua
 for n in far-a far-b near-a; do cp "$LSF_BIN/lsf-spin" /tmp/$n; done
 luasched-fast --cpu 0 --policy /tmp/pol/p.lua --log-verdicts --stats 0 > /tmp/lsf.log 2>&1 &
 lp=$!
-wait_state enabled 10
+wait_state enabled $LSF_START_S
 /tmp/far-a 60 > /dev/null & fa=$!
 /tmp/far-b 60 > /dev/null & fb=$!
 /tmp/near-a 60 > /dev/null & na=$!

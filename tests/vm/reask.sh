@@ -6,7 +6,7 @@ cp "$LSF_BIN/lsf-spin" /tmp/nginx-worker
 LUASCHED_FAULTS=drop-verdicts=1,drop-comm=nginx-worker \
   luasched-fast --cpu 0 --policy /opt/lsf/policies/workload.lua --log-verdicts --stats 0 > /tmp/lsf.log 2>&1 &
 lp=$!
-wait_state enabled 10
+wait_state enabled $LSF_START_S
 check_eq "scheduler enabled" "$(scx_state)" enabled
 sleep 1
 say "nginx-worker (REALTIME by policy) whose first verdict is dropped, 4 s"

@@ -17,7 +17,7 @@ say "phase 1: reload on file change (inotify)"
 policy /tmp/pol/p.lua BATCH
 luasched-fast --cpu 0 --policy /tmp/pol/p.lua --log-verdicts --stats 0 > /tmp/lsf.log 2>&1 &
 lp=$!
-wait_state enabled 10
+wait_state enabled $LSF_START_S
 /tmp/firefox 30 > /dev/null & ff=$!
 check "firefox starts in BATCH" wait_for "^verdict pid=$ff .*comm=firefox -> BATCH" 5
 policy /tmp/pol/p.lua REALTIME
@@ -40,7 +40,7 @@ say "phase 2: reload on SIGHUP only (--no-watch)"
 policy /tmp/pol/q.lua BATCH
 luasched-fast --cpu 0 --policy /tmp/pol/q.lua --log-verdicts --stats 0 --no-watch > /tmp/lsf.log 2>&1 &
 lp=$!
-wait_state enabled 10
+wait_state enabled $LSF_START_S
 /tmp/firefox 30 > /dev/null & ff=$!
 check "firefox starts in BATCH" wait_for "^verdict pid=$ff .*comm=firefox -> BATCH" 5
 policy /tmp/pol/q.lua REALTIME

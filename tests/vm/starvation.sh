@@ -14,7 +14,7 @@ end)
 LUA
 luasched-fast --cpu 0 --policy /tmp/rt.lua --stats 0 > /tmp/lsf.log 2>&1 &
 lp=$!
-wait_state enabled 10
+wait_state enabled $LSF_START_S
 check_eq "scheduler enabled" "$(scx_state)" enabled
 n=$(nproc)
 say "$((2 * n)) REALTIME hogs (100 ms slices) and 2 DEFAULT probes for ${SECS}s"

@@ -8,7 +8,7 @@ EXECS=${2:-3000}
 GAP_MS=${3:-1000}   # longest wait allowed to a DEFAULT probe: the ~160 ms bound plus emulation slack
 luasched-fast --cpu 0 --policy $POLICY --stats 10 > /tmp/lsf.log 2>&1 &
 lp=$!
-wait_state enabled 10
+wait_state enabled $LSF_START_S
 check_eq "scheduler enabled" "$(scx_state)" enabled
 
 n=$(nproc)

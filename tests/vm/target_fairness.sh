@@ -12,7 +12,7 @@ end)
 LUA
 luasched-fast --cpu 0 --policy /tmp/target.lua --stats 0 > /tmp/lsf.log 2>&1 &
 lp=$!
-wait_state enabled 10
+wait_state enabled $LSF_START_S
 check_eq "scheduler enabled" "$(scx_state)" enabled
 say "two targeted hogs and one pinned hog on CPU 1 for ${SECS}s"
 lsf-probe "$SECS" --name targeted > /tmp/t1.json & a=$!
