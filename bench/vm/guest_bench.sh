@@ -45,7 +45,7 @@ ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null; }
 # helped: the latency-critical processes get help under the baselines too (nice -20); luasched-fast's
 # help is its policy (REALTIME by name), so its blocks run only the plain variant
 variants() { if [ "$S" = lsf ]; then echo plain; else echo "plain nice"; fi; }
-pre() { [ "$1" = plain ] || echo "nice -n -20"; }
+pre() { [ "$1" = plain ] || echo /tmp/nice20; }  # busybox has no nice applet: guest.sh writes /tmp/nice20
 sfx() { [ "$1" = plain ] || echo _nice; }
 lsf_stats() {  # lsf_stats NAME: luasched-fast's counters (its stats file, rewritten every second) as a J line
   [ "$S" = lsf ] && [ -f /run/luasched-fast.stats.json ] || return 0
