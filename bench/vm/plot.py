@@ -1,6 +1,7 @@
 # PNG plots of one vCPU count of a run (matplotlib): paired speedups with CIs and reps, p99 per rep, latency CDFs.
 import math
 import os
+import textwrap
 
 import matplotlib
 
@@ -73,12 +74,12 @@ def latency_p99(doc, path):
             ax.hlines(R.median(v), i - 0.3, i + 0.3, color=COLOR[sched], lw=2)
         ax.set_yscale("log")
         ax.set_xticks(range(len(scheds)), [R.LABEL[s].replace("scx_", "") for s in scheds], fontsize=6.5)
-        ax.set_title(R.LATENCY[bench], fontsize=7)
+        ax.set_title(textwrap.fill(R.LATENCY[bench], 48), fontsize=7)
         ax.grid(axis="y", which="both", alpha=0.3)
     for ax in list(axes.flat)[len(benches):]:
         ax.axis("off")
     fig.suptitle("p99 latency, µs (log): dots each rep, bar the median (lower is better)", fontsize=10)
-    fig.subplots_adjust(hspace=0.45, wspace=0.25, top=0.93, bottom=0.05)
+    fig.subplots_adjust(hspace=0.6, wspace=0.25, top=0.91, bottom=0.05)
     _footer(fig, doc)
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -108,14 +109,14 @@ def latency_cdf(doc, path):
         ticks = [50, 90, 99, 99.9, 99.99]
         ax.set_yticks([_nines(t) for t in ticks], [f"{t:g}%" for t in ticks], fontsize=6.5)
         ax.set_xscale("log")
-        ax.set_title(R.LATENCY[bench], fontsize=7)
+        ax.set_title(textwrap.fill(R.LATENCY[bench], 48), fontsize=7)
         ax.grid(which="both", alpha=0.3)
     for ax in list(axes.flat)[len(benches):]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=6)
     fig.suptitle("Latency distribution, µs (log x): thick median of the reps, faint each rep (further left is better)",
                  fontsize=10)
-    fig.subplots_adjust(hspace=0.45, wspace=0.25, top=0.93, bottom=0.05)
+    fig.subplots_adjust(hspace=0.6, wspace=0.25, top=0.91, bottom=0.05)
     _footer(fig, doc)
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -39,6 +39,7 @@ def all_metrics():
     for b in R.LATENCY:
         ms += [f"{b}_max" if p == "max" else f"{b}_p{p}" for p in R.PCTS] + [f"{b}_samples"]
     ms += [f"{w}_lsf_{c}" for w in ("forkstorm", "build") for c in R.LSF_COUNTERS + ["misses_per_s"]]
+    ms += [f"lsf_{c}" for c in R.LSF_LATENCY]
     return ms
 
 
@@ -146,6 +147,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--run", required=True, help="results folder of bench/vm/run")
     ap.add_argument("--markdown", help="docs/benchmarks.md: replace its GENERATED block")
+    ap.add_argument("--performance", help="docs/performance.md: replace its GENERATED micro block")
     a = ap.parse_args()
     folder = os.path.abspath(a.run)
     run = json.load(open(os.path.join(folder, "run.json")))
@@ -157,6 +159,8 @@ def main():
     tables.write_tables(os.path.join(folder, "tables.md"), run, docs, mi)
     if a.markdown:
         tables.update_markdown(a.markdown, run, docs, mi)
+    if a.performance and mi:
+        tables.update_micro(a.performance, run, mi)
     print(tables.headline(run, docs))
     bad = any(d["failures"] or d["missing"] for d in docs)
     return 1 if bad else 0

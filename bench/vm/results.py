@@ -57,6 +57,9 @@ LSF_COUNTERS = ["misses", "hits", "fallback_deadline", "fallback_ringbuf_full", 
                 "fallback_cache_full", "verdicts_queue_full", "ins_batch", "ins_realtime", "ins_default",
                 "policy_decisions"]
 
+# luasched-fast's own latency histograms (log2 buckets: upper bounds), from the block's last snapshot
+LSF_LATENCY = ["miss_to_verdict_p50_us", "miss_to_verdict_p99_us", "round_trip_p50_us", "round_trip_p99_us"]
+
 
 def parse(text):
     """Returns dict(meta, measurements, quantiles, json, failures, warmup_failures, logs, rc, boots)."""
@@ -131,6 +134,10 @@ def counter_measurements(js, measurements):
         for c in LSF_COUNTERS:
             if c in before and c in after:
                 out.append({"rep": rep, "scheduler": sched, "metric": f"{work}_lsf_{c}", "value": after[c] - before[c]})
+        if work == "build":  # the last snapshot of the block: its latency histograms so far
+            for c in LSF_LATENCY:
+                if c in after:
+                    out.append({"rep": rep, "scheduler": sched, "metric": f"lsf_{c}", "value": after[c]})
         t = secs.get((rep, sched, f"{work}_s"))
         if t and "misses" in before and "misses" in after:
             out.append({"rep": rep, "scheduler": sched, "metric": f"{work}_lsf_misses_per_s",

@@ -113,6 +113,12 @@ def counters_table(doc):
     for c in ["misses", "misses_per_s", "hits", "fallback_deadline", "fallback_ringbuf_full", "fallback_no_user",
               "fallback_cache_full", "verdicts_queue_full", "ins_batch", "ins_default", "ins_realtime"]:
         out.append(row([c.replace("_", " ")] + [cell(summ, f"{w}_lsf_{c}", "lsf") for w in ("forkstorm", "build")]))
+    out += ["", "luasched-fast's own latency histograms over the whole block (log2 buckets, upper bounds, µs; "
+            "the round trip ends when BPF queues the parked task, not when it runs, and leaves out deadline "
+            "fallbacks):", ""]
+    out += header(["histogram", "p50", "p99"])
+    for h in ("miss_to_verdict", "round_trip"):
+        out.append(row([h.replace("_", " ")] + [cell(summ, f"lsf_{h}_{p}_us", "lsf") for p in ("p50", "p99")]))
     return out
 
 
@@ -222,6 +228,21 @@ def update_markdown(path, run, docs, mi):
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     open(path, "w").write(text)
+
+
+MICRO_BEGIN = "<!-- BEGIN GENERATED micro by bench/vm/run: do not edit by hand -->"
+MICRO_END = "<!-- END GENERATED micro -->"
+
+
+def update_micro(path, run, mi):
+    """Replaces the micro block of docs/performance.md with the run's Google Benchmark table."""
+    md_dir = os.path.dirname(os.path.abspath(path))
+    block = "\n".join([MICRO_BEGIN, "", f"From `{run['command']}` ({date_of(run)}, git {run['git']}).", ""]
+                      + micro_table(mi, lambda p: os.path.relpath(p, md_dir)) + ["", MICRO_END])
+    text = open(path).read()
+    if MICRO_BEGIN in text and MICRO_END in text:
+        text = re.sub(re.escape(MICRO_BEGIN) + ".*?" + re.escape(MICRO_END), lambda _: block, text, flags=re.S)
+        open(path, "w").write(text)
 
 
 def headline(run, docs):
