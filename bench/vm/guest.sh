@@ -73,8 +73,9 @@ start_sched() {  # start_sched ID: load the scheduler, set SP and OPS; fail if i
   if wait_state enabled 20; then
     OPS=$(scx_ops); echo "LOG $R $S sched_ext enabled, ops $OPS"; return 0
   fi
-  fail "start: sched_ext state $(scx_state) 20 s after starting it"
-  sed 's/^/    /' /tmp/sched.log | tail -8
+  why=$(grep -iE 'failed to load:|invalid|not allowed|unknown func|unsupported|error' /tmp/sched.log | head -3 | tr -s ' \n' ' ')
+  fail "start: sched_ext state $(scx_state) 20 s after starting it${why:+; scheduler output: $why}"
+  sed 's/^/    /' /tmp/sched.log | tail -30
   return 1
 }
 
