@@ -7,6 +7,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 
 import results as R  # noqa: E402
 import stats as S  # noqa: E402
@@ -45,8 +46,10 @@ def throughput(doc, path):
                    label=R.LABEL[sched] if j == 0 else None)
             ax.scatter([x] * len(c["ratios"]), c["ratios"], s=7, color="black", zorder=3)
     ax.axhline(1.0, color="black", lw=0.8)
-    ax.set_xticks(range(len(metrics)), [R.THROUGHPUT[m][0].replace(" (", "\n(") for m in metrics], fontsize=7)
-    ax.set_ylabel(f"speed relative to {R.LABEL[ref]} in the same rep")
+    ax.set_yscale("log", base=2)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}x"))
+    ax.set_xticks(range(len(metrics)), [textwrap.fill(R.THROUGHPUT[m][0], 16) for m in metrics], fontsize=7)
+    ax.set_ylabel(f"speed relative to {R.LABEL[ref]} in the same rep (log)")
     ax.set_title(f"Throughput relative to {R.LABEL[ref]} (higher is better): bars geometric mean, "
                  "whiskers 95% CI, dots each rep", fontsize=9)
     ax.legend(fontsize=7, ncol=3)
