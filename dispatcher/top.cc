@@ -58,15 +58,13 @@ std::string Duration(double s) {
   return buf;
 }
 
-// "label rate" for every counter of `group` (gauges: their value), from the schema.
+// "label rate" for every counter of `group`, from the schema (a new counter shows up by itself).
 std::string GroupRates(const Frame& f, StatGroup group) {
   std::string out;
   for (size_t i = 0; i < kNrStats; ++i) {
     const StatField& field = kStatFields[i];
-    if (field.group != group || !f.cur().present.test(i)) continue;
-    Stat s = static_cast<Stat>(i);
-    out += "  " + std::string(field.label) + " " +
-           (field.kind == StatKind::kCounter ? f.RateText(s) : Fmt("%.0f", f.cur()[s]));
+    if (field.group != group || field.kind != StatKind::kCounter || !f.cur().present.test(i)) continue;
+    out += "  " + std::string(field.label) + " " + f.RateText(static_cast<Stat>(i));
   }
   return out;
 }
