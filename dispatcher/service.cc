@@ -93,7 +93,7 @@ Status Service::Start() {
   dispatcher_ = std::make_unique<Dispatcher>(sched_->port(), *active_, d);
   if (pool_) dispatcher_->SetWorkerPool(pool_.get());
   if (auto st = sched_->Attach(); !st) return st;
-  LogInfo("%s: policy %s, dispatcher on CPU %d, %s", LSF_VERSION, opt_.policy_path.c_str(), opt_.cpu,
+  LogInfo("version %s running: policy %s, dispatcher on CPU %d, %s", LSF_VERSION, opt_.policy_path.c_str(), opt_.cpu,
           sched_->Describe().c_str());
   return {};
 }

@@ -42,10 +42,12 @@ start() {
 write_stats 10 1
 start view
 if wait_screen view 'luasched-fast top' 5; then ok "top shows its screen"; else bad "top shows its screen: $(screen view)"; fi
-screen view | grep -qE '^REALTIME +- +- +250 +240' && ok "first screen: totals, rates not known yet (-)" \
+# (a frame may be caught half drawn: wait for the line asked about rather than looking once)
+wait_screen view '^REALTIME +- +- +250 +240' 3 && ok "first screen: totals, rates not known yet (-)" \
   || bad "first screen ($(screen view | grep REALTIME))"
 write_stats 11 2   # one second later, every counter doubled: the rates are the base rates
 if wait_screen view '^REALTIME +250 +240 ' 5; then ok "REALTIME: 250 inserts/s, 240 dispatches/s"; else bad "REALTIME rates: $(screen view)"; fi
+wait_screen view '^ +1 +0 +390 ' 3 || true   # the last line of that frame
 s=$(screen view)
 echo "$s" | sed 's/^/  | /'
 grep -qE '^BATCH +60 +50 ' <<< "$s" && ok "BATCH: 60 inserts/s, 50 dispatches/s" || bad "BATCH row"
