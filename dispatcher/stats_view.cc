@@ -58,9 +58,11 @@ std::string FormatStatsView(const StatsSnapshot& cur, const StatsSnapshot* prev,
     for (size_t i = 0; i < kNrStats; ++i) {
       const StatField& f = kStatFields[i];
       if (static_cast<size_t>(f.group) != g || !cur.present.test(i)) continue;
-      if (f.unit == StatUnit::kPercent) std::snprintf(buf, sizeof buf, "  %s %.1f%%", std::string(f.label).c_str(), cur.v[i]);
-      else if (f.unit == StatUnit::kSeconds) std::snprintf(buf, sizeof buf, "  %s %.1f", std::string(f.label).c_str(), cur.v[i]);
-      else std::snprintf(buf, sizeof buf, "  %s %.0f", std::string(f.label).c_str(), cur.v[i]);
+      std::string label(f.label);  // "p50<" (an upper bound) reads "p50 <= 12"
+      if (label.back() == '<') label = label.substr(0, label.size() - 1) + " <=";
+      if (f.unit == StatUnit::kPercent) std::snprintf(buf, sizeof buf, "  %s %.1f%%", label.c_str(), cur.v[i]);
+      else if (f.unit == StatUnit::kSeconds) std::snprintf(buf, sizeof buf, "  %s %.1f", label.c_str(), cur.v[i]);
+      else std::snprintf(buf, sizeof buf, "  %s %.0f", label.c_str(), cur.v[i]);
       line += buf;
       if (static_cast<Stat>(i) == Stat::MISS) line += "  misses/s " + rate_text(Stat::MISS);
     }
