@@ -246,6 +246,16 @@ KernelStats BpfKernelPort::ReadStats() const {
   return out;
 }
 
+std::vector<KernelStats> BpfKernelPort::ReadStatsPerCpu() const {
+  std::vector<lsf_stats> per_cpu(static_cast<size_t>(nr_cpus_));
+  uint32_t key = 0;
+  if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.stats), &key, per_cpu.data()) != 0) return {};
+  std::vector<KernelStats> out(per_cpu.size());
+  for (size_t c = 0; c < per_cpu.size(); ++c)
+    for (int i = 0; i < LSF_NR_STATS; ++i) out[c].v[i] = per_cpu[c].v[i];
+  return out;
+}
+
 void BpfKernelPort::ReadRoundTrips(uint64_t (&buckets)[LSF_RTT_BUCKETS]) const {
   for (int i = 0; i < LSF_RTT_BUCKETS; ++i) buckets[i] = __atomic_load_n(&skel_->bss->rtt_hist[i], __ATOMIC_RELAXED);
 }

@@ -44,6 +44,7 @@ class BpfKernelPort final : public KernelPort {
   void Heartbeat(uint64_t now_ns) override;
   void SetPolicyGeneration(uint32_t gen) override;
   KernelStats ReadStats() const override;
+  std::vector<KernelStats> ReadStatsPerCpu() const override;
   void ReadRoundTrips(uint64_t (&buckets)[LSF_RTT_BUCKETS]) const override;
   void ReadIdleCpus(__u64 (&mask)[LSF_CPU_WORDS]) const override;
   std::optional<lsf_exit_info> ExitInfo() const override;

@@ -87,41 +87,56 @@ struct lsf_verdict {
 
 /* ---- BPF-side per-task state: struct lsf_vstate in bpf/verdict.h (task-local storage) ------- */
 
-/* ---- counters: per-CPU array map `stats`, one struct per CPU, summed by userspace ---------- */
+/* ---- counters: per-CPU array map `stats`, one struct per CPU, summed by userspace ----------
+ * Declared once, here, one line per counter: X(ID, JSON key, group, label, description).
+ *   ID          enum lsf_stat gets LSF_ST_<ID> (the BPF side uses the enum only)
+ *   JSON key    the stats file and --stats-json (read by tests and scripts: renaming one breaks
+ *               them), the metrics file (luasched_fast_<key>_total), `luasched-fast top`
+ *   group       section of the human stats line (dispatcher/stats_schema.h: cache, ins, disp,
+ *               fallback, verdicts, policy, events, ...)
+ *   label       its name in that section (`field LABEL` in the VM tests: keep them unique)
+ *   description HELP text of the metric and `luasched-fast stats --list`
+ * To add a counter: add its line (anywhere: the enum is renumbered on both sides), count it in BPF.
+ * The dispatcher-side counters and gauges are declared the same way in dispatcher/stats_schema.h. */
+#define LSF_KERNEL_STATS(X) \
+	X(HIT,               "hits",                  cache,    "hits",          "enqueues that found a ready verdict of the current policy generation (cache hits)") \
+	X(MISS,              "misses",                cache,    "misses",        "miss records sent to the dispatcher (cache misses)") \
+	X(MISS_RB_FULL,      "fallback_ringbuf_full", fallback, "ringbuf_full",  "misses that found the miss queue (ring buffer or arena ring) full: DEFAULT at once") \
+	X(FALLBACK_DEADLINE, "fallback_deadline",     fallback, "deadline",      "parked tasks that waited past their deadline for a verdict: DEFAULT") \
+	X(FALLBACK_NOUSER,   "fallback_no_user",      fallback, "no_user",       "misses while no dispatcher was attached: DEFAULT at once") \
+	X(VERDICT,           "verdicts_received",     verdicts, "received",      "verdicts received by the BPF scheduler") \
+	X(VERDICT_STALE,     "verdicts_stale",        verdicts, "stale",         "verdicts for a task that is gone or was asked again (dropped)") \
+	X(VERDICT_BAD,       "verdicts_bad",          verdicts, "bad",           "verdicts with an invalid class or CPU (sanitised)") \
+	X(KTHREAD,           "kthread",               events,   "kthread",       "kernel thread enqueues (never wait, never classified)") \
+	X(SELF,              "self",                  events,   "self",          "enqueues of the dispatcher's own threads (never wait)") \
+	X(DIRECT,            "direct",                cache,    "direct",        "tasks inserted straight into an idle CPU's local queue by select_cpu") \
+	X(INS_REALTIME,      "ins_realtime",          ins,      "rt",            "inserts into the REALTIME queue (by an enqueue or a verdict)") \
+	X(INS_BATCH,         "ins_batch",             ins,      "batch",         "inserts into the BATCH queue") \
+	X(INS_DEFAULT,       "ins_default",           ins,      "default",       "inserts into the DEFAULT queue") \
+	X(INS_CPU,           "ins_cpu",               ins,      "cpu",           "inserts into a per-CPU queue (verdicts with a target CPU)") \
+	X(DISP_REALTIME,     "disp_realtime",         disp,     "rt",            "dispatches from the REALTIME queue") \
+	X(DISP_BATCH,        "disp_batch",            disp,     "batch",         "dispatches from the BATCH queue") \
+	X(DISP_DEFAULT,      "disp_default",          disp,     "default",       "dispatches from the DEFAULT queue") \
+	X(DISP_CPU,          "disp_cpu",              disp,     "cpu",           "dispatches from a per-CPU queue") \
+	X(STARVE_BOOST,      "starve_boost",          disp,     "starve_boost",  "dispatches that served a lower class first to honour the starvation bound") \
+	X(EXEC,              "exec",                  events,   "exec",          "verdicts invalidated by an exec") \
+	X(RENAME,            "rename",                events,   "rename",        "verdicts invalidated by a rename (PR_SET_NAME)") \
+	X(EXIT,              "exit",                  events,   "exit",          "tasks that left the scheduler (exit)") \
+	X(CACHE_FULL,        "fallback_cache_full",   fallback, "cache_full",    "tasks without task-local storage: DEFAULT, uncached") \
+	X(KICK,              "kicks",                 events,   "kicks",         "CPUs kicked for verdicts or pending work") \
+	X(RT_PREEMPT,        "rt_preempt",            events,   "rt_preempt",    "CPUs running non-REALTIME work preempted for a REALTIME task") \
+	X(DOORBELL,          "doorbells",             events,   "doorbells",     "arena transport: wake-ups of the sleeping dispatcher for a miss") \
+	X(WAKE_PREEMPT,      "wake_preempt",          events,   "wake_preempt",  "BATCH/DEFAULT wakeups that preempted a task of their class far ahead in virtual time") \
+	X(REASK,             "reask",                 events,   "reask",         "verdicts overdue past their deadline (lost or dropped) asked for again") \
+	X(STARVE_TICK,       "starve_tick",           disp,     "starve_tick",   "running tasks whose slice was cut short because a queued task hit the starvation bound") \
+	X(HOTPLUG,           "hotplug",               events,   "hotplug",       "CPUs that went online or offline") \
+	X(OFFLINE_MOVE,      "offline_moves",         events,   "offline_moves", "tasks moved off the queue of a CPU that went offline") \
+	X(KEEP_PREV,         "keep_prev",             disp,     "keep_prev",     "dispatches that found nothing else: the previous task went on with its own slice")
+
 enum lsf_stat {
-	LSF_ST_HIT = 0,         /* enqueue found a READY verdict of the current generation */
-	LSF_ST_MISS,            /* a miss record was sent */
-	LSF_ST_MISS_RB_FULL,    /* miss queue (ringbuf or arena ring) full: DEFAULT at once */
-	LSF_ST_FALLBACK_DEADLINE, /* parked task waited past its deadline: DEFAULT */
-	LSF_ST_FALLBACK_NOUSER, /* no dispatcher attached: DEFAULT at once */
-	LSF_ST_VERDICT,         /* verdicts received */
-	LSF_ST_VERDICT_STALE,   /* verdicts for a task that is gone or was re-missed */
-	LSF_ST_VERDICT_BAD,     /* verdicts with an invalid class or CPU (sanitised) */
-	LSF_ST_KTHREAD,         /* kthread enqueues (never wait, never classified) */
-	LSF_ST_SELF,            /* the dispatcher's own threads (never wait) */
-	LSF_ST_DIRECT,          /* select_cpu found an idle CPU: inserted straight into its local DSQ */
-	LSF_ST_INS_REALTIME,    /* DSQ inserts per class (by enqueue or by a verdict) */
-	LSF_ST_INS_BATCH,
-	LSF_ST_INS_DEFAULT,
-	LSF_ST_INS_CPU,         /* inserts into a per-CPU DSQ (targeted verdict) */
-	LSF_ST_DISP_REALTIME,   /* dispatches per DSQ */
-	LSF_ST_DISP_BATCH,
-	LSF_ST_DISP_DEFAULT,
-	LSF_ST_DISP_CPU,
-	LSF_ST_STARVE_BOOST,    /* a lower class was served first to honour the starvation bound */
-	LSF_ST_EXEC,            /* exec invalidations */
-	LSF_ST_RENAME,          /* rename invalidations */
-	LSF_ST_EXIT,            /* tasks that left the scheduler (exit) */
-	LSF_ST_CACHE_FULL,      /* no task-local storage for the task: DEFAULT uncached */
-	LSF_ST_KICK,            /* CPUs kicked for verdicts or pending work */
-	LSF_ST_RT_PREEMPT,      /* a CPU running non-REALTIME work preempted for a REALTIME task */
-	LSF_ST_DOORBELL,        /* arena transport: the sleeping dispatcher was woken for a miss */
-	LSF_ST_WAKE_PREEMPT,    /* a BATCH/DEFAULT wakeup preempted a task of its class far ahead in vtime */
-	LSF_ST_REASK,           /* a verdict overdue past its deadline (lost or dropped) was asked for again */
-	LSF_ST_STARVE_TICK,     /* a running task's slice was cut short because a queued task hit the bound */
-	LSF_ST_HOTPLUG,         /* CPUs that went online or offline */
-	LSF_ST_OFFLINE_MOVE,    /* tasks moved off the queue of a CPU that went offline */
-	LSF_ST_KEEP_PREV,       /* dispatch found nothing else: the previous task went on with its own slice */
+#define LSF_STAT_ENUM_(id, key, group, label, desc) LSF_ST_##id,
+	LSF_KERNEL_STATS(LSF_STAT_ENUM_)
+#undef LSF_STAT_ENUM_
 	LSF_NR_STATS,
 };
 

@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bpf/intf.h"
 
@@ -42,6 +43,10 @@ class KernelPort {
   virtual void SetPolicyGeneration(uint32_t gen) = 0;
 
   virtual KernelStats ReadStats() const = 0;
+
+  // The same counters per possible CPU (index = CPU), for `luasched-fast top` and the metrics
+  // file; empty if the port cannot tell.
+  virtual std::vector<KernelStats> ReadStatsPerCpu() const { return {}; }
 
   // Round trips of misses (BPF enqueue -> verdict applied to the parked task), log2 ns buckets
   // (LSF_RTT_BUCKETS). A port that cannot measure them leaves zeros.

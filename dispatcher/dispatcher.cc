@@ -8,6 +8,8 @@
 
 
 #include "alloc/memory_lock.h"
+#include "dispatcher/log.h"
+#include "dispatcher/metrics.h"
 #include "dispatcher/worker_pool.h"
 #include "topology/placement.h"
 #include "policies/policy_engine.h"
@@ -138,7 +140,6 @@ void Dispatcher::Run(const std::atomic<bool>& stop, const std::function<void()>&
   uint64_t next_file = MonotonicNs();
   uint64_t next_housekeeping = 0;
   uint64_t last_activity = 0;
-  bool file_error_logged = false;
   while (!stop.load(std::memory_order_relaxed)) {
     // Busy-poll right after activity (misses come in bursts), sleep in epoll once idle.
     bool spin = MonotonicNs() - last_activity < opts_.spin_ns;
@@ -156,15 +157,25 @@ void Dispatcher::Run(const std::atomic<bool>& stop, const std::function<void()>&
       std::fflush(opts_.out);
       next_stats += static_cast<uint64_t>(opts_.stats_interval_s) * kSec;
     }
-    if (!opts_.stats_file.empty() && now >= next_file) {
+    if ((!opts_.stats_file.empty() || !opts_.metrics_file.empty()) && now >= next_file) {
       next_file = now + kSec;
-      if (auto st = WriteFileAtomic(opts_.stats_file, FormatStatsJson(Snapshot()) + "\n"); !st && !file_error_logged) {
-        std::fprintf(stderr, "luasched-fast: %s (stats file disabled)\n", st.error().c_str());
-        file_error_logged = true;
-        opts_.stats_file.clear();
-      }
+      PublishFiles();
     }
   }
+}
+
+void Dispatcher::PublishFiles() {
+  StatsSnapshot snap = Snapshot();
+  // A file that cannot be written is reported once and then left alone (the scheduler goes on).
+  auto publish = [](std::string& path, const std::string& contents, const char* what) {
+    if (path.empty()) return;
+    if (auto st = WriteFileAtomic(path, contents); !st) {
+      LogWarning("%s (%s disabled)", st.error().c_str(), what);
+      path.clear();
+    }
+  };
+  publish(opts_.stats_file, FormatStatsJson(snap) + "\n", "stats file");
+  publish(opts_.metrics_file, FormatMetrics(snap), "metrics file");
 }
 
 StatsSnapshot Dispatcher::Snapshot() const {
@@ -176,64 +187,35 @@ StatsSnapshot Dispatcher::Snapshot() const {
   uint64_t cpu = ClockNs(CLOCK_PROCESS_CPUTIME_ID) - start_cpu_ns_;
   auto d = [](uint64_t v) { return static_cast<double>(v); };
   StatsSnapshot s;
-  s.Add("uptime_s", d(wall) / 1e9);
-  s.Add("hits", d(k[LSF_ST_HIT]));
-  s.Add("misses", d(k[LSF_ST_MISS]));
-  s.Add("hit_rate_pct", lookups ? 100.0 * d(k[LSF_ST_HIT]) / d(lookups) : 0.0);
-  s.Add("ins_realtime", d(k[LSF_ST_INS_REALTIME]));
-  s.Add("ins_batch", d(k[LSF_ST_INS_BATCH]));
-  s.Add("ins_default", d(k[LSF_ST_INS_DEFAULT]));
-  s.Add("ins_cpu", d(k[LSF_ST_INS_CPU]));
-  s.Add("direct", d(k[LSF_ST_DIRECT]));
-  s.Add("disp_realtime", d(k[LSF_ST_DISP_REALTIME]));
-  s.Add("disp_batch", d(k[LSF_ST_DISP_BATCH]));
-  s.Add("disp_default", d(k[LSF_ST_DISP_DEFAULT]));
-  s.Add("disp_cpu", d(k[LSF_ST_DISP_CPU]));
-  s.Add("starve_boost", d(k[LSF_ST_STARVE_BOOST]));
-  s.Add("fallback_deadline", d(k[LSF_ST_FALLBACK_DEADLINE]));
-  s.Add("fallback_ringbuf_full", d(k[LSF_ST_MISS_RB_FULL]));
-  s.Add("fallback_no_user", d(k[LSF_ST_FALLBACK_NOUSER]));
-  s.Add("fallback_cache_full", d(k[LSF_ST_CACHE_FULL]));
-  s.Add("verdicts_sent", d(counters_.verdicts_sent));
-  s.Add("verdicts_queue_full", d(counters_.verdict_queue_full));
-  s.Add("verdicts_received", d(k[LSF_ST_VERDICT]));
-  s.Add("verdicts_stale", d(k[LSF_ST_VERDICT_STALE]));
-  s.Add("verdicts_bad", d(k[LSF_ST_VERDICT_BAD]));
-  s.Add("policy_decisions", d(p.decisions));
-  s.Add("policy_errors", d(p.errors));
-  s.Add("policy_no_verdict", d(p.no_verdict));
-  s.Add("policy_invalid", d(p.invalid));
-  s.Add("policy_overruns", d(p.overruns));
-  s.Add("policy_fresh_states", d(p.fresh_states));
-  s.Add("policy_rate_limited", d(p.rate_limited));
-  s.Add("policy_generation", d(generation_));
-  s.Add("policy_reloads", d(counters_.reloads));
-  s.Add("placements", d(counters_.placements));
-  s.Add("exec", d(k[LSF_ST_EXEC]));
-  s.Add("rename", d(k[LSF_ST_RENAME]));
-  s.Add("exit", d(k[LSF_ST_EXIT]));
-  s.Add("kthread", d(k[LSF_ST_KTHREAD]));
-  s.Add("self", d(k[LSF_ST_SELF]));
-  s.Add("kicks", d(k[LSF_ST_KICK]));
-  s.Add("rt_preempt", d(k[LSF_ST_RT_PREEMPT]));
-  s.Add("doorbells", d(k[LSF_ST_DOORBELL]));
-  s.Add("wake_preempt", d(k[LSF_ST_WAKE_PREEMPT]));
-  s.Add("reask", d(k[LSF_ST_REASK]));
-  s.Add("starve_tick", d(k[LSF_ST_STARVE_TICK]));
-  s.Add("hotplug", d(k[LSF_ST_HOTPLUG]));
-  s.Add("offline_moves", d(k[LSF_ST_OFFLINE_MOVE]));
-  s.Add("keep_prev", d(k[LSF_ST_KEEP_PREV]));
-  s.Add("miss_to_verdict_p50_us", d(miss_latency_.Quantile(0.5)) / 1e3);
-  s.Add("miss_to_verdict_p99_us", d(miss_latency_.Quantile(0.99)) / 1e3);
-  s.Add("miss_to_verdict_max_us", d(miss_latency_.max()) / 1e3);
+  for (int i = 0; i < LSF_NR_STATS; ++i) s.Set(KernelStat(static_cast<lsf_stat>(i)), d(k.v[i]));
+  s.per_cpu = port_.ReadStatsPerCpu();
+  s.Set(Stat::UPTIME, d(wall) / 1e9);
+  s.Set(Stat::HIT_RATE, lookups ? 100.0 * d(k[LSF_ST_HIT]) / d(lookups) : 0.0);
+  s.Set(Stat::VERDICTS_SENT, d(counters_.verdicts_sent));
+  s.Set(Stat::VERDICTS_QUEUE_FULL, d(counters_.verdict_queue_full));
+  s.Set(Stat::POLICY_DECISIONS, d(p.decisions));
+  s.Set(Stat::POLICY_ERRORS, d(p.errors));
+  s.Set(Stat::POLICY_NO_VERDICT, d(p.no_verdict));
+  s.Set(Stat::POLICY_INVALID, d(p.invalid));
+  s.Set(Stat::POLICY_OVERRUNS, d(p.overruns));
+  s.Set(Stat::POLICY_FRESH_STATES, d(p.fresh_states));
+  s.Set(Stat::POLICY_RATE_LIMITED, d(p.rate_limited));
+  s.Set(Stat::POLICY_GENERATION, d(generation_));
+  s.Set(Stat::POLICY_RELOADS, d(counters_.reloads));
+  s.Set(Stat::PLACEMENTS, d(counters_.placements));
+  s.Set(Stat::MISS_TO_VERDICT_P50, d(miss_latency_.Quantile(0.5)) / 1e3);
+  s.Set(Stat::MISS_TO_VERDICT_P99, d(miss_latency_.Quantile(0.99)) / 1e3);
+  s.Set(Stat::MISS_TO_VERDICT_MAX, d(miss_latency_.max()) / 1e3);
   uint64_t rtt_buckets[LSF_RTT_BUCKETS];
   port_.ReadRoundTrips(rtt_buckets);
   LatencyHistogram rtt = LatencyHistogram::FromBuckets(rtt_buckets, LSF_RTT_BUCKETS);
-  s.Add("round_trips", d(rtt.count()));
-  s.Add("round_trip_p50_us", d(rtt.Quantile(0.5)) / 1e3);
-  s.Add("round_trip_p99_us", d(rtt.Quantile(0.99)) / 1e3);
-  s.Add("dispatcher_cpu_pct", wall ? 100.0 * d(cpu) / d(wall) : 0.0);
-  s.Add("page_faults", static_cast<double>(PageFaults()));
+  s.Set(Stat::ROUND_TRIP_P50, d(rtt.Quantile(0.5)) / 1e3);
+  s.Set(Stat::ROUND_TRIP_P99, d(rtt.Quantile(0.99)) / 1e3);
+  s.Set(Stat::ROUND_TRIPS, d(rtt.count()));
+  s.Set(Stat::BATCHES, d(counters_.batches));
+  s.Set(Stat::SLEEPS, d(counters_.sleeps));
+  s.Set(Stat::DISPATCHER_CPU, wall ? 100.0 * d(cpu) / d(wall) : 0.0);
+  s.Set(Stat::PAGE_FAULTS, static_cast<double>(PageFaults()));
   return s;
 }
 

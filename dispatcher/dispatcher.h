@@ -40,6 +40,7 @@ class Dispatcher {
     uint64_t spin_ns = 200'000;    // busy-poll (no syscalls) this long after the last miss, then sleep
     bool stats_json = false;       // periodic stats as JSON lines instead of the human line
     std::string stats_file;        // if set, rewritten (atomically) every second with JSON stats
+    std::string metrics_file;      // if set, rewritten (atomically) every second in the Prometheus text format
     const Topology* topology = nullptr;  // for ctx:llc() placement; nullptr: ctx:llc() is ignored
     uint64_t fault_drop_verdicts = 0;    // tests only: drop the first N verdicts as if the queue were full,
     std::string fault_drop_comm;         //   of tasks with this comm only (if not empty)
@@ -66,6 +67,8 @@ class Dispatcher {
 
   // Every counter since start (kernel, dispatcher, policy, latency, own CPU and page faults).
   StatsSnapshot Snapshot() const;
+  // Writes the stats and metrics files (those set in the options) from one snapshot now.
+  void PublishFiles();
   // One human-readable stats line over everything since start.
   std::string StatsLine() const { return FormatStatsLine(Snapshot()); }
 

@@ -1,11 +1,94 @@
-// Command-line options of luasched-fast and their parser (no exceptions, no exit()).
+// Command-line options of luasched-fast: declared once in a table (options.cc), parsed without exceptions.
 #include "dispatcher/options.h"
 
 #include <charconv>
 #include <string_view>
+#include <variant>
+#include <vector>
 
 namespace lsf {
 namespace {
+
+// Which commands take an option (a bit per Options::Command).
+constexpr unsigned kRun = 1, kDry = 2, kStats = 4, kTop = 8, kAny = 15;
+constexpr unsigned kRunLike = kRun | kDry;  // a scheduler command line; adding --dry-run tries it out
+constexpr unsigned Bit(Options::Command c) { return 1u << static_cast<unsigned>(c); }
+constexpr std::string_view kCommandNames[] = {"the scheduler", "--dry-run", "stats", "top"};
+
+enum class Kind {
+  kFlag,    // no value; sets a bool
+  kInt,     // integer in [lo, hi], stored times `scale`
+  kCpu,     // integer in [0, nr_cpus)
+  kString,  // any text (`allow_empty`: '' too)
+  kChoice,  // one of `choices` ("a|b|c")
+};
+
+using Member = std::variant<bool Options::*, int Options::*, uint64_t Options::*, std::string Options::*>;
+
+struct Spec {
+  char short_name;           // 0: none
+  std::string_view name;     // long name without "--"
+  std::string_view metavar;  // value placeholder in --help ("" for flags)
+  unsigned commands;         // bits: kRun, kDry, kStats, kTop
+  Kind kind;
+  Member member;
+  std::string_view help;     // '\n' continues on the next help line
+  int64_t lo = 0, hi = 0;    // kInt range
+  int64_t scale = 1;         // kInt: stored value = given value * scale
+  std::string_view unit;     // kInt: unit named in errors ("microseconds")
+  std::string_view choices;  // kChoice: "a|b"
+  bool allow_empty = false;  // kString: '' accepted
+  bool Options::*given = nullptr;  // also set to true when the option is given
+};
+
+// Every option, once. The default of each is the initialiser of its member in Options.
+constexpr Spec kSpecs[] = {
+    {'p', "policy", "FILE", kRunLike, Kind::kString, &Options::policy_path,
+     "the Lua policy (see docs/policy-api.md); required"},
+    {'c', "cpu", "N", kRunLike, Kind::kCpu, &Options::cpu, "pin the dispatcher to CPU N"},
+    {'s', "slice-us", "US", kRunLike, Kind::kInt, &Options::slice_ns,
+     "slice for verdicts that set none, in microseconds", 50, 100'000, 1000, "microseconds"},
+    {0, "stats", "SEC", kRunLike, Kind::kInt, &Options::stats_interval_s,
+     "print a stats line every SEC seconds; 0: only at exit", 0, 86400, 1, "seconds"},
+    {0, "stats-json", "", kRunLike, Kind::kFlag, &Options::stats_json,
+     "periodic stats as JSON lines instead of the human-readable line"},
+    {0, "stats-file", "FILE", kRunLike | kStats | kTop, Kind::kString, &Options::stats_file,
+     "JSON stats rewritten every second, read by `stats` and `top`;\n'' disables", 0, 0, 1, "", "", true},
+    {0, "metrics-file", "FILE", kRunLike, Kind::kString, &Options::metrics_file,
+     "metrics in the Prometheus text format, rewritten every second (atomically),\n"
+     "for node_exporter's textfile collector (DIR/luasched-fast.prom)",
+     0, 0, 1, "", "", true},
+    {0, "log-verdicts", "", kRunLike, Kind::kFlag, &Options::log_verdicts, "print one line per classification"},
+    {0, "log-level", "LEVEL", kAny, Kind::kChoice, &Options::log_level,
+     "messages on stderr up to LEVEL: error, warning, info or debug", 0, 0, 1, "", "error|warning|info|debug"},
+    {0, "no-watch", "", kRunLike, Kind::kFlag, &Options::no_watch,
+     "reload the policy on SIGHUP only (default: also when the file changes)"},
+    {0, "no-mlock", "", kRunLike, Kind::kFlag, &Options::no_mlock, "do not lock memory (default: mlockall)"},
+    {0, "heap-mb", "MB", kRunLike, Kind::kInt, &Options::heap_mb,
+     "heap reserved, committed and locked at start; 0: none", 0, 65536, 1, "MiB"},
+    {0, "workers", "N", kRunLike, Kind::kInt, &Options::workers,
+     "evaluate the policy on N worker threads, each with its own Lua state,\n"
+     "fed through lock-free queues; 0: on the dispatcher thread", 0, 64},
+    {0, "transport", "T", kRunLike, Kind::kChoice, &Options::transport,
+     "arena: lock-free rings in BPF arena memory shared with the kernel, falling\n"
+     "back to ringbuf if the kernel lacks arenas (unless given); ringbuf: BPF ring\n"
+     "buffers (see docs/performance.md for the comparison)",
+     0, 0, 1, "", "ringbuf|arena", false, &Options::transport_set},
+    {0, "spin-us", "US", kRunLike, Kind::kInt, &Options::spin_us,
+     "busy-poll this long after a miss before sleeping; 0: never;\n"
+     "-1: always, the lowest latency for a whole CPU", -1, 1'000'000, 1, "microseconds"},
+    {0, "dry-run", "", kRunLike, Kind::kFlag, &Options::dry_run,
+     "classify the running processes (from /proc) and print the verdicts;\n"
+     "no BPF, no root, works on any Linux: test a policy before deploying it"},
+    {0, "json", "", kDry | kStats, Kind::kFlag, &Options::json, "with --dry-run or stats: JSON output"},
+    {0, "threads", "", kDry, Kind::kFlag, &Options::threads, "with --dry-run: every thread, not one line per process"},
+    {0, "watch", "", kStats, Kind::kFlag, &Options::watch, "with stats: refresh every second, with rates"},
+    {0, "list", "", kStats, Kind::kFlag, &Options::list,
+     "with stats: every stat with its JSON key, metric name and meaning"},
+    {'v', "verbose", "", kRunLike, Kind::kFlag, &Options::verbose, "libbpf debug output (verifier log on load errors)"},
+    {'h', "help", "", kAny, Kind::kFlag, &Options::help, "this text"},
+    {'V', "version", "", kAny, Kind::kFlag, &Options::version, "version"},
+};
 
 // Parses a whole decimal integer in [lo, hi].
 bool ParseInt(std::string_view s, int64_t lo, int64_t hi, int64_t* out) {
@@ -16,62 +99,133 @@ bool ParseInt(std::string_view s, int64_t lo, int64_t hi, int64_t* out) {
   return true;
 }
 
+// "a|b|c" -> {"a", "b", "c"}.
+std::vector<std::string_view> Split(std::string_view choices) {
+  std::vector<std::string_view> out;
+  for (size_t pos = 0;;) {
+    size_t bar = choices.find('|', pos);
+    out.push_back(choices.substr(pos, bar == std::string_view::npos ? std::string_view::npos : bar - pos));
+    if (bar == std::string_view::npos) return out;
+    pos = bar + 1;
+  }
+}
+
+// "a|b|c" -> "a, b or c".
+std::string ChoiceList(std::string_view choices) {
+  auto v = Split(choices);
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i == 0 ? "" : i + 1 == v.size() ? " or " : ", ") + std::string(v[i]);
+  return out;
+}
+
+bool IsChoice(std::string_view choices, std::string_view value) {
+  for (std::string_view c : Split(choices))
+    if (c == value) return true;
+  return false;
+}
+
+std::string Dashed(const Spec& s) { return "--" + std::string(s.name); }
+
+// Stores `value` for `spec` into `o`, or says what is wrong with it.
+Status Apply(const Spec& spec, const std::string& value, int nr_cpus, Options* o) {
+  const std::string flag = Dashed(spec);
+  int64_t n = 0;
+  switch (spec.kind) {
+    case Kind::kFlag: o->*std::get<bool Options::*>(spec.member) = true; break;
+    case Kind::kCpu:
+      if (!ParseInt(value, 0, nr_cpus - 1, &n))
+        return MakeError(flag + " " + value + ": not a CPU of this machine (valid: 0.." + std::to_string(nr_cpus - 1) + ")");
+      o->*std::get<int Options::*>(spec.member) = static_cast<int>(n);
+      break;
+    case Kind::kInt:
+      if (!ParseInt(value, spec.lo, spec.hi, &n))
+        return MakeError(flag + " " + value + ": must be " + std::to_string(spec.lo) + ".." + std::to_string(spec.hi) +
+                         (spec.unit.empty() ? "" : " " + std::string(spec.unit)));
+      if (auto* m = std::get_if<int Options::*>(&spec.member)) o->**m = static_cast<int>(n * spec.scale);
+      else o->*std::get<uint64_t Options::*>(spec.member) = static_cast<uint64_t>(n * spec.scale);
+      break;
+    case Kind::kString:
+      if (value.empty() && !spec.allow_empty) return MakeError(flag + " needs a value (" + std::string(spec.metavar) + ")");
+      o->*std::get<std::string Options::*>(spec.member) = value;
+      break;
+    case Kind::kChoice:
+      if (!IsChoice(spec.choices, value)) return MakeError(flag + " takes " + ChoiceList(spec.choices));
+      o->*std::get<std::string Options::*>(spec.member) = value;
+      break;
+  }
+  if (spec.given) o->*spec.given = true;
+  return {};
+}
+
+// The default of `spec` as --help shows it ("" for none).
+std::string DefaultText(const Spec& spec) {
+  static const Options kDefaults;
+  switch (spec.kind) {
+    case Kind::kFlag: return "";
+    case Kind::kCpu: return std::to_string(kDefaults.*std::get<int Options::*>(spec.member));
+    case Kind::kInt:
+      if (auto* m = std::get_if<int Options::*>(&spec.member)) return std::to_string(kDefaults.**m / spec.scale);
+      return std::to_string(kDefaults.*std::get<uint64_t Options::*>(spec.member) / static_cast<uint64_t>(spec.scale));
+    case Kind::kString:
+    case Kind::kChoice: {
+      const std::string& s = kDefaults.*std::get<std::string Options::*>(spec.member);
+      return s.empty() ? (spec.allow_empty ? "none" : "") : s;
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
-std::string UsageText() {
-  return "usage: luasched-fast [--cpu N] --policy FILE [options]\n"
-         "       luasched-fast --dry-run --policy FILE [--json] [--threads]\n"
-         "       luasched-fast stats [--watch] [--json] [--stats-file FILE]\n"
-         "\n"
-         "A sched_ext CPU scheduler whose policy is a Lua file. Every task is classified once by the\n"
-         "policy (REALTIME, BATCH or DEFAULT, a time slice and optionally a CPU); the verdict is cached\n"
-         "in BPF until the task execs, renames itself, exits or the policy changes.\n"
-         "\n"
-         "  -p, --policy FILE     the Lua policy (see docs/policy-api.md); required\n"
-         "  -c, --cpu N           pin the dispatcher to CPU N (default 0)\n"
-         "  -s, --slice-us US     slice for verdicts that set none, in microseconds (default 5000)\n"
-         "      --stats SEC       print a stats line every SEC seconds; 0: only at exit (default 10)\n"
-         "      --stats-json      periodic stats as JSON lines instead of the human-readable line\n"
-         "      --stats-file FILE JSON stats rewritten every second, read by `luasched-fast stats`\n"
-         "                        (default /run/luasched-fast.stats.json; '' disables)\n"
-         "      --log-verdicts    print one line per classification\n"
-         "      --no-watch        reload the policy on SIGHUP only (default: also when the file changes)\n"
-         "      --no-mlock        do not lock memory (default: mlockall)\n"
-         "      --heap-mb MB      heap reserved, committed and locked at start (default 64; 0: none)\n"
-         "      --workers N       evaluate the policy on N worker threads, each with its own Lua state,\n"
-         "                        fed through lock-free queues (default 0: on the dispatcher thread)\n"
-         "      --transport T     arena (default): lock-free rings in BPF arena memory shared with the\n"
-         "                        kernel, falling back to ringbuf if the kernel lacks arenas; ringbuf:\n"
-         "                        BPF ring buffers (see docs/performance.md for the comparison)\n"
-         "      --spin-us US      busy-poll this long after a miss before sleeping (default 200; 0: never;\n"
-         "                        -1: always, the lowest latency for a whole CPU)\n"
-         "      --dry-run         classify the running processes (from /proc) and print the verdicts;\n"
-         "                        no BPF, no root, works on any Linux: test a policy before deploying it\n"
-         "      --json            with --dry-run: JSON output\n"
-         "      --threads         with --dry-run: every thread, not one line per process\n"
-         "  -v, --verbose         libbpf debug output (verifier log on load errors)\n"
-         "  -h, --help            this text\n"
-         "  -V, --version         version\n"
-         "\n"
-         "\n"
-         "stats: show the counters of the running instance (from its stats file); --watch refreshes\n"
-         "every second with rates; --json prints the raw JSON.\n"
-         "\n"
-         "Exit status: 0 clean stop (SIGINT/SIGTERM), 1 the kernel ejected the scheduler (reason\n"
-         "printed), 2 bad usage, 3 cannot start (no sched_ext, policy error, load failure).\n";
+std::string UsageText(int nr_cpus) {
+  std::string out =
+      "usage: luasched-fast [--cpu N] --policy FILE [options]\n"
+      "       luasched-fast --dry-run --policy FILE [--json] [--threads]\n"
+      "       luasched-fast stats [--watch] [--json] [--list] [--stats-file FILE]\n"
+      "       luasched-fast top [--stats-file FILE]\n"
+      "\n"
+      "A sched_ext CPU scheduler whose policy is a Lua file. Every task is classified once by the\n"
+      "policy (REALTIME, BATCH or DEFAULT, a time slice and optionally a CPU); the verdict is cached\n"
+      "in BPF until the task execs, renames itself, exits or the policy changes.\n"
+      "\n";
+  constexpr size_t kHelpColumn = 24;
+  for (const Spec& s : kSpecs) {
+    std::string head = std::string("  ") + (s.short_name ? std::string("-") + s.short_name + ", " : "    ") + Dashed(s);
+    if (!s.metavar.empty()) head += " " + std::string(s.metavar);
+    head += head.size() + 1 < kHelpColumn ? std::string(kHelpColumn - head.size(), ' ') : "\n" + std::string(kHelpColumn, ' ');
+    std::string help(s.help);
+    std::string extra;
+    if (s.kind == Kind::kInt) extra = std::to_string(s.lo) + ".." + std::to_string(s.hi);
+    if (s.kind == Kind::kCpu) extra = "0.." + (nr_cpus > 0 ? std::to_string(nr_cpus - 1) : std::string("N-1"));
+    if (std::string d = DefaultText(s); !d.empty()) extra += (extra.empty() ? "default " : "; default ") + d;
+    if (!extra.empty()) help += " (" + extra + ")";
+    for (size_t nl = help.find('\n'); nl != std::string::npos; nl = help.find('\n', nl + 1 + kHelpColumn))
+      help.replace(nl, 1, "\n" + std::string(kHelpColumn, ' '));
+    out += head + help + "\n";
+  }
+  out +=
+      "\n"
+      "stats: the counters of the running instance (from its stats file); --watch refreshes every\n"
+      "second with rates; --json prints the raw JSON; --list explains every counter.\n"
+      "top: a live view of the running instance (rates per class and per CPU, hit rate, fallbacks,\n"
+      "round trips, dispatcher CPU), refreshed every second; q or Ctrl-C quits.\n"
+      "\n"
+      "Exit status: 0 clean stop (SIGINT/SIGTERM), 1 the kernel ejected the scheduler (reason\n"
+      "printed), 2 bad usage, 3 cannot start (no sched_ext, policy error, load failure, no\n"
+      "running instance for stats and top).\n";
+  return out;
 }
 
 Result<Options> ParseOptions(const std::vector<std::string>& args, int nr_cpus) {
   Options o;
-  bool have_policy = false;
   size_t first = 0;
-  if (!args.empty() && args[0] == "stats") {
-    o.command = Options::Command::kStats;
+  if (!args.empty() && (args[0] == "stats" || args[0] == "top")) {
+    o.command = args[0] == "stats" ? Options::Command::kStats : Options::Command::kTop;
     first = 1;
   }
+  std::vector<const Spec*> given;
   for (size_t i = first; i < args.size(); ++i) {
-    std::string a = args[i];
-    std::string value;
+    std::string a = args[i], value;
     bool inline_value = false;
     if (a.rfind("--", 0) == 0) {
       if (size_t eq = a.find('='); eq != std::string::npos) {
@@ -80,85 +234,31 @@ Result<Options> ParseOptions(const std::vector<std::string>& args, int nr_cpus) 
         inline_value = true;
       }
     }
-    auto need = [&](const char* flag) -> bool {
-      if (inline_value) return true;
-      if (i + 1 >= args.size()) return false;
+    const Spec* spec = nullptr;
+    for (const Spec& s : kSpecs)
+      if (a == Dashed(s) || (s.short_name && a.size() == 2 && a[0] == '-' && a[1] == s.short_name)) spec = &s;
+    if (!spec) return MakeError("unknown option '" + args[i] + "' (see --help)");
+    if (spec->kind == Kind::kFlag) {
+      if (inline_value) return MakeError(Dashed(*spec) + " takes no value");
+    } else if (!inline_value) {
+      if (i + 1 >= args.size()) return MakeError(Dashed(*spec) + " needs a value (" + std::string(spec->metavar) + ")");
       value = args[++i];
-      (void)flag;
-      return true;
-    };
-    int64_t n = 0;
-    if (a == "-h" || a == "--help") {
-      o.help = true;
-    } else if (a == "-V" || a == "--version") {
-      o.version = true;
-    } else if (a == "-p" || a == "--policy") {
-      if (!need("--policy") || value.empty()) return MakeError("--policy needs a file name");
-      o.policy_path = value;
-      have_policy = true;
-    } else if (a == "-c" || a == "--cpu") {
-      if (!need("--cpu")) return MakeError("--cpu needs a CPU number");
-      if (!ParseInt(value, 0, nr_cpus - 1, &n))
-        return MakeError("--cpu " + value + ": not a CPU of this machine (valid: 0.." +
-                         std::to_string(nr_cpus - 1) + ")");
-      o.cpu = static_cast<int>(n);
-    } else if (a == "-s" || a == "--slice-us") {
-      if (!need("--slice-us")) return MakeError("--slice-us needs a number of microseconds");
-      if (!ParseInt(value, 50, 100'000, &n))
-        return MakeError("--slice-us " + value + ": must be 50..100000 microseconds");
-      o.slice_ns = static_cast<uint64_t>(n) * 1000;
-    } else if (a == "--stats") {
-      if (!need("--stats")) return MakeError("--stats needs seconds");
-      if (!ParseInt(value, 0, 86400, &n)) return MakeError("--stats " + value + ": must be 0..86400 seconds");
-      o.stats_interval_s = static_cast<int>(n);
-    } else if (a == "--stats-json") {
-      o.stats_json = true;
-    } else if (a == "--stats-file") {
-      if (!need("--stats-file")) return MakeError("--stats-file needs a path ('' disables it)");
-      o.stats_file = value;
-    } else if (a == "--watch") {
-      o.watch = true;
-    } else if (a == "--no-watch") {
-      o.no_watch = true;
-    } else if (a == "--log-verdicts") {
-      o.log_verdicts = true;
-    } else if (a == "--dry-run") {
-      o.dry_run = true;
-    } else if (a == "--json") {
-      o.json = true;
-    } else if (a == "--threads") {
-      o.threads = true;
-    } else if (a == "--heap-mb") {
-      if (!need("--heap-mb") || !ParseInt(value, 0, 65536, &n)) return MakeError("--heap-mb takes 0..65536 (MiB)");
-      o.heap_mb = static_cast<int>(n);
-    } else if (a == "--workers") {
-      if (!need("--workers") || !ParseInt(value, 0, 64, &n)) return MakeError("--workers takes 0..64");
-      o.workers = static_cast<int>(n);
-    } else if (a == "--transport") {
-      if (!need("--transport") || (value != "ringbuf" && value != "arena"))
-        return MakeError("--transport takes ringbuf or arena");
-      o.transport = value;
-      o.transport_set = true;
-    } else if (a == "--spin-us") {
-      if (!need("--spin-us") || !ParseInt(value, -1, 1'000'000, &n)) return MakeError("--spin-us takes -1..1000000");
-      o.spin_us = static_cast<int>(n);
-    } else if (a == "--no-mlock") {
-      o.no_mlock = true;
-    } else if (a == "-v" || a == "--verbose") {
-      o.verbose = true;
-    } else {
-      return MakeError("unknown option '" + args[i] + "' (see --help)");
     }
+    if (auto st = Apply(*spec, value, nr_cpus, &o); !st) return MakeError(st.error());
+    given.push_back(spec);
   }
   if (o.help || o.version) return o;
-  if (o.command == Options::Command::kStats) {
-    if (have_policy || o.dry_run) return MakeError("stats takes no --policy or --dry-run");
-    return o;
+  if (o.dry_run && o.command == Options::Command::kRun) o.command = Options::Command::kDryRun;
+  for (const Spec* s : given) {
+    if (s->commands & Bit(o.command)) continue;
+    std::string with;
+    for (unsigned c = 0; c < 4; ++c)
+      if (s->commands & (1u << c)) with += (with.empty() ? "" : ", ") + std::string(kCommandNames[c]);
+    return MakeError(Dashed(*s) + " does not go with " + std::string(kCommandNames[static_cast<unsigned>(o.command)]) +
+                     " (it goes with: " + with + "; see --help)");
   }
-  if (o.watch) return MakeError("--watch goes with the stats command");
-  if (!have_policy) return MakeError("--policy FILE is required (see --help)");
-  if ((o.json || o.threads) && !o.dry_run) return MakeError("--json and --threads go with --dry-run");
-  if (o.dry_run) o.command = Options::Command::kDryRun;
+  if ((o.command == Options::Command::kRun || o.command == Options::Command::kDryRun) && o.policy_path.empty())
+    return MakeError("--policy FILE is required (see --help)");
   return o;
 }
 

@@ -1,4 +1,4 @@
-// Command-line options of luasched-fast and their parser (no exceptions, no exit()).
+// Command-line options of luasched-fast: declared once in a table (options.cc), parsed without exceptions.
 #pragma once
 
 #include <cstdint>
@@ -11,9 +11,11 @@ namespace lsf {
 
 inline constexpr const char* kDefaultStatsFile = "/run/luasched-fast.stats.json";
 
+// Defaults are the initialisers below; ranges, help text and which command takes each option are
+// in the table in options.cc, which --help is generated from.
 struct Options {
-  enum class Command { kRun, kDryRun, kStats };
-  Command command = Command::kRun;      // kStats: first argument "stats" (live view of a running one)
+  enum class Command { kRun, kDryRun, kStats, kTop };
+  Command command = Command::kRun;      // first argument "stats" or "top", or --dry-run
   std::string policy_path;              // --policy FILE (required to run)
   int cpu = 0;                          // --cpu N: CPU the dispatcher is pinned to
   uint64_t slice_ns = 5'000'000;        // --slice-us: slice when the policy sets none
@@ -28,10 +30,13 @@ struct Options {
   bool transport_set = false;           // --transport given: no fallback to the other one
   int spin_us = 200;                    // --spin-us: busy-poll this long after a miss (0: always sleep, -1: never)
   std::string stats_file = kDefaultStatsFile;  // --stats-file: JSON stats, rewritten every second
+  std::string metrics_file;             // --metrics-file: Prometheus text format, rewritten every second
+  std::string log_level = "info";       // --log-level error|warning|info|debug
   bool stats_json = false;              // --stats-json: periodic stats as JSON lines
   bool watch = false;                   // stats --watch: refresh every second
+  bool list = false;                    // stats --list: every stat with its key, metric and meaning
   bool dry_run = false;                 // --dry-run: classify /proc tasks and print, no BPF
-  bool json = false;                    // --json: dry-run output as JSON
+  bool json = false;                    // --json: dry-run or stats output as JSON
   bool threads = false;                 // --threads: dry-run lists every thread, not one per process
   bool help = false;                    // --help
   bool version = false;                 // --version
@@ -40,7 +45,7 @@ struct Options {
 // Parses argv (argv[0] skipped). `nr_cpus` bounds --cpu. Errors name the flag and the fix.
 Result<Options> ParseOptions(const std::vector<std::string>& args, int nr_cpus);
 
-// The --help text.
-std::string UsageText();
+// The --help text, generated from the option table (`nr_cpus` for the range of --cpu).
+std::string UsageText(int nr_cpus = 0);
 
 }  // namespace lsf

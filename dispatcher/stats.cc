@@ -9,82 +9,112 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 namespace lsf {
 
-double StatsSnapshot::Get(const std::string& name, double fallback) const {
-  for (const auto& [k, v] : fields)
-    if (k == name) return v;
-  return fallback;
+using Json = nlohmann::ordered_json;
+
+Result<double> StatsSnapshot::Get(std::string_view key) const {
+  auto s = FindStat(key);
+  if (!s) return MakeError(s.error());
+  if (!Has(*s)) return MakeError("stat '" + std::string(key) + "' is not set");
+  return (*this)[*s];
 }
 
+namespace {
+
+// A counter as an exact integer, a gauge rounded to 3 decimals (no 33.333333333333336 noise).
+Json JsonValue(const StatField& f, double v) {
+  if (!std::isfinite(v)) v = 0;
+  if (f.kind == StatKind::kCounter || f.unit == StatUnit::kCount)
+    return v <= 0 ? Json(uint64_t{0}) : Json(static_cast<uint64_t>(std::llround(v)));
+  return Json(std::round(v * 1000) / 1000);
+}
+
+}  // namespace
+
 std::string FormatStatsJson(const StatsSnapshot& s) {
+  // The library writes every key and value; the layout is ours: one line, `"key": value` with a
+  // space, as the shell readers of the tests (`json_num`) and people with `cat` expect.
   std::string out = "{";
-  char num[64];
-  for (size_t i = 0; i < s.fields.size(); ++i) {
-    double v = s.fields[i].second;
-    if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e18)
-      std::snprintf(num, sizeof num, "%lld", static_cast<long long>(v));
-    else
-      std::snprintf(num, sizeof num, "%.3f", std::isfinite(v) ? v : 0.0);
-    out += (i ? ", \"" : "\"") + s.fields[i].first + "\": " + num;
+  auto member = [&](std::string_view key, const Json& value) {
+    out += out.size() > 1 ? ", " : "";
+    out += Json(key).dump() + ": " + value.dump();
+  };
+  for (size_t i = 0; i < kNrStats; ++i)
+    if (s.present.test(i)) member(kStatFields[i].key, JsonValue(kStatFields[i], s.v[i]));
+  if (!s.per_cpu.empty()) {
+    Json keys = Json::array(), cpus = Json::array();
+    for (size_t i = 0; i < kNrKernelStats; ++i) keys.push_back(kStatFields[i].key);
+    for (const KernelStats& c : s.per_cpu) cpus.push_back(Json(std::vector<uint64_t>(c.v, c.v + kNrKernelStats)));
+    member("per_cpu", Json{{"keys", keys}, {"cpus", cpus}});
   }
   return out + "}";
 }
 
-Result<StatsSnapshot> ParseStatsJson(const std::string& json) {
-  StatsSnapshot s;
-  size_t i = 0;
-  auto ws = [&] { while (i < json.size() && std::isspace(static_cast<unsigned char>(json[i]))) ++i; };
-  auto fail = [&](const char* what) { return MakeError(std::string("stats JSON: ") + what + " at offset " + std::to_string(i)); };
-  ws();
-  if (i >= json.size() || json[i] != '{') return fail("expected '{'");
-  ++i;
-  ws();
-  if (i < json.size() && json[i] == '}') return s;
-  for (;;) {
-    ws();
-    if (i >= json.size() || json[i] != '"') return fail("expected a key");
-    size_t end = json.find('"', i + 1);
-    if (end == std::string::npos) return fail("unterminated key");
-    std::string key = json.substr(i + 1, end - i - 1);
-    i = end + 1;
-    ws();
-    if (i >= json.size() || json[i] != ':') return fail("expected ':'");
-    ++i;
-    ws();
-    char* stop = nullptr;
-    double v = std::strtod(json.c_str() + i, &stop);
-    if (stop == json.c_str() + i) return fail("expected a number");
-    i = static_cast<size_t>(stop - json.c_str());
-    s.Add(std::move(key), v);
-    ws();
-    if (i < json.size() && json[i] == ',') { ++i; continue; }
-    if (i < json.size() && json[i] == '}') return s;
-    return fail("expected ',' or '}'");
+Result<StatsSnapshot> ParseStatsJson(const std::string& text) {
+  Json j;
+  try {
+    j = Json::parse(text);
+  } catch (const Json::parse_error& e) {  // the library reports by exception: kept in here
+    return MakeError(std::string("stats JSON: ") + e.what());
   }
+  if (!j.is_object()) return MakeError("stats JSON: not an object");
+  StatsSnapshot s;
+  for (size_t i = 0; i < kNrStats; ++i) {
+    auto it = j.find(kStatFields[i].key);
+    if (it == j.end()) continue;
+    if (!it->is_number()) return MakeError("stats JSON: \"" + std::string(kStatFields[i].key) + "\" is not a number");
+    s.Set(static_cast<Stat>(i), it->get<double>());
+  }
+  if (auto pc = j.find("per_cpu"); pc != j.end()) {
+    const Json* keys = pc->is_object() && pc->contains("keys") ? &(*pc)["keys"] : nullptr;
+    const Json* cpus = pc->is_object() && pc->contains("cpus") ? &(*pc)["cpus"] : nullptr;
+    if (!keys || !cpus || !keys->is_array() || !cpus->is_array())
+      return MakeError("stats JSON: per_cpu needs arrays \"keys\" and \"cpus\"");
+    std::vector<int> column(keys->size(), -1);  // file column -> lsf_stat (-1: unknown to this version)
+    for (size_t c = 0; c < keys->size(); ++c) {
+      if (!(*keys)[c].is_string()) return MakeError("stats JSON: per_cpu.keys must be strings");
+      auto st = FindStat((*keys)[c].get<std::string>());
+      if (st && Index(*st) < kNrKernelStats) column[c] = static_cast<int>(Index(*st));
+    }
+    for (const Json& row : *cpus) {
+      if (!row.is_array() || row.size() != keys->size())
+        return MakeError("stats JSON: each per_cpu.cpus row needs one number per key");
+      KernelStats k;
+      for (size_t c = 0; c < row.size(); ++c) {
+        if (!row[c].is_number()) return MakeError("stats JSON: per_cpu values must be numbers");
+        if (column[c] >= 0) k.v[column[c]] = row[c].get<uint64_t>();
+      }
+      s.per_cpu.push_back(k);
+    }
+  }
+  return s;
 }
 
 std::string FormatStatsLine(const StatsSnapshot& s) {
-  auto u = [&](const char* k) { return static_cast<unsigned long long>(s.Get(k)); };
-  char buf[1400];
-  std::snprintf(
-      buf, sizeof buf,
-      "stats: hits=%llu misses=%llu hit_rate=%.1f%% | ins rt=%llu batch=%llu default=%llu cpu=%llu direct=%llu | "
-      "disp rt=%llu batch=%llu default=%llu cpu=%llu starve_boost=%llu | fallback deadline=%llu ringbuf_full=%llu "
-      "no_user=%llu cache_full=%llu | verdicts sent=%llu queue_full=%llu stale=%llu bad=%llu | policy "
-      "decisions=%llu errors=%llu no_verdict=%llu invalid=%llu gen=%llu reloads=%llu | exec=%llu rename=%llu "
-      "exit=%llu kthread=%llu kicks=%llu rt_preempt=%llu wake_preempt=%llu doorbells=%llu | miss_to_verdict_us p50<=%.0f p99<=%.0f max=%.0f | round_trip_us "
-      "p50<=%.0f p99<=%.0f n=%llu | dispatcher cpu=%.1f%% page_faults=%llu",
-      u("hits"), u("misses"), s.Get("hit_rate_pct"), u("ins_realtime"), u("ins_batch"), u("ins_default"), u("ins_cpu"),
-      u("direct"), u("disp_realtime"), u("disp_batch"), u("disp_default"), u("disp_cpu"), u("starve_boost"),
-      u("fallback_deadline"), u("fallback_ringbuf_full"), u("fallback_no_user"), u("fallback_cache_full"),
-      u("verdicts_sent"), u("verdicts_queue_full"), u("verdicts_stale"), u("verdicts_bad"), u("policy_decisions"),
-      u("policy_errors"), u("policy_no_verdict"), u("policy_invalid"), u("policy_generation"), u("policy_reloads"),
-      u("exec"), u("rename"), u("exit"), u("kthread"), u("kicks"), u("rt_preempt"), u("wake_preempt"), u("doorbells"), s.Get("miss_to_verdict_p50_us"),
-      s.Get("miss_to_verdict_p99_us"), s.Get("miss_to_verdict_max_us"), s.Get("round_trip_p50_us"),
-      s.Get("round_trip_p99_us"), u("round_trips"), s.Get("dispatcher_cpu_pct"), u("page_faults"));
-  return buf;
+  std::string out = "stats:";
+  char buf[64];
+  for (size_t g = 0; g < static_cast<size_t>(StatGroup::kNrGroups); ++g) {
+    std::string part;
+    for (size_t i = 0; i < kNrStats; ++i) {
+      const StatField& f = kStatFields[i];
+      if (static_cast<size_t>(f.group) != g || !s.present.test(i)) continue;
+      double v = std::isfinite(s.v[i]) ? s.v[i] : 0;
+      switch (f.unit) {
+        case StatUnit::kCount: std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(v < 0 ? 0 : v)); break;
+        case StatUnit::kSeconds: std::snprintf(buf, sizeof buf, "%.1f", v); break;
+        case StatUnit::kMicros: std::snprintf(buf, sizeof buf, "%.0f", v); break;
+        case StatUnit::kPercent: std::snprintf(buf, sizeof buf, "%.1f%%", v); break;
+      }
+      part += " " + std::string(f.label) + "=" + buf;
+    }
+    if (part.empty()) continue;
+    std::string_view word = GroupWord(static_cast<StatGroup>(g));
+    out += (out.size() > 6 ? " |" : "") + (word.empty() ? "" : " " + std::string(word)) + part;
+  }
+  return out;
 }
 
 Status WriteFileAtomic(const std::string& path, const std::string& contents) {

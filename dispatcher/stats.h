@@ -1,31 +1,44 @@
 // StatsSnapshot: every counter of a running luasched-fast, as a line for people or JSON for machines.
 #pragma once
 
-#include <cstdint>
+#include <array>
+#include <bitset>
 #include <string>
-#include <utility>
+#include <string_view>
 #include <vector>
 
+#include "bpf/kernel_port.h"
 #include "common/result.h"
+#include "dispatcher/stats_schema.h"
 
 namespace lsf {
 
-// Named numeric fields in a fixed order (the order of the human line and the JSON object).
+// One value per stat of the schema (dispatcher/stats_schema.h), plus the kernel counters per CPU.
 struct StatsSnapshot {
-  std::vector<std::pair<std::string, double>> fields;
+  std::array<double, kNrStats> v{};
+  std::bitset<kNrStats> present;     // false: not set (e.g. absent from a file an older version wrote)
+  std::vector<KernelStats> per_cpu;  // kernel counters, index = CPU; empty if the port cannot tell
 
-  void Add(std::string name, double value) { fields.emplace_back(std::move(name), value); }
-  // Value of `name`, or `fallback` if absent.
-  double Get(const std::string& name, double fallback = 0) const;
+  void Set(Stat s, double value) {
+    v[Index(s)] = value;
+    present.set(Index(s));
+  }
+  double operator[](Stat s) const { return v[Index(s)]; }
+  bool Has(Stat s) const { return present.test(Index(s)); }
+  // The value under JSON key `key`: an error if no stat has that key, or if it is not set.
+  Result<double> Get(std::string_view key) const;
 };
 
-// {"hits": 12, "misses": 3, ...} on one line.
+// {"hits": 12, "misses": 3, ..., "per_cpu": {"keys": [...], "cpus": [[...], ...]}} on one line.
+// Counters are integers, gauges have at most 3 decimals. Set stats only.
 std::string FormatStatsJson(const StatsSnapshot& s);
 
-// Parses what FormatStatsJson wrote (a flat object of numbers). Errors name the offending offset.
+// Parses a stats file. Keys of the schema are read (each must be a number); keys this version
+// does not know are skipped (a newer version wrote the file). Errors name what is wrong.
 Result<StatsSnapshot> ParseStatsJson(const std::string& json);
 
-// "stats: hits=12 misses=3 hit_rate=80.0% | ins rt=... " (the periodic human-readable line).
+// "stats: hits=12 misses=3 hit_rate=80.0% direct=.. | ins rt=... " (the periodic human-readable
+// line): every set stat, by group (LSF_STAT_GROUPS), as label=value.
 std::string FormatStatsLine(const StatsSnapshot& s);
 
 // Writes `contents` to `path` atomically, so readers never see half a file: a private temporary

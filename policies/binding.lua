@@ -15,19 +15,13 @@ for _, l in pairs(cpu_llc) do if l + 1 > nr_llcs then nr_llcs = l + 1 end end
 local ffi = require("ffi")
 
 ffi.cdef[[
+/* struct lsf_miss, generated from bpf/intf.h at build time (policies/ffi_cdef.cmake) and spliced in
+   here by policies/embed.cmake; its layout is checked against the C++ compiler's at build time
+   (policies/ffi_layout_check.cc). */
+/* @LSF_INTF_CDEF@ */
 /* Mirrors `struct LsfFrame` in policy_engine.cc. Only this chunk ever holds these cdata: the policy
    gets opaque proxies (raw cdata would allow pointer arithmetic and field writes, i.e. arbitrary
    memory access in a root process). */
-struct lsf_miss {
-  uint64_t seq, enq_ns, cgroup_id;
-  uint64_t cpus_allowed[4];
-  int32_t pid, tgid, ppid;
-  uint32_t uid, gid;
-  int32_t prio, nice, prev_cpu;
-  uint32_t policy_gen, flags, nr_cpus_allowed, pad;
-  char comm[16];
-  char pcomm[16];
-};
 struct lsf_frame {
   struct lsf_miss miss;  /* copy of the record being classified; comm/pcomm NUL terminated */
   uint64_t slice_ns;

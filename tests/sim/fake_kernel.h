@@ -68,7 +68,9 @@ class FakeKernel final : public KernelPort {
   void ReadRoundTrips(uint64_t (&buckets)[LSF_RTT_BUCKETS]) const override {
     for (auto& b : buckets) b = 0;
   }
-  std::optional<lsf_exit_info> ExitInfo() const override { return std::nullopt; }
+  std::optional<lsf_exit_info> ExitInfo() const override { return exit_; }
+  // The kernel unloads the scheduler with `info` (kind, exit_code): ExitInfo() reports it.
+  void SetExit(const lsf_exit_info& info) { exit_ = info; }
   void Stop() override {}
 
   uint64_t flushes() const { return flushes_; }
@@ -91,6 +93,7 @@ class FakeKernel final : public KernelPort {
   uint32_t policy_gen_ = 1;
   uint64_t flushes_ = 0;
   bool alive_ = false;
+  std::optional<lsf_exit_info> exit_;
   KernelStats stats_;
   __u64 idle_[LSF_CPU_WORDS] = {};
   std::unordered_map<int32_t, Entry> cache_;

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "dispatcher/latency_histogram.h"
+#include "dispatcher/log.h"
 #include "dispatcher/options.h"
 
 namespace lsf {
@@ -74,6 +75,64 @@ TEST(Options, UnknownOptionIsNamed) {
   auto o = Parse({"--policy", "p", "--frobnicate"});
   ASSERT_FALSE(o.ok());
   EXPECT_NE(o.error().find("--frobnicate"), std::string::npos);
+}
+
+TEST(Options, HelpIsGeneratedFromTheTableWithDefaultsAndRanges) {
+  std::string help = UsageText(8);
+  for (const char* line : {"  -c, --cpu N           pin the dispatcher to CPU N (0..7; default 0)\n",
+                           "(50..100000; default 5000)", "(-1..1000000; default 200)", "(default arena)",
+                           "      --metrics-file FILE", "--log-level LEVEL", "(default info)",
+                           "(default /run/luasched-fast.stats.json)", "Exit status: 0 clean stop"})
+    EXPECT_NE(help.find(line), std::string::npos) << line << "\n" << help;
+  // The defaults shown are the parser's: parse with no options and compare.
+  auto o = Parse({"--policy", "p"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_NE(help.find("default " + std::to_string(o->slice_ns / 1000) + ")"), std::string::npos);
+  EXPECT_NE(help.find("default " + std::to_string(o->heap_mb) + ")"), std::string::npos);
+}
+
+TEST(Options, MetricsFileLogLevelAndCommands) {
+  auto o = Parse({"--policy", "p", "--metrics-file", "/var/lib/prometheus/node-exporter/lsf.prom", "--log-level", "warning"});
+  ASSERT_TRUE(o.ok()) << o.error();
+  EXPECT_EQ(o->metrics_file, "/var/lib/prometheus/node-exporter/lsf.prom");
+  EXPECT_EQ(o->log_level, "warning");
+  EXPECT_FALSE(Parse({"--policy", "p", "--log-level", "loud"}).ok());
+  auto top = Parse({"top", "--stats-file", "/tmp/s.json"});
+  ASSERT_TRUE(top.ok()) << top.error();
+  EXPECT_EQ(top->command, Options::Command::kTop);
+  EXPECT_EQ(top->stats_file, "/tmp/s.json");
+  auto stats = Parse({"stats", "--list"});
+  ASSERT_TRUE(stats.ok()) << stats.error();
+  EXPECT_TRUE(stats->list);
+  // Options go with their commands only; a scheduler command line with --dry-run is a dry run.
+  auto watch = Parse({"--policy", "p", "--watch"});
+  ASSERT_FALSE(watch.ok());
+  EXPECT_NE(watch.error().find("--watch does not go with the scheduler (it goes with: stats"), std::string::npos)
+      << watch.error();
+  EXPECT_FALSE(Parse({"top", "--policy", "p"}).ok());
+  EXPECT_FALSE(Parse({"stats", "--dry-run"}).ok());
+  EXPECT_FALSE(Parse({"--policy", "p", "--json"}).ok());
+  auto dry = Parse({"--cpu", "1", "--policy", "p", "--stats", "60", "--dry-run", "--json"});
+  ASSERT_TRUE(dry.ok()) << dry.error();
+  EXPECT_EQ(dry->command, Options::Command::kDryRun);
+  EXPECT_FALSE(Parse({"--policy", "p", "--no-watch=1"}).ok());
+  EXPECT_TRUE(Parse({"--policy", "p", "--stats-file", ""}).ok());
+  EXPECT_FALSE(Parse({"--policy", ""}).ok());
+}
+
+TEST(Log, LevelsParseAndFilter) {
+  EXPECT_EQ(ParseLogLevel("debug").value(), LogLevel::kDebug);
+  EXPECT_FALSE(ParseLogLevel("verbose").ok());
+  LogLevel saved = GetLogLevel();
+  SetLogLevel(LogLevel::kError);
+  ::testing::internal::CaptureStderr();
+  LogWarning("hidden %d", 1);
+  LogError("shown %d", 2);
+  SetLogLevel(LogLevel::kDebug);
+  LogDebug("debug %s", "too");
+  std::string err = ::testing::internal::GetCapturedStderr();
+  SetLogLevel(saved);
+  EXPECT_EQ(err, "luasched-fast: shown 2\nluasched-fast: debug: debug too\n");
 }
 
 TEST(LatencyHistogram, QuantilesAreBucketUpperBounds) {

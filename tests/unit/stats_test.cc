@@ -1,5 +1,10 @@
-// Unit tests for stats snapshots (JSON round trip, the human line, the live view).
+// Unit tests for stats snapshots (schema, JSON round trip, the human line, the live view).
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
 
 #include "dispatcher/stats.h"
 #include "dispatcher/stats_view.h"
@@ -9,36 +14,138 @@ namespace {
 
 StatsSnapshot Sample(double misses) {
   StatsSnapshot s;
-  s.Add("uptime_s", misses / 10);
-  s.Add("hits", 900);
-  s.Add("misses", misses);
-  s.Add("hit_rate_pct", 90.5);
-  s.Add("ins_realtime", 42);
+  s.Set(Stat::UPTIME, misses / 10);
+  s.Set(Stat::HIT, 900);
+  s.Set(Stat::MISS, misses);
+  s.Set(Stat::HIT_RATE, 90.5);
+  s.Set(Stat::INS_REALTIME, 42);
   return s;
+}
+
+// A snapshot with every stat set to a distinct value, and two CPUs.
+StatsSnapshot Full() {
+  StatsSnapshot s;
+  for (size_t i = 0; i < kNrStats; ++i) s.Set(static_cast<Stat>(i), static_cast<double>(i + 1));
+  s.Set(Stat::HIT_RATE, 12.345);
+  s.per_cpu.resize(2);
+  for (size_t i = 0; i < kNrKernelStats; ++i) s.per_cpu[1].v[i] = 1000 + i;
+  return s;
+}
+
+TEST(StatsSchema, KeysMetricNamesAndLabelsAreWellFormedAndUnique) {
+  std::set<std::string_view> keys;
+  std::set<std::string> metrics;
+  std::set<std::pair<StatGroup, std::string_view>> labels;
+  const std::regex metric_re("luasched_fast_[a-z0-9_]+");
+  for (const StatField& f : kStatFields) {
+    EXPECT_TRUE(keys.insert(f.key).second) << "duplicate JSON key " << f.key;
+    EXPECT_TRUE(metrics.insert(MetricName(f)).second) << "duplicate metric " << MetricName(f);
+    EXPECT_TRUE(labels.insert({f.group, f.label}).second) << "duplicate label " << f.label;
+    EXPECT_TRUE(std::regex_match(MetricName(f), metric_re)) << MetricName(f);
+    EXPECT_FALSE(f.description.empty()) << f.key;
+    EXPECT_EQ(f.description.find('\n'), std::string_view::npos) << f.key;
+    std::string_view suffix = f.unit == StatUnit::kSeconds ? "_s" : f.unit == StatUnit::kMicros ? "_us"
+                              : f.unit == StatUnit::kPercent ? "_pct" : "";
+    EXPECT_TRUE(f.key.size() > suffix.size() && f.key.substr(f.key.size() - suffix.size()) == suffix)
+        << f.key << " must end with its unit's suffix '" << suffix << "'";
+  }
+  EXPECT_EQ(MetricName(Field(Stat::HIT)), "luasched_fast_hits_total");
+  EXPECT_EQ(MetricName(Field(Stat::UPTIME)), "luasched_fast_uptime_seconds");
+  EXPECT_EQ(MetricName(Field(Stat::ROUND_TRIP_P99)), "luasched_fast_round_trip_p99_seconds");
+  EXPECT_EQ(MetricName(Field(Stat::HIT_RATE)), "luasched_fast_hit_rate_ratio");
+  EXPECT_EQ(MetricName(Field(Stat::POLICY_GENERATION)), "luasched_fast_policy_generation");
+}
+
+TEST(StatsSchema, KernelStatsFollowTheBpfEnum) {
+  EXPECT_EQ(Index(KernelStat(LSF_ST_HIT)), 0u);
+  EXPECT_EQ(Field(KernelStat(LSF_ST_MISS_RB_FULL)).key, "fallback_ringbuf_full");
+  EXPECT_EQ(Field(KernelStat(LSF_ST_KEEP_PREV)).key, "keep_prev");
+  EXPECT_EQ(Field(KernelStat(LSF_ST_DOORBELL)).key, "doorbells");
+}
+
+TEST(StatsSchema, UnknownKeyIsAnErrorNotZero) {
+  ASSERT_TRUE(FindStat("misses").ok());
+  EXPECT_EQ(FindStat("misses").value(), Stat::MISS);
+  auto bad = FindStat("mises");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().find("unknown stat 'mises'"), std::string::npos) << bad.error();
+  StatsSnapshot s = Sample(100);
+  EXPECT_FALSE(s.Get("mises").ok());
+  EXPECT_FALSE(s.Get("exec").ok()) << "a known key that was never set is not 0 either";
+  EXPECT_DOUBLE_EQ(s.Get("misses").value(), 100);
+}
+
+// The keys the VM tests read from the stats file (`lsf_stat KEY`, `json_num KEY`, `jfield KEY`)
+// and from the human line (`field LABEL`) must stay valid.
+TEST(StatsSchema, KeysAndLabelsUsedByTheVmTestsExist) {
+  const std::regex uses(R"((?:lsf_stat|jfield) +([a-z_0-9]+))");
+  std::set<std::string> used;
+  for (const char* name : {"classify.sh", "reask.sh", "reload.sh", "dispatcher_faults.sh", "hotplug.sh",
+                           "pathological_policy.sh", "stress.sh", "bad_policies.sh"}) {
+    std::ifstream in(std::string(LSF_SOURCE_DIR) + "/tests/vm/" + name);
+    ASSERT_TRUE(in) << name;
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    for (std::sregex_iterator it(text.begin(), text.end(), uses), end; it != end; ++it) used.insert((*it)[1]);
+  }
+  EXPECT_GE(used.size(), 5u);
+  for (const std::string& k : used) EXPECT_TRUE(FindStat(k).ok()) << k << " (used by a VM test)";
+  std::string line = FormatStatsLine(Full());
+  for (const char* label : {"hits", "misses", "errors", "doorbells", "deadline", "no_user", "no_verdict", "invalid"}) {
+    std::regex once(std::string("[ |]") + label + "=[0-9]");
+    EXPECT_EQ(std::distance(std::sregex_iterator(line.begin(), line.end(), once), std::sregex_iterator()), 1)
+        << label << " in " << line;
+  }
+  EXPECT_TRUE(std::regex_search(line, std::regex(" ins rt=[0-9]+ batch=[0-9]+ "))) << line;
+  EXPECT_TRUE(std::regex_search(line, std::regex("miss_to_verdict_us p50<=[0-9]+ p99<=[0-9]+ max=[0-9]+"))) << line;
 }
 
 TEST(Stats, JsonRoundTrip) {
   StatsSnapshot s = Sample(100);
   std::string json = FormatStatsJson(s);
-  EXPECT_EQ(json, "{\"uptime_s\": 10, \"hits\": 900, \"misses\": 100, \"hit_rate_pct\": 90.500, \"ins_realtime\": 42}");
+  EXPECT_EQ(json, "{\"hits\": 900, \"misses\": 100, \"ins_realtime\": 42, \"uptime_s\": 10.0, \"hit_rate_pct\": 90.5}");
   auto back = ParseStatsJson(json);
   ASSERT_TRUE(back.ok()) << back.error();
-  ASSERT_EQ(back->fields.size(), 5u);
-  EXPECT_DOUBLE_EQ(back->Get("hit_rate_pct"), 90.5);
-  EXPECT_DOUBLE_EQ(back->Get("absent", -7), -7);
+  EXPECT_EQ(back->present, s.present);
+  EXPECT_DOUBLE_EQ((*back)[Stat::HIT_RATE], 90.5);
+  EXPECT_TRUE(back->per_cpu.empty());
+
+  StatsSnapshot full = Full();
+  auto again = ParseStatsJson(FormatStatsJson(full));
+  ASSERT_TRUE(again.ok()) << again.error();
+  EXPECT_EQ(again->present.count(), kNrStats);
+  EXPECT_DOUBLE_EQ((*again)[Stat::HIT_RATE], 12.345);
+  EXPECT_DOUBLE_EQ((*again)[Stat::PAGE_FAULTS], full[Stat::PAGE_FAULTS]);
+  ASSERT_EQ(again->per_cpu.size(), 2u);
+  EXPECT_EQ(again->per_cpu[1].v[LSF_ST_DOORBELL], 1000u + LSF_ST_DOORBELL);
+  EXPECT_EQ(again->per_cpu[0].v[LSF_ST_HIT], 0u);
 }
 
-TEST(Stats, ParseRejectsMalformedInput) {
+TEST(Stats, ParseRejectsMalformedInputAndSkipsKeysOfNewerVersions) {
   EXPECT_FALSE(ParseStatsJson("").ok());
   EXPECT_FALSE(ParseStatsJson("{\"a\" 1}").ok());
   EXPECT_FALSE(ParseStatsJson("{\"a\": x}").ok());
   EXPECT_FALSE(ParseStatsJson("{\"a\": 1,").ok());
-  EXPECT_TRUE(ParseStatsJson(" { } ").ok());
+  EXPECT_FALSE(ParseStatsJson("[1, 2]").ok());
+  auto not_number = ParseStatsJson("{\"hits\": \"12\"}");
+  ASSERT_FALSE(not_number.ok());
+  EXPECT_NE(not_number.error().find("\"hits\" is not a number"), std::string::npos) << not_number.error();
+  EXPECT_FALSE(ParseStatsJson("{\"per_cpu\": {\"keys\": [\"hits\"], \"cpus\": [[1, 2]]}}").ok());
+  auto newer = ParseStatsJson(" {\"hits\": 3, \"from_the_future\": 7, \"per_cpu\": {\"keys\": [\"x\", \"misses\"], "
+                              "\"cpus\": [[1, 2]]}} ");
+  ASSERT_TRUE(newer.ok()) << newer.error();
+  EXPECT_EQ(newer->present.count(), 1u);
+  ASSERT_EQ(newer->per_cpu.size(), 1u);
+  EXPECT_EQ(newer->per_cpu[0].v[LSF_ST_MISS], 2u);
 }
 
-TEST(Stats, HumanLineCarriesTheCounters) {
+TEST(Stats, HumanLineCarriesEveryStatByGroup) {
   std::string line = FormatStatsLine(Sample(100));
-  EXPECT_EQ(line.rfind("stats: hits=900 misses=100 hit_rate=90.5% | ins rt=42 ", 0), 0u) << line;
+  EXPECT_EQ(line, "stats: hits=900 misses=100 hit_rate=90.5% | ins rt=42 | dispatcher uptime=10.0") << line;
+  std::string full = FormatStatsLine(Full());
+  for (const StatField& f : kStatFields)
+    EXPECT_NE(full.find(" " + std::string(f.label) + "="), std::string::npos) << f.key;
 }
 
 TEST(Stats, ViewShowsRatesOnlyWithAPreviousSnapshot) {

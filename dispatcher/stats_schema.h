@@ -1,0 +1,107 @@
+// The stats schema: every counter and gauge of luasched-fast, declared once (kernel ones in bpf/intf.h).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "bpf/intf.h"
+#include "common/result.h"
+
+namespace lsf {
+
+// Sections of the human stats line, in its order: X(group, word printed before its fields).
+#define LSF_STAT_GROUPS(X)               \
+  X(cache, "")                           \
+  X(ins, "ins")                          \
+  X(disp, "disp")                        \
+  X(fallback, "fallback")                \
+  X(verdicts, "verdicts")                \
+  X(policy, "policy")                    \
+  X(events, "")                          \
+  X(miss_to_verdict, "miss_to_verdict_us") \
+  X(round_trip, "round_trip_us")         \
+  X(dispatcher, "dispatcher")
+
+// Counters and gauges kept by the dispatcher, one line each:
+// X(ID, JSON key, group, label, kind, unit, description). Same meaning as LSF_KERNEL_STATS in
+// bpf/intf.h, plus: kind kCounter (only grows; metric luasched_fast_<key>_total) or kGauge; unit
+// (the JSON key ends with it: _s kSeconds, _us kMicros, _pct kPercent; metrics are converted to
+// seconds and ratios). A label ending in '<' prints as "p50<=12" in the human line.
+#define LSF_USER_STATS(X) \
+  X(UPTIME,              "uptime_s",               dispatcher,      "uptime",       kGauge,   kSeconds, "seconds since this scheduler instance was loaded") \
+  X(HIT_RATE,            "hit_rate_pct",           cache,           "hit_rate",     kGauge,   kPercent, "hits / (hits + misses) since start") \
+  X(VERDICTS_SENT,       "verdicts_sent",          verdicts,        "sent",         kCounter, kCount,   "verdicts queued to the kernel by the dispatcher") \
+  X(VERDICTS_QUEUE_FULL, "verdicts_queue_full",    verdicts,        "queue_full",   kCounter, kCount,   "verdicts dropped because the verdict queue was full (the task falls back at its deadline)") \
+  X(POLICY_DECISIONS,    "policy_decisions",       policy,          "decisions",    kCounter, kCount,   "decisions made by the Lua policy") \
+  X(POLICY_ERRORS,       "policy_errors",          policy,          "errors",       kCounter, kCount,   "decisions where the policy raised an error, looped or ran out of memory: DEFAULT") \
+  X(POLICY_NO_VERDICT,   "policy_no_verdict",      policy,          "no_verdict",   kCounter, kCount,   "decisions where the policy set no class: DEFAULT") \
+  X(POLICY_INVALID,      "policy_invalid",         policy,          "invalid",      kCounter, kCount,   "decisions with an invalid class, slice, CPU or LLC (ignored)") \
+  X(POLICY_OVERRUNS,     "policy_overruns",        policy,          "overruns",     kCounter, kCount,   "decisions stopped at the decision deadline") \
+  X(POLICY_FRESH_STATES, "policy_fresh_states",    policy,          "fresh_states", kCounter, kCount,   "Lua states rebuilt after an overrun") \
+  X(POLICY_RATE_LIMITED, "policy_rate_limited",    policy,          "rate_limited", kCounter, kCount,   "exec/rename misses answered without the policy (per-task rate limit)") \
+  X(POLICY_GENERATION,   "policy_generation",      policy,          "gen",          kGauge,   kCount,   "generation of the running policy (1 at start, +1 per reload)") \
+  X(POLICY_RELOADS,      "policy_reloads",         policy,          "reloads",      kCounter, kCount,   "successful policy reloads") \
+  X(PLACEMENTS,          "placements",             events,          "placements",   kCounter, kCount,   "ctx:llc() requests turned into a target CPU") \
+  X(MISS_TO_VERDICT_P50, "miss_to_verdict_p50_us", miss_to_verdict, "p50<",         kGauge,   kMicros,  "median time from the BPF enqueue that missed to the verdict queued (upper bound of its log2 bucket)") \
+  X(MISS_TO_VERDICT_P99, "miss_to_verdict_p99_us", miss_to_verdict, "p99<",         kGauge,   kMicros,  "99th percentile of the miss-to-verdict time (upper bound of its log2 bucket)") \
+  X(MISS_TO_VERDICT_MAX, "miss_to_verdict_max_us", miss_to_verdict, "max",          kGauge,   kMicros,  "longest miss-to-verdict time") \
+  X(ROUND_TRIP_P50,      "round_trip_p50_us",      round_trip,      "p50<",         kGauge,   kMicros,  "median round trip, BPF enqueue to verdict applied to the parked task (upper bound of its log2 bucket)") \
+  X(ROUND_TRIP_P99,      "round_trip_p99_us",      round_trip,      "p99<",         kGauge,   kMicros,  "99th percentile of the round trip (upper bound of its log2 bucket)") \
+  X(ROUND_TRIPS,         "round_trips",            round_trip,      "n",            kCounter, kCount,   "round trips measured") \
+  X(BATCHES,             "batches",                dispatcher,      "batches",      kCounter, kCount,   "dispatcher passes that handled at least one miss") \
+  X(SLEEPS,              "sleeps",                 dispatcher,      "sleeps",       kCounter, kCount,   "dispatcher waits for misses in the kernel (idle)") \
+  X(DISPATCHER_CPU,      "dispatcher_cpu_pct",     dispatcher,      "cpu",          kGauge,   kPercent, "CPU time of the dispatcher process over wall time since start") \
+  X(PAGE_FAULTS,         "page_faults",            dispatcher,      "page_faults",  kCounter, kCount,   "page faults of the dispatcher process (should stay flat after start)")
+
+enum class StatGroup : uint8_t {
+#define LSF_X_(group, word) group,
+  LSF_STAT_GROUPS(LSF_X_)
+#undef LSF_X_
+  kNrGroups
+};
+enum class StatKind : uint8_t { kCounter, kGauge };
+enum class StatUnit : uint8_t { kCount, kSeconds, kMicros, kPercent };
+
+// Every stat: the kernel's first (same order and values as enum lsf_stat), then the dispatcher's.
+enum class Stat : uint16_t {
+#define LSF_X_(id, ...) id,
+  LSF_KERNEL_STATS(LSF_X_) LSF_USER_STATS(LSF_X_)
+#undef LSF_X_
+};
+inline constexpr size_t kNrKernelStats = LSF_NR_STATS;
+#define LSF_X_(...) +1
+inline constexpr size_t kNrStats = kNrKernelStats LSF_USER_STATS(LSF_X_);
+#undef LSF_X_
+static_assert(static_cast<size_t>(Stat::UPTIME) == kNrKernelStats, "kernel stats come first");
+
+constexpr Stat KernelStat(lsf_stat s) { return static_cast<Stat>(s); }
+constexpr size_t Index(Stat s) { return static_cast<size_t>(s); }
+
+struct StatField {
+  std::string_view key;          // JSON key
+  StatGroup group;
+  std::string_view label;        // within its group of the human line
+  StatKind kind;
+  StatUnit unit;
+  std::string_view description;  // one line, no newline
+};
+
+// The whole table, indexed by Stat.
+extern const StatField kStatFields[kNrStats];
+
+inline const StatField& Field(Stat s) { return kStatFields[Index(s)]; }
+
+// The stat with this JSON key; an error naming it if there is none (a misspelt key never reads 0).
+Result<Stat> FindStat(std::string_view key);
+
+// Word printed before a group's fields in the human line ("" for none).
+std::string_view GroupWord(StatGroup g);
+
+// Metric name in the metrics file ("luasched_fast_hits_total", "luasched_fast_uptime_seconds")
+// and the factor from the JSON value to the metric's unit (seconds, ratio).
+std::string MetricName(const StatField& f);
+double MetricScale(const StatField& f);
+
+}  // namespace lsf
