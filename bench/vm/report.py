@@ -80,7 +80,7 @@ def goals(comp):
         c = comp.get(metric, {}).get(base)
         out.append({"goal": goal, "metric": metric, "baseline": base, "target": target, "higher_is_better": hib,
                     "ratio": c["ratio"] if c else None, "ci": c["ci"] if c else None, "n": c["n"] if c else 0,
-                    "status": S.verdict(c["ci"], target, hib) if c else "not measured"})
+                    "status": S.verdict(c["ci"], target, hib, c["n"]) if c else "not measured"})
     return out
 
 
