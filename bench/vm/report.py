@@ -49,10 +49,14 @@ def summarize(parsed, scheds):
     for metric in all_metrics():
         for s in scheds:
             v = R.by_rep(parsed, s, metric)
+            cens = R.censored_reps(parsed, s, metric)
+            if cens:
+                out.setdefault(metric, {})[s] = {"censored": cens}
             if v:
                 vals = list(v.values())
                 out.setdefault(metric, {})[s] = {"median": R.median(vals), "min": min(vals), "max": max(vals),
-                                                 "n": len(vals), "by_rep": {str(k): x for k, x in sorted(v.items())}}
+                                                 "n": len(vals), "by_rep": {str(k): x for k, x in sorted(v.items())},
+                                                 "censored": cens}
     return out
 
 

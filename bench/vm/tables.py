@@ -38,8 +38,11 @@ def cell(summary, metric, s):
     c = summary.get(metric, {}).get(s)
     if not c:
         return "failed"
+    over = f"{c['censored']} rep(s) beyond the histogram" if c.get("censored") else ""
+    if "median" not in c:
+        return over
     spread = "" if c["n"] < 2 else f" ({fmt(c['min'])}–{fmt(c['max'])})"
-    return f"{fmt(c['median'])}{spread}"
+    return f"{fmt(c['median'])}{spread}" + (f"; {over}" if over else "")
 
 
 def date_of(run):
