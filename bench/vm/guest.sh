@@ -35,7 +35,8 @@ sizes() {  # sizes 0|1: workload sizes (full: one block takes about 2-3 minutes 
   else
     HB_G=4 HB_L=60 MSG_G=4 MSG_L=30 PIPE_L=3000 SNG_S=5 CT_S=12 WRK_S=8 HTTP_S=10 WK_S=8 FS_N=2000 BUILD_N=48
   fi
-  CT_I=1000 CT_H=100000 WRK_C=2 HTTP_RATE=100
+  # cyclictest histogram: 1 µs buckets up to 100 ms, 50 ms per vCPU above 2 vCPUs (TCG latencies grow with them)
+  CT_I=1000 CT_H=$((N > 2 ? 50000 * N : 100000)) WRK_C=2 HTTP_RATE=100
   BLOCK_LIMIT=$((8 * (SNG_S + CT_S + 2 * WRK_S + HTTP_S + WK_S) + FS_N / 10 + 10 * BUILD_N + 300))
 }
 sizes "$QUICK"

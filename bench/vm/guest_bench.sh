@@ -52,7 +52,7 @@ lsf_stats() {  # lsf_stats NAME: luasched-fast's counters (its stats file, rewri
   echo "J $R $S $1 $(tr -d '\n' < /run/luasched-fast.stats.json)"
 }
 
-# quantiles FILE: cyclictest histogram (-h) -> "q:us ... max:us" (a quantile in the overflow is CT_H)
+# quantiles FILE: cyclictest histogram (-h) -> "q:us ... max:us ... cap:CT_H" (a quantile in the overflow is CT_H)
 ct_quantiles() {
   awk -v qs="$QS" -v lim="$CT_H" '
     /^# Max Latencies:/ { for (i = 4; i <= NF; i++) if ($i + 0 > mx) mx = $i + 0 }
@@ -66,7 +66,7 @@ ct_quantiles() {
       }
       out = ""
       for (j = 1; j <= n; j++) out = out " " q[j] ":" (j < k ? v[j] : lim)
-      printf "%s max:%d samples:%d overflows:%d\n", out, mx, tot, ov
+      printf "%s max:%d samples:%d overflows:%d cap:%d\n", out, mx, tot, ov, lim
     }' "$1"
 }
 

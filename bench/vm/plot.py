@@ -104,11 +104,14 @@ def latency_cdf(doc, path):
                 continue
             qs = sorted({float(k) for r in runs for k in r if k.replace(".", "").isdigit()})
             key = [f"{q:g}" for q in qs]
+            ok = lambda r, k: k in r and not R.censored(r, k)  # noqa: E731 (overflowed quantiles are left out)
             for r in runs:
-                ax.plot([r[k] for k in key if k in r], [_nines(q) for q, k in zip(qs, key) if k in r],
+                ax.plot([r[k] for k in key if ok(r, k)], [_nines(q) for q, k in zip(qs, key) if ok(r, k)],
                         color=COLOR[sched], alpha=0.25, lw=0.7)
-            med = [R.median([r[k] for r in runs if k in r]) for k in key]
-            ax.plot(med, [_nines(q) for q in qs], color=COLOR[sched], lw=1.8, label=R.LABEL[sched])
+            pts = [(R.median([r[k] for r in runs if ok(r, k)]), _nines(q)) for q, k in zip(qs, key)
+                   if any(ok(r, k) for r in runs)]
+            med, qs = [a for a, _ in pts], [b for _, b in pts]
+            ax.plot(med, qs, color=COLOR[sched], lw=1.8, label=R.LABEL[sched])
         ticks = [50, 90, 99, 99.9, 99.99]
         ax.set_yticks([_nines(t) for t in ticks], [f"{t:g}%" for t in ticks], fontsize=6.5)
         ax.set_xscale("log")

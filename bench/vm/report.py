@@ -49,10 +49,14 @@ def summarize(parsed, scheds):
     for metric in all_metrics():
         for s in scheds:
             v = R.by_rep(parsed, s, metric)
+            cens = R.censored_reps(parsed, s, metric)
+            if cens:
+                out.setdefault(metric, {})[s] = {"censored": cens}
             if v:
                 vals = list(v.values())
                 out.setdefault(metric, {})[s] = {"median": R.median(vals), "min": min(vals), "max": max(vals),
-                                                 "n": len(vals), "by_rep": {str(k): x for k, x in sorted(v.items())}}
+                                                 "n": len(vals), "by_rep": {str(k): x for k, x in sorted(v.items())},
+                                                 "censored": cens}
     return out
 
 
@@ -80,7 +84,7 @@ def goals(comp):
         c = comp.get(metric, {}).get(base)
         out.append({"goal": goal, "metric": metric, "baseline": base, "target": target, "higher_is_better": hib,
                     "ratio": c["ratio"] if c else None, "ci": c["ci"] if c else None, "n": c["n"] if c else 0,
-                    "status": S.verdict(c["ci"], target, hib) if c else "not measured"})
+                    "status": S.verdict(c["ci"], target, hib, c["n"]) if c else "not measured"})
     return out
 
 

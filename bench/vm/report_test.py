@@ -130,5 +130,19 @@ class Report(unittest.TestCase):
         self.assertTrue(os.path.exists(os.path.join(self.dir, "tables.md")))
 
 
+class Censoring(unittest.TestCase):
+    def test_overflowed_quantiles_are_left_out(self):
+        q = {"50": 900.0, "99": 100000.0, "max": 461241.0, "overflows": 3.0, "cap": 100000.0}
+        self.assertTrue(R.censored(q, "99"))
+        self.assertFalse(R.censored(q, "50"))
+        self.assertFalse(R.censored(q, "max"))
+        self.assertFalse(R.censored(dict(q, overflows=0.0), "99"))
+        parsed = {"measurements": [], "quantiles": [{"rep": 1, "scheduler": "eevdf", "bench": "cyclictest", "q": q},
+                                                    {"rep": 2, "scheduler": "eevdf", "bench": "cyclictest",
+                                                     "q": dict(q, **{"99": 5000.0})}]}
+        self.assertEqual(R.by_rep(parsed, "eevdf", "cyclictest_p99"), {2: 5000.0})
+        self.assertEqual(R.censored_reps(parsed, "eevdf", "cyclictest_p99"), 1)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

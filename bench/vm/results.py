@@ -176,7 +176,24 @@ def by_rep(parsed, sched, metric):
     if sched == "lsf" and bench in FAIR:
         bench = FAIR[bench]
     return {q["rep"]: q["q"][p] for q in parsed["quantiles"]
-            if q["scheduler"] == sched and q["bench"] == bench and p in q["q"]}
+            if q["scheduler"] == sched and q["bench"] == bench and p in q["q"] and not censored(q["q"], p)}
+
+
+def censored(q, p):
+    """A cyclictest quantile in the histogram's overflow: only known to be >= the cap, so left out."""
+    return "cap" in q and p not in ("max", "samples", "overflows", "cap") and q[p] >= q["cap"] and q.get("overflows", 0) > 0
+
+
+def censored_reps(parsed, sched, metric):
+    """How many reps of a quantile metric were in the overflow (see censored)."""
+    m = re.match(r"^(.*)_p([0-9.]+)$", metric)
+    if not m:
+        return 0
+    bench, p = m.group(1), m.group(2)
+    if sched == "lsf" and bench in FAIR:
+        bench = FAIR[bench]
+    return sum(1 for q in parsed["quantiles"] if q["scheduler"] == sched and q["bench"] == bench and p in q["q"]
+               and censored(q["q"], p))
 
 
 def quantile_runs(parsed, sched, bench):

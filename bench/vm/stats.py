@@ -109,9 +109,14 @@ def compare(x_by_rep, base_by_rep, kind, key=""):
     return {"ratio": geomean(rs), "ci": bootstrap_ci(rs, key), "n": len(rs), "ratios": rs}
 
 
-def verdict(ci, target, higher_is_better):
-    """"met" / "missed" when the whole interval is on one side of the target, else "tie"."""
-    if ci is None:
+MIN_REPS_FOR_VERDICT = 5  # fewer paired reps: the bootstrap interval is little more than their range
+
+
+def verdict(ci, target, higher_is_better, n=MIN_REPS_FOR_VERDICT):
+    """"met" / "missed" when the whole interval is on one side of the target, else "tie".
+
+    "too few reps" with fewer than MIN_REPS_FOR_VERDICT paired reps (n) or no interval."""
+    if ci is None or n < MIN_REPS_FOR_VERDICT:
         return "too few reps"
     lo, hi = ci
     if higher_is_better:

@@ -82,6 +82,8 @@ class Verdicts(unittest.TestCase):
         self.assertEqual(S.verdict((0.4, 0.6), 0.5, False), "tie")
         self.assertEqual(S.verdict((0.51, 0.9), 0.5, False), "missed")
         self.assertEqual(S.verdict(None, 0.5, False), "too few reps")
+        self.assertEqual(S.verdict((0.2, 0.3), 0.5, False, n=2), "too few reps")
+        self.assertEqual(S.verdict((0.2, 0.3), 0.5, False, n=5), "met")
 
     def test_overlapping_reps_are_a_tie_not_met(self):
         # a median ratio above 1.0 whose paired ratios straddle 1.0 must not be "met"

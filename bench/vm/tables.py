@@ -38,8 +38,11 @@ def cell(summary, metric, s):
     c = summary.get(metric, {}).get(s)
     if not c:
         return "failed"
+    over = f"{c['censored']} rep(s) beyond the histogram" if c.get("censored") else ""
+    if "median" not in c:
+        return over
     spread = "" if c["n"] < 2 else f" ({fmt(c['min'])}–{fmt(c['max'])})"
-    return f"{fmt(c['median'])}{spread}"
+    return f"{fmt(c['median'])}{spread}" + (f"; {over}" if over else "")
 
 
 def date_of(run):
@@ -195,7 +198,8 @@ def generated(run, docs, mi, md_dir):
            f"- Warm-up: {'one unrecorded block (EEVDF, short loops) at the start of each boot' if run['warmup'] else 'none'}",
            "- Cells: median of the reps (min–max). Ratios: geometric mean of the per-rep paired ratios (luasched-fast "
            "and the other scheduler in the same rep), [95% percentile-bootstrap interval, 10,000 resamples]. A goal is "
-           "**met** or **missed** only when the whole interval is on one side of its target, otherwise a tie.", ""]
+           "**met** or **missed** only when the whole interval is on one side of its target, otherwise a tie; with fewer "
+           "than 5 paired reps no verdict is given (\"too few reps\").", ""]
     for d in docs:
         m, f = d["meta"], d["files"]
         raw = f"raw: [{os.path.basename(f['json'])}]({rel(f['json'])}), [{os.path.basename(f['csv'])}]({rel(f['csv'])}), " \
