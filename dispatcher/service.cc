@@ -126,7 +126,10 @@ Service::Stopped Service::Shutdown() {
   auto exit_info = port.ExitInfo();
   sched_->Detach();
   if (!exit_info) exit_info = port.ExitInfo();
-  std::fprintf(env_.out, "%s\n", dispatcher_->StatsLine().c_str());
+  // the final counters, in the form the periodic ones take (--stats-json: one JSON line)
+  StatsSnapshot final_snap = dispatcher_->Snapshot();
+  std::fprintf(env_.out, "%s\n",
+               (opt_.stats_json ? FormatStatsJson(final_snap) : FormatStatsLine(final_snap)).c_str());
   if (!opt_.stats_file.empty()) std::remove(opt_.stats_file.c_str());
   if (!opt_.metrics_file.empty()) std::remove(opt_.metrics_file.c_str());  // no stale metrics
   std::fprintf(env_.out, "dispatcher: page_faults=%ld\n", PageFaults());

@@ -3,27 +3,26 @@
 . /opt/lsf/guest_lib.sh
 
 mkdir -p /tmp/pol && chmod 755 /tmp/pol
-field() { sed -n "s/.*[ |]$1=\([0-9]*\).*/\1/p" | tail -1; }
 # run_bad NAME COUNTER BODY: the classifier body runs with locals ctx and task
 run_bad() {
   name=$1 counter=$2 body=$3
   f=/tmp/pol/$name.lua
   printf 'local sched = require("sched")\nsched.attach(function(ctx)\n  local task = ctx:task()\n  %s\nend)\n' "$body" > $f
   chmod 644 $f
-  luasched-fast --cpu 0 --policy $f --stats 0 > /tmp/$name.log 2>&1 &
+  luasched-fast --cpu 0 --policy $f --stats 0 --stats-json > /tmp/$name.log 2>&1 &
   lp=$!
   if ! wait_state enabled $LSF_START_S; then fail "$name: scheduler did not start"; cat /tmp/$name.log; return; fi
   i=0; while [ $i -lt 20 ]; do /bin/true; i=$((i + 1)); done   # 20 new processes = 20+ misses
   timeout 30 hackbench -g 1 -l 20 > /dev/null 2>&1
   hb=$?
   kill -INT $lp; wait $lp; rc=$?
-  stats=$(grep '^stats:' /tmp/$name.log | tail -1)
-  n=$(echo "$stats" | field "$counter")
+  last_json /tmp/$name.log /tmp/$name.json
+  n=$(json_num "policy_$counter" /tmp/$name.json)
   check_eq "$name: dispatcher survived and exited cleanly" "$rc" 0
   check_eq "$name: system stayed responsive (hackbench)" "$hb" 0
   check_ge "$name: counted as policy $counter" "${n:-0}" 10
   check_eq "$name: logged once" "$(grep -c 'logged once' /tmp/$name.log)" 1
-  check_eq "$name: every decision fell back to DEFAULT" "$(echo "$stats" | field rt)$(echo "$stats" | sed -n 's/.*ins rt=[0-9]* batch=\([0-9]*\).*/\1/p')" "00"
+  check_eq "$name: every decision fell back to DEFAULT" "$(json_num ins_realtime /tmp/$name.json)$(json_num ins_batch /tmp/$name.json)" "00"
   grep 'logged once' /tmp/$name.log | head -2 | cut -c1-200
 }
 

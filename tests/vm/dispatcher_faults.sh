@@ -3,9 +3,8 @@
 
 POLICY=/opt/lsf/policies/workload.lua
 for n in nginx-worker firefox; do cp "$LSF_BIN/lsf-spin" /tmp/$n; done
-field() { sed -n "s/.*[ |]$1=\([0-9]*\).*/\1/p" | tail -1; }
 
-luasched-fast --cpu 0 --policy $POLICY --log-verdicts --stats 1 > /tmp/lsf.log 2>&1 &
+luasched-fast --cpu 0 --policy $POLICY --log-verdicts --stats 1 --stats-json > /tmp/lsf.log 2>&1 &
 lp=$!
 wait_state enabled $LSF_START_S
 check_eq "scheduler enabled" "$(scx_state)" enabled
@@ -26,10 +25,10 @@ sleep 2
 /tmp/nginx-worker 0.5 > /dev/null & np=$!
 wait $np
 sleep 2
-stats=$(grep '^stats:' /tmp/lsf.log | tail -1)
-echo "$stats"
-fb_deadline=$(echo "$stats" | field deadline)
-fb_nouser=$(echo "$stats" | field no_user)
+last_json /tmp/lsf.log /tmp/stats.json
+cat /tmp/stats.json
+fb_deadline=$(json_num fallback_deadline /tmp/stats.json)
+fb_nouser=$(json_num fallback_no_user /tmp/stats.json)
 check_ge "misses fell back to DEFAULT while stopped (deadline+no_user)" $((fb_deadline + fb_nouser)) 1
 check "classifying again after SIGCONT" grep -qE "^verdict pid=$np .*comm=nginx-worker -> REALTIME" /tmp/lsf.log
 

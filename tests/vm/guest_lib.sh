@@ -63,3 +63,7 @@ int() { echo "${1%%.*}"; }
 
 # lsf_stat KEY: a counter of the running luasched-fast, from its JSON stats file
 lsf_stat() { json_num "$1" /run/luasched-fast.stats.json; }
+
+# last_json LOG OUT: the last JSON line of a luasched-fast log (run with --stats-json: the periodic
+# and final counters) into OUT, for json_num
+last_json() { grep '^{' "$1" | tail -1 > "$2"; }
