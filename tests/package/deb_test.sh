@@ -53,9 +53,9 @@ for w in sched.attach 'ctx:dsq' REALTIME 'EXIT STATUS' /etc/luasched-fast/policy
   check "man page mentions $w" grep -qF "$w" <<<"$page"
 done
 
-# bash completion: loads, completes an option and the transport values
+# bash completion: loads, completes an option (from the installed binary's --help) and the transport values
 comp=$root/usr/share/bash-completion/completions/luasched-fast
-got=$(bash -c '. "$1"; COMP_WORDS=(luasched-fast --trans); COMP_CWORD=1; _luasched_fast; echo "${COMPREPLY[*]}"' _ "$comp")
+got=$(PATH="$root/usr/sbin:$PATH" bash -c '. "$1"; COMP_WORDS=(luasched-fast --trans); COMP_CWORD=1; _luasched_fast; echo "${COMPREPLY[*]}"' _ "$comp")
 check "completion: --trans -> --transport ($got)" [ "$got" = --transport ]
 got=$(bash -c '. "$1"; COMP_WORDS=(luasched-fast --transport ""); COMP_CWORD=2; _luasched_fast; echo "${COMPREPLY[*]}"' _ "$comp")
 check "completion: --transport -> arena ringbuf ($got)" [ "$got" = "arena ringbuf" ]
