@@ -20,6 +20,11 @@ bool MimallocIsActive() {
 
 Status ReserveHeap(size_t bytes) {
   if (!MimallocIsActive()) return MakeError("mimalloc is not this process's allocator (link order)");
+  // Never hand memory back: a page mimalloc decommits or resets while idle is faulted in again at
+  // its next use (seen as a stray minor fault every few seconds from the stats writer's peaks).
+  mi_option_disable(mi_option_allow_decommit);
+  mi_option_disable(mi_option_page_reset);
+  mi_option_disable(mi_option_abandoned_page_decommit);
   if (mi_reserve_os_memory(bytes, /*commit=*/true, /*allow_large=*/false) != 0)
     return MakeError("cannot reserve " + std::to_string(bytes >> 20) + " MiB for the heap");
   return {};
