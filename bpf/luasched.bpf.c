@@ -88,9 +88,7 @@ void BPF_PROG(lsf_enqueue, struct task_struct *p, u64 enq_flags)
 		insert_task(p, tc, tc->v.cls, tc->v.slice_ns, tc->v.cpu, enq_flags);
 		return;
 	case LSF_VS_WAIT:  /* miss already in flight: wait for it */
-		tc->ins_cls = LSF_CLASS_DEFAULT;
-		lsf_dsq_insert(p, LSF_DSQ_PENDING, default_slice_ns, enq_flags);
-		timer_hurry();
+		park_task(p, tc, enq_flags);
 		return;
 	case LSF_VS_RUN_DEFAULT:
 		insert_task(p, tc, LSF_CLASS_DEFAULT, default_slice_ns, LSF_CPU_ANY, enq_flags);

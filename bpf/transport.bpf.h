@@ -145,6 +145,14 @@ static __always_inline void ring_doorbell(void)
 	stat_inc(LSF_ST_DOORBELL);
 }
 
+/* Parks p in PENDING until its verdict or its deadline, with the timer on its fast period. */
+static __always_inline void park_task(struct task_struct *p, struct task_ctx *tc, u64 enq_flags)
+{
+	tc->ins_cls = LSF_CLASS_DEFAULT;
+	lsf_dsq_insert(p, LSF_DSQ_PENDING, default_slice_ns, enq_flags);
+	timer_hurry();
+}
+
 /* Sends a miss for p (action LSF_VS_ASK or LSF_VS_REASK) and parks it, or queues it as DEFAULT when
  * it must not wait (a re-ask, no dispatcher, a full miss queue). */
 static __always_inline void send_miss(struct task_struct *p, struct task_ctx *tc, u64 enq_flags, int action)
@@ -200,9 +208,7 @@ static __always_inline void send_miss(struct task_struct *p, struct task_ctx *tc
 		insert_task(p, tc, LSF_CLASS_DEFAULT, default_slice_ns, LSF_CPU_ANY, enq_flags);
 		return;
 	}
-	tc->ins_cls = LSF_CLASS_DEFAULT;
-	lsf_dsq_insert(p, LSF_DSQ_PENDING, default_slice_ns, enq_flags);
-	timer_hurry();
+	park_task(p, tc, enq_flags);
 }
 
 /* Applies one verdict: the task is found by pid, the verdict taken only if it answers that task's

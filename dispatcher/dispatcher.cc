@@ -60,7 +60,8 @@ void Dispatcher::SendDecision(const lsf_miss& m, const Decision& decision) {
     port_.ReadIdleCpus(idle_words);
     CpuSet allowed = CpuSetFromWords(m.cpus_allowed), idle = CpuSetFromWords(idle_words);
     int cpu = PickCpu(*opts_.topology, allowed & ~placed_, idle & ~placed_, m.prev_cpu, d.llc);
-    if (cpu < 0 || opts_.topology->Find(cpu) == nullptr || (d.llc >= 0 && opts_.topology->Find(cpu)->llc != d.llc)) {
+    const Topology::Cpu* picked = cpu >= 0 ? opts_.topology->Find(cpu) : nullptr;
+    if (!picked || (d.llc >= 0 && picked->llc != d.llc)) {
       placed_.reset();
       cpu = PickCpu(*opts_.topology, allowed, idle, m.prev_cpu, d.llc);
     }
