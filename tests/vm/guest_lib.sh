@@ -4,6 +4,7 @@
 
 LSF_PASS=0
 LSF_FAIL=0
+LSF_FAILED=   # the failed checks, repeated by finish (logs are often read from their tail)
 # Seconds a scheduler may take to load and attach. The verifier is slow under software emulation:
 # a few seconds on 7.3, ~25 s on 6.12 LTS. wait_state returns as soon as the state is reached.
 LSF_START_S=${LSF_START_S:-60}
@@ -12,7 +13,11 @@ up() { cut -d' ' -f1 /proc/uptime; }
 say() { echo "[$(up)] $*"; }
 
 pass() { LSF_PASS=$((LSF_PASS + 1)); echo "ok - $*"; }
-fail() { LSF_FAIL=$((LSF_FAIL + 1)); echo "not ok - $*"; }
+fail() {
+  LSF_FAIL=$((LSF_FAIL + 1)); echo "not ok - $*"
+  LSF_FAILED="$LSF_FAILED
+  not ok - $*"
+}
 
 # check "what" CONDITION...   (CONDITION is a command, e.g. [ "$x" = y ])
 check() {
@@ -50,6 +55,7 @@ hog_all() {
 }
 
 finish() {
+  [ "$LSF_FAIL" = 0 ] || echo "failed checks:$LSF_FAILED"
   echo "$LSF_PASS passed, $LSF_FAIL failed"
   [ "$LSF_FAIL" = 0 ]
 }
