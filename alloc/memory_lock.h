@@ -7,7 +7,8 @@
 
 namespace lsf {
 
-// mlockall(MCL_CURRENT | MCL_FUTURE) and prefault `stack_bytes` of the calling thread's stack.
+// mlockall(MCL_CURRENT | MCL_FUTURE), no transparent huge pages for the process (khugepaged would
+// move locked pages), and prefault `stack_bytes` of the calling thread's stack.
 // Errors say which limit to raise (RLIMIT_MEMLOCK) or that root is needed.
 Status LockAllMemory(size_t stack_bytes = 256 * 1024);
 
