@@ -53,6 +53,7 @@ Result<std::unique_ptr<BpfKernelPort>> BpfKernelPort::Load(const Options& opts) 
     skel->rodata->self_tgid = getpid();
     skel->rodata->default_slice_ns = opts.default_slice_ns;
     skel->rodata->use_arena = opts.transport == Transport::kArena;
+    skel->rodata->miss_wait = opts.miss_wait;
     bpf_program__set_autoload(skel->progs.lsf_arena_setup, opts.transport == Transport::kArena);
     // The arena is mapped (and locked by mlockall) whole: size it to the layout. The ringbuf
     // transport does not create it at all (its code paths are dead for the verifier), so it also

@@ -25,6 +25,7 @@ class BpfKernelPort final : public KernelPort {
   struct Options {
     Transport transport = Transport::kRingbuf;
     uint64_t default_slice_ns = LSF_SLICE_DFL_NS;
+    bool miss_wait = false;  // a task waits for its verdict (else it runs by a provisional one)
     bool verbose = false;  // libbpf debug output
     bool no_kick = false;  // tests: do not load the kick program (verdicts wait for dispatch or the timer)
   };

@@ -22,7 +22,8 @@ char _license[] SEC("license") = "GPL";
  *  - Kernel features are probed (bpf/compat.bpf.h): one object for 6.12 LTS and newer kernels.
  *  - CPU hotplug is handled (ops.cpu_online/offline): targets must be online, queues of an offline
  *    CPU are emptied by the timer.
- * Trade-off: the miss path costs a new task up to one round trip to userspace before it first runs.
+ * Trade-off: a task runs by a provisional verdict (its parent's, or DEFAULT) for one round trip
+ *   to userspace after a miss, unless --miss wait parks it until the verdict (bpf/verdict.h).
  */
 
 SEC("struct_ops/lsf_select_cpu")
@@ -90,8 +91,8 @@ void BPF_PROG(lsf_enqueue, struct task_struct *p, u64 enq_flags)
 	case LSF_VS_WAIT:  /* miss already in flight: wait for it */
 		park_task(p, tc, enq_flags);
 		return;
-	case LSF_VS_RUN_DEFAULT:
-		insert_task(p, tc, LSF_CLASS_DEFAULT, default_slice_ns, LSF_CPU_ANY, enq_flags);
+	case LSF_VS_RUN_PROVISIONAL:  /* miss in flight, not waiting: its provisional verdict */
+		insert_task(p, tc, tc->v.cls, tc->v.slice_ns, tc->v.cpu, enq_flags);
 		return;
 	default:  /* LSF_VS_ASK, LSF_VS_REASK */
 		send_miss(p, tc, enq_flags, action);
@@ -196,8 +197,17 @@ void BPF_PROG(lsf_update_idle, s32 cpu, bool idle)
 SEC("struct_ops/lsf_init_task")
 s32 BPF_PROG(lsf_init_task, struct task_struct *p, struct scx_init_task_args *args)
 {
-	if (!bpf_task_storage_get(&task_ctxs, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
+	struct task_ctx *tc = bpf_task_storage_get(&task_ctxs, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	struct task_ctx *parent;
+
+	if (!tc)
 		return -12;  /* ENOMEM */
+	/* a fork runs by its parent's verdict until the policy has seen it (bpf/verdict.h) */
+	if (args->fork) {
+		parent = tctx_get(bpf_get_current_task_btf());
+		if (parent)
+			lsf_vs_inherit(&tc->v, &parent->v, policy_gen);
+	}
 	return 0;
 }
 

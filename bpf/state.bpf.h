@@ -16,6 +16,7 @@ const volatile __u32 nr_cpus = 1;   /* possible CPUs (<= LSF_MAX_CPUS) */
 const volatile __s32 self_tgid;     /* the dispatcher's process: never waits for itself */
 const volatile __u64 default_slice_ns = LSF_SLICE_DFL_NS;
 const volatile bool use_arena;      /* misses/verdicts through arena rings (else ringbuf) */
+const volatile bool miss_wait;      /* --miss wait: a task waits for its verdict (else it runs at once) */
 
 /* ---- shared with userspace (bss/data) ------------------------------------------------------ */
 __u32 policy_gen = 1;               /* written by userspace on policy (re)load */

@@ -153,13 +153,14 @@ static __always_inline void park_task(struct task_struct *p, struct task_ctx *tc
 	timer_hurry();
 }
 
-/* Sends a miss for p (action LSF_VS_ASK or LSF_VS_REASK) and parks it, or queues it as DEFAULT when
- * it must not wait (a re-ask, no dispatcher, a full miss queue). */
+/* Sends a miss for p (action LSF_VS_ASK or LSF_VS_REASK) and queues it by its provisional verdict
+ * (bpf/verdict.h), or, with --miss wait, parks it (not for a re-ask, without a dispatcher, or when
+ * the miss queue is full: those run by the provisional verdict too). */
 static __always_inline void send_miss(struct task_struct *p, struct task_ctx *tc, u64 enq_flags, int action)
 {
 	u64 now = bpf_ktime_get_ns();
 	bool present = now - user_alive_ns < kUserAbsentNs;
-	bool park = present && action == LSF_VS_ASK;
+	bool park = miss_wait && present && action == LSF_VS_ASK;
 	u32 cpu = bpf_get_smp_processor_id(), flags;
 	struct lsf_miss_ring LSF_ARENA *ring = 0;
 	struct lsf_miss LSF_ARENA *slot = 0;
@@ -181,10 +182,11 @@ static __always_inline void send_miss(struct task_struct *p, struct task_ctx *tc
 	}
 	seq = __sync_fetch_and_add(&miss_seq, 1) + 1;
 	if (!m) {
-		/* no room: run as DEFAULT, ask again after a deadline rather than at every enqueue */
+		/* no room: run by the provisional verdict, ask again after a deadline rather than at
+		 * every enqueue */
 		lsf_vs_begin_miss(&tc->v, seq, now, LSF_MISS_DEADLINE_NS, 1, policy_gen, default_slice_ns);
 		stat_inc(LSF_ST_MISS_RB_FULL);
-		insert_task(p, tc, LSF_CLASS_DEFAULT, default_slice_ns, LSF_CPU_ANY, enq_flags);
+		insert_task(p, tc, tc->v.cls, tc->v.slice_ns, tc->v.cpu, enq_flags);
 		return;
 	}
 	flags = lsf_vs_begin_miss(&tc->v, seq, now, present ? LSF_MISS_DEADLINE_NS : kAbsentRetryNs, !park,
@@ -205,7 +207,7 @@ static __always_inline void send_miss(struct task_struct *p, struct task_ctx *tc
 	if (!present)
 		stat_inc(LSF_ST_FALLBACK_NOUSER);
 	if (!park) {
-		insert_task(p, tc, LSF_CLASS_DEFAULT, default_slice_ns, LSF_CPU_ANY, enq_flags);
+		insert_task(p, tc, tc->v.cls, tc->v.slice_ns, tc->v.cpu, enq_flags);
 		return;
 	}
 	park_task(p, tc, enq_flags);

@@ -8,11 +8,18 @@
  *
  *        enqueue: no verdict / new generation / exec / rename      verdict with this seq
  *   NONE ------------------------------------------------> PENDING ----------------------> READY
- *     ^    (miss record sent, task parked until the verdict        |                         |
- *     |     or the deadline)                                      | deadline passed:        |
- *     |                                                           | DEFAULT now, miss sent  |
+ *     ^    (miss record sent; the task runs at once by its       |                         |
+ *     |     provisional verdict, or, with --miss wait, is         | deadline passed:        |
+ *     |     parked until the verdict or the deadline)             | DEFAULT now, miss sent  |
  *     |                                                           v again, no more waiting  |
  *     +------------------- exec / rename / new generation -------------------------------------+
+ *
+ * Provisional verdict (what a task runs by while its miss is in flight): a forked task, its
+ * parent's verdict (same program, same comm: the policy almost always agrees); a renamed task, its
+ * own previous verdict (same program); anything else, and after a policy reload, DEFAULT. The
+ * policy's verdict applies from the task's next enqueue. Trade-off: a fork of a REALTIME task runs
+ * as REALTIME for one round trip even if the policy then says otherwise; an exec'd program never
+ * runs above DEFAULT before its policy has seen it.
  *
  * Identity: a verdict names the task by pid AND by the seq of the miss it answers. seq is unique
  * for the life of the scheduler (a global counter), and the state lives with the task itself, so
@@ -40,8 +47,8 @@ struct lsf_vstate {
 	__u32 state;       /* enum lsf_vstate_state */
 	__u32 flags;       /* lsf_miss_flags to report with the next miss (EXEC/RENAME) */
 	__u32 stale;       /* exec/rename while PENDING: apply the verdict once, then ask again */
-	__u32 nowait;      /* PENDING without parking: the task runs as DEFAULT meanwhile */
-	__u32 _pad;
+	__u32 nowait;      /* PENDING without parking: the task runs by cls/slice_ns/cpu meanwhile */
+	__u32 inherited;   /* NONE: cls/slice_ns/cpu/policy_gen hold a provisional verdict (fork, rename) */
 };
 
 /* What ops.enqueue does with a task, from its state. */
@@ -50,7 +57,7 @@ enum lsf_vs_action {
 	LSF_VS_WAIT,        /* park until the verdict or the deadline */
 	LSF_VS_ASK,         /* send a miss, then park */
 	LSF_VS_REASK,       /* the verdict is overdue (lost or dropped): DEFAULT now, send a miss again */
-	LSF_VS_RUN_DEFAULT, /* a re-ask is in flight: run as DEFAULT, do not wait */
+	LSF_VS_RUN_PROVISIONAL, /* a miss is in flight, the task does not wait: run by cls/slice/cpu */
 };
 
 /* What applying a verdict did. */
@@ -79,12 +86,26 @@ static inline int lsf_vs_on_enqueue(const struct lsf_vstate *s, __u32 gen, __u64
 	if (s->state != LSF_VS_PENDING || s->stale)
 		return LSF_VS_ASK;
 	if (now < s->deadline_ns)
-		return s->nowait ? LSF_VS_RUN_DEFAULT : LSF_VS_WAIT;
+		return s->nowait ? LSF_VS_RUN_PROVISIONAL : LSF_VS_WAIT;
 	return LSF_VS_REASK;
 }
 
-/* A miss with `seq` is being sent: the task waits for it until now + wait_ns (parked unless
- * nowait). Returns the lsf_miss_flags for the record. */
+/* A forked task's state starts from its parent's: the parent's verdict, if it is current, becomes
+ * the child's provisional verdict. The child still misses at its first enqueue. */
+static inline void lsf_vs_inherit(struct lsf_vstate *child, const struct lsf_vstate *parent, __u32 gen)
+{
+	if (parent->state != LSF_VS_READY || parent->stale || parent->policy_gen != gen)
+		return;
+	child->cls = parent->cls;
+	child->slice_ns = parent->slice_ns;
+	child->cpu = parent->cpu;
+	child->policy_gen = parent->policy_gen;
+	child->inherited = 1;
+}
+
+/* A miss with `seq` is being sent: the task waits for it until now + wait_ns, parked unless
+ * nowait; meanwhile it runs by its provisional verdict (see the top), which this sets up.
+ * Returns the lsf_miss_flags for the record. */
 static inline __u32 lsf_vs_begin_miss(struct lsf_vstate *s, __u64 seq, __u64 now, __u64 wait_ns,
 				      __u32 nowait, __u32 gen, __u64 default_slice_ns)
 {
@@ -95,9 +116,12 @@ static inline __u32 lsf_vs_begin_miss(struct lsf_vstate *s, __u64 seq, __u64 now
 	s->seq = seq;
 	s->enq_ns = now;
 	s->deadline_ns = now + wait_ns;
-	s->slice_ns = default_slice_ns;
-	s->cpu = LSF_CPU_ANY;
-	s->cls = LSF_CLASS_DEFAULT;
+	if (!s->inherited || s->policy_gen != gen) {
+		s->slice_ns = default_slice_ns;
+		s->cpu = LSF_CPU_ANY;
+		s->cls = LSF_CLASS_DEFAULT;
+	}
+	s->inherited = 0;
 	s->state = LSF_VS_PENDING;
 	s->stale = 0;
 	s->nowait = nowait;
@@ -157,10 +181,12 @@ static inline int lsf_vs_release(struct lsf_vstate *s, __u64 now)
 	return LSF_VS_TIMEOUT;
 }
 
-/* exec or rename (why: LSF_MISS_EXEC / LSF_MISS_RENAME): the cached verdict no longer applies. */
+/* exec or rename (why: LSF_MISS_EXEC / LSF_MISS_RENAME): the cached verdict no longer applies. A
+ * renamed task keeps it as its provisional verdict; an exec'd one starts from DEFAULT. */
 static inline void lsf_vs_invalidate(struct lsf_vstate *s, __u32 why)
 {
 	s->flags |= why;
+	s->inherited = s->state == LSF_VS_READY && !s->stale && !(why & LSF_MISS_EXEC);
 	if (s->state == LSF_VS_PENDING)
 		s->stale = 1;  /* the verdict in flight still releases the parked task, once */
 	else

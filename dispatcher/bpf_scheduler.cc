@@ -36,6 +36,7 @@ Result<std::unique_ptr<LoadedScheduler>> LoadBpfScheduler(const Options& opt, co
   BpfKernelPort::Options k;
   k.no_kick = faults.no_kick;
   k.default_slice_ns = opt.slice_ns;
+  k.miss_wait = opt.miss == "wait";
   k.verbose = opt.verbose;
   k.transport = opt.transport == "arena" ? BpfKernelPort::Transport::kArena : BpfKernelPort::Transport::kRingbuf;
   auto port = BpfKernelPort::Load(k);

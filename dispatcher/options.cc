@@ -74,6 +74,12 @@ constexpr Spec kSpecs[] = {
      "back to ringbuf if the kernel lacks arenas (unless given); ringbuf: BPF ring\n"
      "buffers (see docs/performance.md for the comparison)",
      0, 0, 1, "", "ringbuf|arena", false, &Options::transport_set},
+    {0, "miss", "MODE", kRunLike, Kind::kChoice, &Options::miss,
+     "what a task without a cached verdict does while the policy decides:\n"
+     "run: it runs at once, a forked task by its parent's verdict, a renamed one\n"
+     "by its previous one, anything else as DEFAULT; the policy's verdict applies\n"
+     "from its next wakeup. wait: it waits for the verdict (at most 20 ms)",
+     0, 0, 1, "", "run|wait"},
     {0, "spin-us", "US", kRunLike, Kind::kInt, &Options::spin_us,
      "busy-poll this long after a miss before sleeping; 0: never;\n"
      "-1: always, the lowest latency for a whole CPU", -1, 1'000'000, 1, "microseconds"},

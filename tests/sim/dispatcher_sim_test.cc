@@ -49,6 +49,7 @@ class Sim : public ::testing::Test {
 
 TEST_F(Sim, WorkloadClassifiesEachTaskAsThePolicySays) {
   FakeKernel k;
+  k.set_miss_wait(true);  // --miss wait: the task parks until its verdict
   auto policy = LoadWorkload();
   Dispatcher d(k, *policy, DOpts());
   k.Enqueue({.pid = 100, .comm = "nginx-worker"});
@@ -91,6 +92,7 @@ TEST_F(Sim, CacheHitsDominateAfterWarmUp) {
 
 TEST_F(Sim, ExecReclassifiesTheTask) {
   FakeKernel k;
+  k.set_miss_wait(true);  // --miss wait: the task parks until its verdict
   auto policy = LoadWorkload();
   Dispatcher d(k, *policy, DOpts());
   k.Enqueue({.pid = 42, .comm = "sh"});
@@ -106,6 +108,7 @@ TEST_F(Sim, ExecReclassifiesTheTask) {
 
 TEST_F(Sim, ExecWhileWaitingAppliesTheVerdictOnceThenReclassifies) {
   FakeKernel k;
+  k.set_miss_wait(true);  // --miss wait: the task parks until its verdict
   auto policy = LoadWorkload();
   Dispatcher d(k, *policy, DOpts());
   k.Enqueue({.pid = 7, .comm = "sh"});
@@ -120,6 +123,7 @@ TEST_F(Sim, ExecWhileWaitingAppliesTheVerdictOnceThenReclassifies) {
 
 TEST_F(Sim, PidReuseAfterExitIsClassifiedAfresh) {
   FakeKernel k;
+  k.set_miss_wait(true);  // --miss wait: the task parks until its verdict
   auto policy = LoadWorkload();
   Dispatcher d(k, *policy, DOpts());
   k.Enqueue({.pid = 9, .comm = "nginx"});
@@ -145,6 +149,7 @@ TEST_F(Sim, StaleVerdictForAnExitedTaskIsCountedAndDropped) {
 
 TEST_F(Sim, FullVerdictQueueFallsBackToDefaultAtTheDeadline) {
   FakeKernel k(4, /*verdict_capacity=*/2);
+  k.set_miss_wait(true);
   auto policy = LoadWorkload();
   Dispatcher d(k, *policy, DOpts());
   // Make FlushVerdicts a no-op by not letting the queue drain: send 5 misses in one batch.
@@ -157,8 +162,91 @@ TEST_F(Sim, FullVerdictQueueFallsBackToDefaultAtTheDeadline) {
   k.ApplyVerdicts();
   EXPECT_EQ(k.parked(), 0u);
   EXPECT_EQ(k.stat(LSF_ST_FALLBACK_DEADLINE), 3u);
-  // their next enqueue, still pending past the deadline, goes to DEFAULT without waiting
-  EXPECT_EQ(k.Enqueue({.pid = 3, .comm = "nginx"}), Placement::kFallback);
+  // their next enqueue, past the deadline, asks again and runs as DEFAULT without waiting
+  EXPECT_EQ(k.Enqueue({.pid = 3, .comm = "nginx"}), Placement::kProvisional);
+  EXPECT_EQ(k.QueuedClass(3), LSF_CLASS_DEFAULT);
+  EXPECT_EQ(k.stat(LSF_ST_REASK), 1u);
+}
+
+// --miss run (the default): a task never waits for the policy.
+TEST_F(Sim, NewTaskRunsAtOnceAsDefaultAndItsVerdictAppliesAtTheNextEnqueue) {
+  FakeKernel k;
+  auto policy = LoadWorkload();
+  Dispatcher d(k, *policy, DOpts());
+  EXPECT_EQ(k.Enqueue({.pid = 5, .comm = "nginx"}), Placement::kProvisional);
+  EXPECT_EQ(k.QueuedClass(5), LSF_CLASS_DEFAULT);
+  EXPECT_EQ(k.parked(), 0u);
+  EXPECT_EQ(k.stat(LSF_ST_MISS), 1u);
+  EXPECT_EQ(k.Enqueue({.pid = 5, .comm = "nginx"}), Placement::kProvisional)
+      << "a second enqueue before the verdict does not ask again";
+  EXPECT_EQ(k.stat(LSF_ST_MISS), 1u);
+  d.RunOnce(0);
+  EXPECT_EQ(k.Enqueue({.pid = 5, .comm = "nginx"}), Placement::kHit);
+  EXPECT_EQ(k.QueuedClass(5), LSF_CLASS_REALTIME);
+  EXPECT_EQ(k.stat(LSF_ST_FALLBACK_DEADLINE), 0u);
+}
+
+TEST_F(Sim, ForkRunsByItsParentsVerdictWhileThePolicyDecides) {
+  FakeKernel k;
+  auto policy = LoadWorkload();
+  Dispatcher d(k, *policy, DOpts());
+  k.Enqueue({.pid = 10, .comm = "nginx"});
+  d.RunOnce(0);
+  ASSERT_EQ(k.CachedClass(10), LSF_CLASS_REALTIME);
+  k.Fork(10, 11);
+  EXPECT_EQ(k.Enqueue({.pid = 11, .comm = "nginx"}), Placement::kProvisional);
+  EXPECT_EQ(k.QueuedClass(11), LSF_CLASS_REALTIME) << "the parent's verdict, at once";
+  EXPECT_EQ(k.CachedSlice(11), k.CachedSlice(10));
+  EXPECT_EQ(k.stat(LSF_ST_MISS), 2u) << "the policy still sees the child";
+  d.RunOnce(0);
+  EXPECT_EQ(k.Enqueue({.pid = 11, .comm = "nginx"}), Placement::kHit);
+  // a fork of a task without a verdict, or of an unknown parent, starts as DEFAULT
+  k.Fork(999, 12);
+  k.Enqueue({.pid = 12, .comm = "nginx"});
+  EXPECT_EQ(k.QueuedClass(12), LSF_CLASS_DEFAULT);
+}
+
+TEST_F(Sim, ForkAfterAPolicyReloadDoesNotInheritAnOldGenerationsVerdict) {
+  FakeKernel k;
+  auto policy = LoadWorkload();
+  Dispatcher d(k, *policy, DOpts());
+  k.Enqueue({.pid = 20, .comm = "nginx"});
+  d.RunOnce(0);
+  k.SetPolicyGeneration(2);
+  k.Fork(20, 21);
+  k.Enqueue({.pid = 21, .comm = "nginx"});
+  EXPECT_EQ(k.QueuedClass(21), LSF_CLASS_DEFAULT);
+}
+
+TEST_F(Sim, RenameKeepsThePreviousVerdictMeanwhileExecStartsFromDefault) {
+  FakeKernel k;
+  auto policy = LoadWorkload();
+  Dispatcher d(k, *policy, DOpts());
+  k.Enqueue({.pid = 30, .comm = "nginx"});
+  k.Enqueue({.pid = 31, .comm = "nginx"});
+  d.RunOnce(0);
+  k.Rename(30, "nginx-2");
+  EXPECT_EQ(k.Enqueue({.pid = 30, .comm = "nginx-2"}), Placement::kProvisional);
+  EXPECT_EQ(k.QueuedClass(30), LSF_CLASS_REALTIME);
+  k.Exec(31, "nginx");
+  EXPECT_EQ(k.Enqueue({.pid = 31, .comm = "nginx"}), Placement::kProvisional);
+  EXPECT_EQ(k.QueuedClass(31), LSF_CLASS_DEFAULT);
+  d.RunOnce(0);
+  EXPECT_EQ(k.Enqueue({.pid = 31, .comm = "nginx"}), Placement::kHit);
+  EXPECT_EQ(k.QueuedClass(31), LSF_CLASS_REALTIME);
+}
+
+TEST_F(Sim, LostVerdictIsAskedForAgainWithoutADeadlineFallback) {
+  FakeKernel k(4, /*verdict_capacity=*/0);  // every verdict is lost
+  auto policy = LoadWorkload();
+  Dispatcher d(k, *policy, DOpts());
+  EXPECT_EQ(k.Enqueue({.pid = 40, .comm = "firefox"}), Placement::kProvisional);
+  d.RunOnce(0);
+  k.AdvanceTime(LSF_MISS_DEADLINE_NS);
+  EXPECT_EQ(k.Enqueue({.pid = 40, .comm = "firefox"}), Placement::kProvisional);
+  EXPECT_EQ(k.stat(LSF_ST_REASK), 1u);
+  EXPECT_EQ(k.stat(LSF_ST_MISS), 2u);
+  EXPECT_EQ(k.stat(LSF_ST_FALLBACK_DEADLINE), 0u) << "nothing waited, so nothing fell back";
 }
 
 TEST_F(Sim, PolicyErrorsYieldDefaultAndAreCounted) {

@@ -14,7 +14,7 @@ void CopyComm(char (&dst)[LSF_COMM_LEN], const std::string& s) {
 }  // namespace
 
 FakeKernel::Placement FakeKernel::Miss(const Task& t, Entry& ent, int action) {
-  bool park = alive_ && action == LSF_VS_ASK;
+  bool park = miss_wait_ && alive_ && action == LSF_VS_ASK;
   uint64_t wait = alive_ ? LSF_MISS_DEADLINE_NS : 100'000'000;
   ent.task = t;
   uint32_t flags = lsf_vs_begin_miss(&ent.e, ++seq_, now_ns_, wait, park ? 0 : 1, policy_gen_, LSF_SLICE_DFL_NS);
@@ -40,8 +40,28 @@ FakeKernel::Placement FakeKernel::Miss(const Task& t, Entry& ent, int action) {
   ++stats_.v[LSF_ST_MISS];
   if (action == LSF_VS_REASK) ++stats_.v[LSF_ST_REASK];
   if (park) return Placement::kParked;
-  ++stats_.v[LSF_ST_INS_DEFAULT];
-  return Placement::kFallback;
+  return Queue(ent);
+}
+
+FakeKernel::Placement FakeKernel::Queue(Entry& ent) {
+  ent.queued_cls = ent.e.cls;
+  ++stats_.v[ent.e.cpu != LSF_CPU_ANY ? LSF_ST_INS_CPU
+             : ent.e.cls == LSF_CLASS_REALTIME ? LSF_ST_INS_REALTIME
+             : ent.e.cls == LSF_CLASS_BATCH ? LSF_ST_INS_BATCH
+                                            : LSF_ST_INS_DEFAULT];
+  return ent.e.state == LSF_VS_READY ? Placement::kHit : Placement::kProvisional;
+}
+
+void FakeKernel::Fork(int32_t parent_pid, int32_t child_pid) {
+  Entry& child = cache_[child_pid];
+  child = Entry{};
+  auto it = cache_.find(parent_pid);
+  if (it != cache_.end()) lsf_vs_inherit(&child.e, &it->second.e, policy_gen_);
+}
+
+uint32_t FakeKernel::QueuedClass(int32_t pid) const {
+  auto it = cache_.find(pid);
+  return it != cache_.end() ? it->second.queued_cls : static_cast<uint32_t>(LSF_CLASS_NONE);
 }
 
 FakeKernel::Placement FakeKernel::Enqueue(const Task& t) {
@@ -49,17 +69,12 @@ FakeKernel::Placement FakeKernel::Enqueue(const Task& t) {
   switch (int action = lsf_vs_on_enqueue(&ent.e, policy_gen_, now_ns_)) {
     case LSF_VS_HIT:
       ++stats_.v[LSF_ST_HIT];
-      ++stats_.v[ent.e.cpu != LSF_CPU_ANY ? LSF_ST_INS_CPU
-                 : ent.e.cls == LSF_CLASS_REALTIME ? LSF_ST_INS_REALTIME
-                 : ent.e.cls == LSF_CLASS_BATCH ? LSF_ST_INS_BATCH
-                                                : LSF_ST_INS_DEFAULT];
-      return Placement::kHit;
+      return Queue(ent);
     case LSF_VS_WAIT:
       ent.parked = true;
       return Placement::kParked;
-    case LSF_VS_RUN_DEFAULT:
-      ++stats_.v[LSF_ST_INS_DEFAULT];
-      return Placement::kFallback;
+    case LSF_VS_RUN_PROVISIONAL:
+      return Queue(ent);
     default:
       return Miss(t, ent, action);
   }

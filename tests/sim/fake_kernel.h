@@ -29,14 +29,16 @@ class FakeKernel final : public KernelPort {
     int32_t nice = 0;
     int32_t cpu = 0;
   };
-  // Where a task went on one enqueue.
-  enum class Placement { kHit, kParked, kFallback };
+  // Where a task went on one enqueue: by its cached verdict, parked waiting for one (--miss wait),
+  // or queued by its provisional verdict while its miss is in flight (DEFAULT unless inherited).
+  enum class Placement { kHit, kParked, kProvisional };
 
   explicit FakeKernel(int nr_cpus = 4, size_t verdict_capacity = 1024)
       : nr_cpus_(nr_cpus), verdict_capacity_(verdict_capacity) {}
 
   // Kernel side -----------------------------------------------------------------------------------
   Placement Enqueue(const Task& t);                 // one ops.enqueue of task t
+  void Fork(int32_t parent_pid, int32_t child_pid); // ops.init_task of a fork by parent_pid
   void Exec(int32_t pid, const std::string& comm);  // sched_process_exec
   void Rename(int32_t pid, const std::string& comm);
   void Exit(int32_t pid);                           // ops.exit_task
@@ -72,6 +74,11 @@ class FakeKernel final : public KernelPort {
   // The kernel unloads the scheduler with `info` (kind, exit_code): ExitInfo() reports it.
   void SetExit(const lsf_exit_info& info) { exit_ = info; }
   void Stop() override {}
+  // --miss wait (the BPF side's miss_wait): a task waits for its verdict instead of running by a
+  // provisional one. Off by default, like luasched-fast.
+  void set_miss_wait(bool on) { miss_wait_ = on; }
+  // Class, slice and CPU the task's last enqueue queued it by (hit or provisional).
+  uint32_t QueuedClass(int32_t pid) const;
 
   uint64_t flushes() const { return flushes_; }
 
@@ -80,7 +87,10 @@ class FakeKernel final : public KernelPort {
     lsf_vstate e{};
     Task task;
     bool parked = false;  // the task waits in the PENDING DSQ
+    uint32_t queued_cls = LSF_CLASS_NONE;  // class of its last enqueue
   };
+  // Queues the task by its state's class/slice/CPU (a hit or a provisional verdict).
+  Placement Queue(Entry& ent);
   // Sends a miss (action LSF_VS_ASK or LSF_VS_REASK); returns where the task went.
   Placement Miss(const Task& t, Entry& ent, int action);
   // What the exec/rename tracepoints do: a pending verdict applies once, a cached one is dropped.
@@ -93,6 +103,7 @@ class FakeKernel final : public KernelPort {
   uint32_t policy_gen_ = 1;
   uint64_t flushes_ = 0;
   bool alive_ = false;
+  bool miss_wait_ = false;
   std::optional<lsf_exit_info> exit_;
   KernelStats stats_;
   __u64 idle_[LSF_CPU_WORDS] = {};

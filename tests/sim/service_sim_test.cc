@@ -115,8 +115,9 @@ TEST_F(ServiceSim, ReloadSwapsThePolicyAndABrokenOneKeepsTheRunningPolicy) {
   EXPECT_FALSE(requested.load());
   EXPECT_EQ(svc->dispatcher().generation(), 2u);
   EXPECT_EQ(k.policy_gen(), 2u);
-  EXPECT_EQ(k.Enqueue({.pid = 10, .comm = "nginx"}), FakeKernel::Placement::kParked)
+  EXPECT_EQ(k.Enqueue({.pid = 10, .comm = "nginx"}), FakeKernel::Placement::kProvisional)
       << "cached verdicts of generation 1 are misses now";
+  EXPECT_EQ(k.QueuedClass(10), LSF_CLASS_DEFAULT) << "not by generation 1's verdict";
   svc->dispatcher().RunOnce(0);
   EXPECT_EQ(k.CachedClass(10), LSF_CLASS_BATCH);
 
