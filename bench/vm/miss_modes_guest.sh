@@ -1,0 +1,47 @@
+# Guest side of bench/vm/miss_modes: fork-to-first-run and fork-heavy throughput under EEVDF and
+# luasched-fast with --miss run and --miss wait, blocks in the order given, one boot.
+# usage: miss_modes_guest.sh ORDER...   (each ORDER is a comma list of eevdf,run,wait: one rep)
+# Output: "R rep sched metric value" lines; "FAIL ..." for a block that could not be measured.
+. /opt/lsf/guest_lib.sh
+POLICY=/opt/lsf/policies/workload.lua
+N=$(nproc)
+# lat LINE Q: the value of quantile Q ("0.99") in a LAT line of bench/workloads/report.h
+lat() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2:\([0-9.]*\)$/\1/p"; }
+block() {  # block REP SCHED
+  r=$1 s=$2 sp=
+  case $s in
+    eevdf) ;;
+    run|wait)
+      luasched-fast --cpu 0 --policy $POLICY --miss $s --stats 0 > /tmp/lsf.log 2>&1 & sp=$!
+      wait_state enabled $LSF_START_S || { echo "FAIL $r $s: luasched-fast did not load"; cat /tmp/lsf.log; return; } ;;
+  esac
+  sleep 1
+  for load in idle hogs; do
+    hp=
+    if [ $load = hogs ]; then stress-ng --cpu "$N" --timeout 60s > /dev/null 2>&1 & hp=$!; sleep 1; fi
+    lsf-spawn --count 300 --parallel 4 --name fork > /tmp/out 2>&1 || echo "FAIL $r $s: lsf-spawn ($load)"
+    l=$(grep '^LAT fork_run' /tmp/out)
+    echo "R $r $s fork_p50_us_$load $(lat "$l" 50)"
+    echo "R $r $s fork_p99_us_$load $(lat "$l" 99)"
+    echo "R $r $s fork_s_$load $(sed -n 's/^VAL fork_s //p' /tmp/out)"
+    if [ -n "$hp" ]; then kill $hp 2>/dev/null; wait $hp 2>/dev/null; fi
+  done
+  lsf-spawn --count 200 --parallel 8 --name exec -- /bin/true > /tmp/out 2>&1 || echo "FAIL $r $s: lsf-spawn exec"
+  echo "R $r $s forkexec_procs_per_s $(sed -n 's/^VAL exec_procs_per_s //p' /tmp/out)"
+  timeout 120 hackbench -g 2 -l 100 > /tmp/out 2>&1 || echo "FAIL $r $s: hackbench"
+  echo "R $r $s hackbench_s $(awk '/^Time:/{print $2}' /tmp/out)"
+  if [ -n "$sp" ]; then
+    sleep 1.5  # the stats file is rewritten every second
+    echo "R $r $s fallback_deadline $(lsf_stat fallback_deadline)"
+    echo "R $r $s misses $(lsf_stat misses)"
+    kill -INT $sp; wait $sp
+    wait_state disabled 20 || echo "FAIL $r $s: sched_ext still $(scx_state) after stop"
+  fi
+}
+rep=0
+for order in "$@"; do
+  rep=$((rep + 1))
+  for s in $(echo "$order" | tr ',' ' '); do say "rep $rep: $s"; block $rep $s; done
+done
+echo "DONE"
+finish
