@@ -12,8 +12,9 @@ char _license[] SEC("license") = "GPL";
  *    machine around it (bpf/verdict.h, shared with the sim tier), the task's vtime. A hit is one
  *    storage lookup and one DSQ insert.
  *  - A miss goes to the userspace dispatcher (bpf/transport.bpf.h: arena rings or ringbuf); the task
- *    parks until its verdict or a 20 ms deadline, then runs as DEFAULT and the verdict is asked for
- *    again. kthreads and the dispatcher itself never wait.
+ *    runs at once by a provisional verdict (its parent's, its previous one, or DEFAULT) and the
+ *    policy's verdict applies from its next enqueue; with --miss wait it parks until its verdict or
+ *    a 20 ms deadline. A verdict overdue is asked for again. kthreads and the dispatcher never wait.
  *  - Classes (bpf/classes.bpf.h): REALTIME FIFO, BATCH and DEFAULT in weighted virtual time, a
  *    per-CPU queue for targeted verdicts merged into each class by key; REALTIME wakeups preempt
  *    lower classes, BATCH/DEFAULT wakeups preempt a same-class task far ahead in vtime.
@@ -92,6 +93,7 @@ void BPF_PROG(lsf_enqueue, struct task_struct *p, u64 enq_flags)
 		park_task(p, tc, enq_flags);
 		return;
 	case LSF_VS_RUN_PROVISIONAL:  /* miss in flight, not waiting: its provisional verdict */
+		lsf_vs_provisional(&tc->v, policy_gen, default_slice_ns);
 		insert_task(p, tc, tc->v.cls, tc->v.slice_ns, tc->v.cpu, enq_flags);
 		return;
 	default:  /* LSF_VS_ASK, LSF_VS_REASK */
@@ -114,7 +116,7 @@ void BPF_PROG(lsf_dispatch, s32 cpu, struct task_struct *prev)
 	 * it with its 20 ms default). */
 	if (prev && (prev->scx.flags & SCX_TASK_QUEUED)) {
 		tc = tctx_get(prev);
-		prev->scx.slice = tc && lsf_vs_is_hit(&tc->v, policy_gen) ? tc->v.slice_ns : default_slice_ns;
+		prev->scx.slice = tc && lsf_vs_runs_by_state(&tc->v, policy_gen) ? tc->v.slice_ns : default_slice_ns;
 		stat_inc(LSF_ST_KEEP_PREV);
 	}
 }

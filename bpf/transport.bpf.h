@@ -6,7 +6,8 @@
 
 /*
  * A miss: ops.enqueue finds no usable verdict (bpf/verdict.h), sends a record to the dispatcher and
- * parks the task in PENDING. Two transports:
+ * queues the task by its provisional verdict (or, with --miss wait, parks it in PENDING). Two
+ * transports:
  *   arena   one SPSC miss ring per CPU and one verdict ring in BPF arena memory shared with the
  *           dispatcher (bpf/arena_ring.h); a doorbell ringbuf wakes a sleeping dispatcher.
  *   ringbuf a BPF ringbuf for misses, a user ringbuf for verdicts (kernels without arenas).

@@ -17,9 +17,11 @@
  * Provisional verdict (what a task runs by while its miss is in flight): a forked task, its
  * parent's verdict (same program, same comm: the policy almost always agrees); a renamed task, its
  * own previous verdict (same program); anything else, and after a policy reload, DEFAULT. The
- * policy's verdict applies from the task's next enqueue. Trade-off: a fork of a REALTIME task runs
- * as REALTIME for one round trip even if the policy then says otherwise; an exec'd program never
- * runs above DEFAULT before its policy has seen it.
+ * policy's verdict applies from the task's next enqueue. A provisional verdict never targets a CPU
+ * (a fork burst of a task pinned to one CPU spreads), and becomes DEFAULT when the policy that made
+ * it is replaced. Trade-off: a fork of a REALTIME task runs as REALTIME for one round trip even if
+ * the policy then says otherwise; an exec'd program is queued as DEFAULT until its verdict (it
+ * finishes the slice it was running when it exec'd under the old class).
  *
  * Identity: a verdict names the task by pid AND by the seq of the miss it answers. seq is unique
  * for the life of the scheduler (a global counter), and the state lives with the task itself, so
@@ -54,8 +56,8 @@ struct lsf_vstate {
 /* What ops.enqueue does with a task, from its state. */
 enum lsf_vs_action {
 	LSF_VS_HIT = 0,     /* insert by the cached verdict */
-	LSF_VS_WAIT,        /* park until the verdict or the deadline */
-	LSF_VS_ASK,         /* send a miss, then park */
+	LSF_VS_WAIT,        /* --miss wait: park until the verdict or the deadline */
+	LSF_VS_ASK,         /* send a miss, then run by the provisional verdict (--miss wait: park) */
 	LSF_VS_REASK,       /* the verdict is overdue (lost or dropped): DEFAULT now, send a miss again */
 	LSF_VS_RUN_PROVISIONAL, /* a miss is in flight, the task does not wait: run by cls/slice/cpu */
 };
@@ -98,7 +100,7 @@ static inline void lsf_vs_inherit(struct lsf_vstate *child, const struct lsf_vst
 		return;
 	child->cls = parent->cls;
 	child->slice_ns = parent->slice_ns;
-	child->cpu = parent->cpu;
+	child->cpu = LSF_CPU_ANY;  /* a fork burst must not pile up on the parent's target CPU */
 	child->policy_gen = parent->policy_gen;
 	child->inherited = 1;
 }
@@ -120,7 +122,9 @@ static inline __u32 lsf_vs_begin_miss(struct lsf_vstate *s, __u64 seq, __u64 now
 		s->slice_ns = default_slice_ns;
 		s->cpu = LSF_CPU_ANY;
 		s->cls = LSF_CLASS_DEFAULT;
+		s->policy_gen = gen;  /* PENDING: the generation the provisional verdict is good for */
 	}
+	s->cpu = LSF_CPU_ANY;
 	s->inherited = 0;
 	s->state = LSF_VS_PENDING;
 	s->stale = 0;
@@ -181,12 +185,34 @@ static inline int lsf_vs_release(struct lsf_vstate *s, __u64 now)
 	return LSF_VS_TIMEOUT;
 }
 
+/* RUN_PROVISIONAL: the provisional verdict in s, made DEFAULT if the policy was replaced since. */
+static inline void lsf_vs_provisional(struct lsf_vstate *s, __u32 gen, __u64 default_slice_ns)
+{
+	if (s->policy_gen == gen)
+		return;
+	s->cls = LSF_CLASS_DEFAULT;
+	s->slice_ns = default_slice_ns;
+	s->cpu = LSF_CPU_ANY;
+	s->policy_gen = gen;
+}
+
+/* The task is queued by cls/slice_ns/cpu of its state: a hit, or a provisional verdict. */
+static inline int lsf_vs_runs_by_state(const struct lsf_vstate *s, __u32 gen)
+{
+	return lsf_vs_is_hit(s, gen) ||
+	       (s->state == LSF_VS_PENDING && s->nowait && s->policy_gen == gen);
+}
+
 /* exec or rename (why: LSF_MISS_EXEC / LSF_MISS_RENAME): the cached verdict no longer applies. A
- * renamed task keeps it as its provisional verdict; an exec'd one starts from DEFAULT. */
+ * renamed task keeps what it runs by (its verdict, or its provisional one while a miss is in
+ * flight) as its provisional verdict; an exec'd one starts from DEFAULT. */
 static inline void lsf_vs_invalidate(struct lsf_vstate *s, __u32 why)
 {
 	s->flags |= why;
-	s->inherited = s->state == LSF_VS_READY && !s->stale && !(why & LSF_MISS_EXEC);
+	if (why & LSF_MISS_EXEC)
+		s->inherited = 0;
+	else if (s->state != LSF_VS_NONE)
+		s->inherited = 1;
 	if (s->state == LSF_VS_PENDING)
 		s->stale = 1;  /* the verdict in flight still releases the parked task, once */
 	else

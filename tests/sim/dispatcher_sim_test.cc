@@ -236,6 +236,51 @@ TEST_F(Sim, RenameKeepsThePreviousVerdictMeanwhileExecStartsFromDefault) {
   EXPECT_EQ(k.QueuedClass(31), LSF_CLASS_REALTIME);
 }
 
+TEST_F(Sim, ANewThreadThatNamesItselfKeepsItsParentsVerdictMeanwhile) {
+  FakeKernel k;
+  auto policy = LoadWorkload();
+  Dispatcher d(k, *policy, DOpts());
+  k.Enqueue({.pid = 50, .comm = "nginx"});
+  d.RunOnce(0);
+  k.Fork(50, 51);
+  k.Enqueue({.pid = 51, .comm = "nginx"});  // miss in flight
+  k.Rename(51, "nginx-io");                 // pthread_setname_np right after creation
+  EXPECT_EQ(k.Enqueue({.pid = 51, .comm = "nginx-io"}), Placement::kProvisional);
+  EXPECT_EQ(k.QueuedClass(51), LSF_CLASS_REALTIME);
+  k.Fork(999, 52);                          // a fork that starts as DEFAULT stays DEFAULT
+  k.Enqueue({.pid = 52, .comm = "other"});
+  k.Rename(52, "other-2");
+  k.Enqueue({.pid = 52, .comm = "other-2"});
+  EXPECT_EQ(k.QueuedClass(52), LSF_CLASS_DEFAULT);
+}
+
+TEST_F(Sim, AProvisionalVerdictBecomesDefaultWhenThePolicyIsReplaced) {
+  FakeKernel k;
+  auto policy = LoadWorkload();
+  Dispatcher d(k, *policy, DOpts());
+  k.Enqueue({.pid = 60, .comm = "nginx"});
+  d.RunOnce(0);
+  k.Fork(60, 61);
+  k.Enqueue({.pid = 61, .comm = "nginx"});
+  ASSERT_EQ(k.QueuedClass(61), LSF_CLASS_REALTIME);
+  k.SetPolicyGeneration(2);  // reload while the child's miss is in flight
+  EXPECT_EQ(k.Enqueue({.pid = 61, .comm = "nginx"}), Placement::kProvisional);
+  EXPECT_EQ(k.QueuedClass(61), LSF_CLASS_DEFAULT);
+}
+
+TEST_F(Sim, AForkDoesNotInheritItsParentsTargetCpu) {
+  FakeKernel k(4);
+  auto policy = LoadSource("require('sched').attach(function(ctx) ctx:dsq(BATCH); ctx:cpu(2) end)\n");
+  Dispatcher d(k, *policy, DOpts());
+  k.Enqueue({.pid = 70, .comm = "pinned"});
+  d.RunOnce(0);
+  ASSERT_EQ(k.CachedCpu(70), 2);
+  k.Fork(70, 71);
+  k.Enqueue({.pid = 71, .comm = "pinned"});
+  EXPECT_EQ(k.QueuedClass(71), LSF_CLASS_BATCH);
+  EXPECT_EQ(k.CachedCpu(71), LSF_CPU_ANY);
+}
+
 TEST_F(Sim, LostVerdictIsAskedForAgainWithoutADeadlineFallback) {
   FakeKernel k(4, /*verdict_capacity=*/0);  // every verdict is lost
   auto policy = LoadWorkload();

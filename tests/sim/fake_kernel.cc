@@ -74,6 +74,7 @@ FakeKernel::Placement FakeKernel::Enqueue(const Task& t) {
       ent.parked = true;
       return Placement::kParked;
     case LSF_VS_RUN_PROVISIONAL:
+      lsf_vs_provisional(&ent.e, policy_gen_, LSF_SLICE_DFL_NS);
       return Queue(ent);
     default:
       return Miss(t, ent, action);
