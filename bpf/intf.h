@@ -101,9 +101,9 @@ struct lsf_verdict {
 #define LSF_KERNEL_STATS(X) \
 	X(HIT,               "hits",                  cache,    "hits",          "enqueues that found a ready verdict of the current policy generation (cache hits)") \
 	X(MISS,              "misses",                cache,    "misses",        "miss records sent to the dispatcher (cache misses)") \
-	X(MISS_RB_FULL,      "fallback_ringbuf_full", fallback, "ringbuf_full",  "misses that found the miss queue (ring buffer or arena ring) full: DEFAULT at once") \
-	X(FALLBACK_DEADLINE, "fallback_deadline",     fallback, "deadline",      "parked tasks that waited past their deadline for a verdict: DEFAULT") \
-	X(FALLBACK_NOUSER,   "fallback_no_user",      fallback, "no_user",       "misses while no dispatcher was attached: DEFAULT at once") \
+	X(MISS_RB_FULL,      "fallback_ringbuf_full", fallback, "ringbuf_full",  "misses that found the miss queue (ring buffer or arena ring) full: provisional verdict at once, asked again later") \
+	X(FALLBACK_DEADLINE, "fallback_deadline",     fallback, "deadline",      "parked tasks (--miss wait) that waited past their deadline for a verdict: DEFAULT") \
+	X(FALLBACK_NOUSER,   "fallback_no_user",      fallback, "no_user",       "misses while no dispatcher was alive: provisional verdict at once") \
 	X(VERDICT,           "verdicts_received",     verdicts, "received",      "verdicts received by the BPF scheduler") \
 	X(VERDICT_STALE,     "verdicts_stale",        verdicts, "stale",         "verdicts for a task that is gone or was asked again (dropped)") \
 	X(VERDICT_BAD,       "verdicts_bad",          verdicts, "bad",           "verdicts with an invalid class or CPU (sanitised)") \
@@ -123,7 +123,7 @@ struct lsf_verdict {
 	X(RENAME,            "rename",                events,   "rename",        "verdicts invalidated by a rename (PR_SET_NAME)") \
 	X(EXIT,              "exit",                  events,   "exit",          "tasks that left the scheduler (exit)") \
 	X(CACHE_FULL,        "fallback_cache_full",   fallback, "cache_full",    "tasks without task-local storage: DEFAULT, uncached") \
-	X(KICK,              "kicks",                 events,   "kicks",         "CPUs kicked for verdicts or pending work") \
+	X(KICK,              "kicks",                 events,   "kicks",         "verdict batches applied by the kick program, plus BPF timer periods on the fast (1 ms) tick") \
 	X(RT_PREEMPT,        "rt_preempt",            events,   "rt_preempt",    "CPUs running non-REALTIME work preempted for a REALTIME task") \
 	X(DOORBELL,          "doorbells",             events,   "doorbells",     "arena transport: wake-ups of the sleeping dispatcher for a miss") \
 	X(WAKE_PREEMPT,      "wake_preempt",          events,   "wake_preempt",  "BATCH/DEFAULT wakeups that preempted a task of their class far ahead in virtual time") \
