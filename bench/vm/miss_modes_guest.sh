@@ -1,6 +1,8 @@
 # Guest side of bench/vm/miss_modes: fork-to-first-run and fork-heavy throughput under EEVDF and
 # luasched-fast with --miss run and --miss wait, blocks in the order given, one boot.
-# usage: miss_modes_guest.sh ORDER...   (each ORDER is a comma list of eevdf,run,wait: one rep)
+# usage: miss_modes_guest.sh ORDER...   (each ORDER is a comma list of variants: one rep)
+# Variants: eevdf (no sched_ext), or luasched-fast with flags: run (--miss run), wait (--miss wait),
+# run-nospin (--miss run --spin-us 0: the dispatcher sleeps at once after a batch).
 # Output: "R rep sched metric value" lines; "FAIL ..." for a block that could not be measured.
 . /opt/lsf/guest_lib.sh
 POLICY=/opt/lsf/policies/workload.lua
@@ -11,8 +13,9 @@ block() {  # block REP SCHED
   r=$1 s=$2 sp=
   case $s in
     eevdf) ;;
-    run|wait)
-      luasched-fast --cpu 0 --policy $POLICY --miss $s --stats 0 > /tmp/lsf.log 2>&1 & sp=$!
+    run|wait|run-nospin)
+      case $s in run-nospin) flags="--miss run --spin-us 0" ;; *) flags="--miss $s" ;; esac
+      luasched-fast --cpu 0 --policy $POLICY $flags --stats 0 > /tmp/lsf.log 2>&1 & sp=$!
       wait_state enabled $LSF_START_S || { echo "FAIL $r $s: luasched-fast did not load"; cat /tmp/lsf.log; return; } ;;
   esac
   sleep 1
