@@ -1,4 +1,4 @@
-# Guest side of bench/vm/miss_modes: fork-to-first-run and fork-heavy throughput under EEVDF and
+# Guest side of bench/vm/miss_modes: fork-to-first-run, exec-then-wakeup and fork-heavy throughput under EEVDF and
 # luasched-fast with --miss run and --miss wait, blocks in the order given, one boot.
 # usage: miss_modes_guest.sh ORDER...   (each ORDER is a comma list of variants: one rep)
 # Variants: eevdf (no sched_ext), or luasched-fast with flags: run (--miss run), wait (--miss wait),
@@ -27,6 +27,12 @@ block() {  # block REP SCHED
     echo "R $r $s fork_p50_us_$load $(lat "$l" 50)"
     echo "R $r $s fork_p99_us_$load $(lat "$l" 99)"
     echo "R $r $s fork_s_$load $(sed -n 's/^VAL fork_s //p' /tmp/out)"
+    # an exec'd program's first wakeup (1 ms sleep): where a scheduler that reclassifies on exec
+    # places it again
+    lsf-spawn --count 200 --parallel 4 --name exec --exec-sleep-us 1000 > /tmp/out 2>&1 || echo "FAIL $r $s: lsf-spawn exec ($load)"
+    l=$(grep '^LAT exec_exec_wakeup' /tmp/out)
+    echo "R $r $s exec_wakeup_p50_us_$load $(lat "$l" 50)"
+    echo "R $r $s exec_wakeup_p99_us_$load $(lat "$l" 99)"
     if [ -n "$hp" ]; then kill $hp 2>/dev/null; wait $hp 2>/dev/null; fi
   done
   lsf-spawn --count 200 --parallel 8 --name exec -- /bin/true > /tmp/out 2>&1 || echo "FAIL $r $s: lsf-spawn exec"
