@@ -39,9 +39,29 @@ s32 BPF_PROG(lsf_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags
 		return tc->v.cpu;  /* enqueue puts it on that CPU's queue and wakes the CPU */
 
 	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &is_idle);
-	if (!is_idle || !(hit || never_waits(p)))
+	if (!is_idle)
 		return cpu;
-	/* an idle CPU: straight to its local queue (tc is tested again for the verifier) */
+	/* An idle CPU: straight to its local queue, by the cached verdict, or (--miss run) by the
+	 * provisional one, sending the miss from here: an exec'd or new task that is not a hit starts
+	 * on the idle CPU found for it like any other wakeup. */
+	if (tc && !hit && !never_waits(p)) {
+		int action;
+
+		if (miss_wait)
+			return cpu;
+		action = lsf_vs_on_enqueue(&tc->v, policy_gen, bpf_ktime_get_ns());
+		if (action == LSF_VS_ASK || action == LSF_VS_REASK)
+			post_miss(p, tc, action);  /* never parks without miss_wait */
+		else if (action != LSF_VS_RUN_PROVISIONAL)
+			return cpu;
+		lsf_vs_provisional(&tc->v, policy_gen, default_slice_ns);
+		tc->ins_cls = tc->v.cls;
+		lsf_dsq_insert(p, SCX_DSQ_LOCAL, tc->v.slice_ns, 0);
+		stat_inc(LSF_ST_DIRECT);
+		return cpu;
+	}
+	if (!hit && !never_waits(p))
+		return cpu;
 	if (tc && hit) {
 		tc->ins_cls = tc->v.cls;
 		lsf_dsq_insert(p, SCX_DSQ_LOCAL, tc->v.slice_ns, 0);

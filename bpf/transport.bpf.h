@@ -154,10 +154,11 @@ static __always_inline void park_task(struct task_struct *p, struct task_ctx *tc
 	timer_hurry();
 }
 
-/* Sends a miss for p (action LSF_VS_ASK or LSF_VS_REASK) and queues it by its provisional verdict
- * (bpf/verdict.h), or, with --miss wait, parks it (not for a re-ask, without a dispatcher, or when
- * the miss queue is full: those run by the provisional verdict too). */
-static __always_inline void send_miss(struct task_struct *p, struct task_ctx *tc, u64 enq_flags, int action)
+/* Sends a miss for p (action LSF_VS_ASK or LSF_VS_REASK) and sets up its provisional verdict
+ * (bpf/verdict.h). Returns true when p must be parked: only with --miss wait, and not for a re-ask,
+ * without a dispatcher, or when the miss queue is full. From ops.enqueue or ops.select_cpu (both
+ * run with interrupts off, so this CPU's miss ring has one producer at a time). */
+static __always_inline bool post_miss(struct task_struct *p, struct task_ctx *tc, int action)
 {
 	u64 now = bpf_ktime_get_ns();
 	bool present = now - user_alive_ns < kUserAbsentNs;
@@ -187,15 +188,14 @@ static __always_inline void send_miss(struct task_struct *p, struct task_ctx *tc
 		 * every enqueue */
 		lsf_vs_begin_miss(&tc->v, seq, now, LSF_MISS_DEADLINE_NS, 1, policy_gen, default_slice_ns);
 		stat_inc(LSF_ST_MISS_RB_FULL);
-		insert_task(p, tc, tc->v.cls, tc->v.slice_ns, tc->v.cpu, enq_flags);
-		return;
+		return false;
 	}
 	flags = lsf_vs_begin_miss(&tc->v, seq, now, present ? LSF_MISS_DEADLINE_NS : kAbsentRetryNs, !park,
 				  policy_gen, default_slice_ns);
 	fill_miss(m, p, now, seq, flags);
 	if (use_arena) {
 		if (!slot || !ring)  /* checked above; repeated for the verifier's benefit */
-			return;
+			return false;
 		copy_to_arena(slot, &local, sizeof(local));
 		lsf_miss_ring_commit(ring);
 		ring_doorbell();
@@ -207,11 +207,16 @@ static __always_inline void send_miss(struct task_struct *p, struct task_ctx *tc
 		stat_inc(LSF_ST_REASK);
 	if (!present)
 		stat_inc(LSF_ST_FALLBACK_NOUSER);
-	if (!park) {
+	return park;
+}
+
+/* ops.enqueue's miss: sends it, then queues p by its provisional verdict or parks it. */
+static __always_inline void send_miss(struct task_struct *p, struct task_ctx *tc, u64 enq_flags, int action)
+{
+	if (post_miss(p, tc, action))
+		park_task(p, tc, enq_flags);
+	else
 		insert_task(p, tc, tc->v.cls, tc->v.slice_ns, tc->v.cpu, enq_flags);
-		return;
-	}
-	park_task(p, tc, enq_flags);
 }
 
 /* Applies one verdict: the task is found by pid, the verdict taken only if it answers that task's

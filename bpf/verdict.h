@@ -32,6 +32,9 @@
  */
 #include "intf.h"
 
+/* Always inlined: BPF calls take at most 5 arguments, and lsf_vs_begin_miss has 7. */
+#define LSF_VS_FN static inline __attribute__((always_inline))
+
 enum lsf_vstate_state {
 	LSF_VS_NONE    = 0, /* never asked, or invalidated */
 	LSF_VS_PENDING = 1, /* miss sent, no verdict yet */
@@ -76,12 +79,12 @@ enum lsf_vs_release {
 	LSF_VS_TIMEOUT,     /* deadline passed (or the state was reset): DEFAULT */
 };
 
-static inline int lsf_vs_is_hit(const struct lsf_vstate *s, __u32 gen)
+LSF_VS_FN int lsf_vs_is_hit(const struct lsf_vstate *s, __u32 gen)
 {
 	return s->state == LSF_VS_READY && !s->stale && s->policy_gen == gen;
 }
 
-static inline int lsf_vs_on_enqueue(const struct lsf_vstate *s, __u32 gen, __u64 now)
+LSF_VS_FN int lsf_vs_on_enqueue(const struct lsf_vstate *s, __u32 gen, __u64 now)
 {
 	if (lsf_vs_is_hit(s, gen))
 		return LSF_VS_HIT;
@@ -94,7 +97,7 @@ static inline int lsf_vs_on_enqueue(const struct lsf_vstate *s, __u32 gen, __u64
 
 /* A forked task's state starts from its parent's: the parent's verdict, if it is current, becomes
  * the child's provisional verdict. The child still misses at its first enqueue. */
-static inline void lsf_vs_inherit(struct lsf_vstate *child, const struct lsf_vstate *parent, __u32 gen)
+LSF_VS_FN void lsf_vs_inherit(struct lsf_vstate *child, const struct lsf_vstate *parent, __u32 gen)
 {
 	if (parent->state != LSF_VS_READY || parent->stale || parent->policy_gen != gen)
 		return;
@@ -108,7 +111,7 @@ static inline void lsf_vs_inherit(struct lsf_vstate *child, const struct lsf_vst
 /* A miss with `seq` is being sent: the task waits for it until now + wait_ns, parked unless
  * nowait; meanwhile it runs by its provisional verdict (see the top), which this sets up.
  * Returns the lsf_miss_flags for the record. */
-static inline __u32 lsf_vs_begin_miss(struct lsf_vstate *s, __u64 seq, __u64 now, __u64 wait_ns,
+LSF_VS_FN __u32 lsf_vs_begin_miss(struct lsf_vstate *s, __u64 seq, __u64 now, __u64 wait_ns,
 				      __u32 nowait, __u32 gen, __u64 default_slice_ns)
 {
 	__u32 flags = s->flags;
@@ -132,7 +135,7 @@ static inline __u32 lsf_vs_begin_miss(struct lsf_vstate *s, __u64 seq, __u64 now
 	return flags;
 }
 
-static inline __u64 lsf_vs_clamp_slice(__u64 slice_ns, __u64 default_slice_ns)
+LSF_VS_FN __u64 lsf_vs_clamp_slice(__u64 slice_ns, __u64 default_slice_ns)
 {
 	if (!slice_ns)
 		slice_ns = default_slice_ns;
@@ -145,7 +148,7 @@ static inline __u64 lsf_vs_clamp_slice(__u64 slice_ns, __u64 default_slice_ns)
 
 /* Applies verdict v (already matched to this task by pid) if it answers the miss in flight. The
  * target CPU is checked against the possible CPUs here; online and allowed at each insert. */
-static inline int lsf_vs_apply(struct lsf_vstate *s, const struct lsf_verdict *v, __u32 nr_cpus,
+LSF_VS_FN int lsf_vs_apply(struct lsf_vstate *s, const struct lsf_verdict *v, __u32 nr_cpus,
 			       __u64 default_slice_ns)
 {
 	int ret = LSF_VS_APPLIED;
@@ -171,7 +174,7 @@ static inline int lsf_vs_apply(struct lsf_vstate *s, const struct lsf_verdict *v
 }
 
 /* A parked task is looked at: leave it, release it by its verdict, or release it as DEFAULT. */
-static inline int lsf_vs_release(struct lsf_vstate *s, __u64 now)
+LSF_VS_FN int lsf_vs_release(struct lsf_vstate *s, __u64 now)
 {
 	if (s->state == LSF_VS_READY) {
 		if (s->stale) {  /* exec/rename while waiting: this verdict once, then ask again */
@@ -186,7 +189,7 @@ static inline int lsf_vs_release(struct lsf_vstate *s, __u64 now)
 }
 
 /* RUN_PROVISIONAL: the provisional verdict in s, made DEFAULT if the policy was replaced since. */
-static inline void lsf_vs_provisional(struct lsf_vstate *s, __u32 gen, __u64 default_slice_ns)
+LSF_VS_FN void lsf_vs_provisional(struct lsf_vstate *s, __u32 gen, __u64 default_slice_ns)
 {
 	if (s->policy_gen == gen)
 		return;
@@ -197,7 +200,7 @@ static inline void lsf_vs_provisional(struct lsf_vstate *s, __u32 gen, __u64 def
 }
 
 /* The task is queued by cls/slice_ns/cpu of its state: a hit, or a provisional verdict. */
-static inline int lsf_vs_runs_by_state(const struct lsf_vstate *s, __u32 gen)
+LSF_VS_FN int lsf_vs_runs_by_state(const struct lsf_vstate *s, __u32 gen)
 {
 	return lsf_vs_is_hit(s, gen) ||
 	       (s->state == LSF_VS_PENDING && s->nowait && s->policy_gen == gen);
@@ -206,7 +209,7 @@ static inline int lsf_vs_runs_by_state(const struct lsf_vstate *s, __u32 gen)
 /* exec or rename (why: LSF_MISS_EXEC / LSF_MISS_RENAME): the cached verdict no longer applies. A
  * renamed task keeps what it runs by (its verdict, or its provisional one while a miss is in
  * flight) as its provisional verdict; an exec'd one starts from DEFAULT. */
-static inline void lsf_vs_invalidate(struct lsf_vstate *s, __u32 why)
+LSF_VS_FN void lsf_vs_invalidate(struct lsf_vstate *s, __u32 why)
 {
 	s->flags |= why;
 	if (why & LSF_MISS_EXEC)
