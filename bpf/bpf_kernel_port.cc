@@ -257,8 +257,9 @@ std::vector<KernelStats> BpfKernelPort::ReadStatsPerCpu() const {
   return out;
 }
 
-void BpfKernelPort::ReadRoundTrips(uint64_t (&buckets)[LSF_RTT_BUCKETS]) const {
-  for (int i = 0; i < LSF_RTT_BUCKETS; ++i) buckets[i] = __atomic_load_n(&skel_->bss->rtt_hist[i], __ATOMIC_RELAXED);
+void BpfKernelPort::ReadHistogram(lsf_hist h, uint64_t (&buckets)[LSF_HIST_BUCKETS]) const {
+  for (int i = 0; i < LSF_HIST_BUCKETS; ++i)
+    buckets[i] = h < LSF_NR_HISTS ? __atomic_load_n(&skel_->bss->hists[h][i], __ATOMIC_RELAXED) : 0;
 }
 
 void BpfKernelPort::ReadIdleCpus(__u64 (&mask)[LSF_CPU_WORDS]) const {

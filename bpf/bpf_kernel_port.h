@@ -46,7 +46,7 @@ class BpfKernelPort final : public KernelPort {
   void SetPolicyGeneration(uint32_t gen) override;
   KernelStats ReadStats() const override;
   std::vector<KernelStats> ReadStatsPerCpu() const override;
-  void ReadRoundTrips(uint64_t (&buckets)[LSF_RTT_BUCKETS]) const override;
+  void ReadHistogram(lsf_hist h, uint64_t (&buckets)[LSF_HIST_BUCKETS]) const override;
   void ReadIdleCpus(__u64 (&mask)[LSF_CPU_WORDS]) const override;
   std::optional<lsf_exit_info> ExitInfo() const override;
   // The kernel's debug dump at exit (the scheduler's own per-CPU and per-task lines included);

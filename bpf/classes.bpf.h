@@ -27,6 +27,7 @@
 #define kVtimeCreditNs   (20ULL * LSF_NSEC_PER_MSEC)  /* most a sleeper can be ahead of the runners */
 #define kVtimeDebtNs     (100ULL * LSF_NSEC_PER_MSEC) /* most a task can be behind them (low weight) */
 #define kWakeLagNs       (2ULL * LSF_NSEC_PER_MSEC)   /* vtime lead that lets a wakeup preempt */
+#define kWakeMinRunNs    (250ULL * 1000)              /* a victim's time on the CPU before that */
 #define kMinSliceNs      (1ULL * LSF_NSEC_PER_MSEC)   /* shortest contended slice */
 #define kBandShift       58
 #define kBandMask        ((1ULL << kBandShift) - 1)
@@ -130,24 +131,36 @@ static __always_inline void preempt_for_realtime(struct task_struct *p)
 	}
 }
 
-/* A BATCH/DEFAULT task woke up: if its CPU runs a task of the same class that has run for at least
- * kWakeLagNs and is more than kWakeLagNs ahead of it in vtime, preempt that one, so the sleeper
- * waits for a context switch rather than for the rest of a hog's slice. */
-static __always_inline void preempt_for_wakeup(struct task_struct *p, u32 cls, u64 key, u64 now)
+/* cpu runs a task of class cls that a wakee with order key `key` should preempt: not protected, it
+ * has run at least kWakeMinRunNs since it was put on the CPU, and it is more than kWakeLagNs ahead of
+ * the wakee in vtime (its vtime when it started plus what it ran since, at weight 100). */
+static __always_inline bool wake_may_preempt(struct task_struct *p, s32 cpu, u32 cls, u64 key, u64 now)
 {
-	s32 cpu = scx_bpf_task_cpu(p);
 	struct cpu_ctx *c = cctx_of(cpu);
 	u64 ran;
 
 	if (!c || c->protected || c->run_cls != cls || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
-		return;
+		return false;
 	ran = now - c->run_start;
-	if (ran < kWakeLagNs)
-		return;
-	if ((s64)(c->run_vtime + ran - key) > (s64)kWakeLagNs) {
-		scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
-		stat_inc(LSF_ST_WAKE_PREEMPT);
+	return ran >= kWakeMinRunNs && (s64)(c->run_vtime + ran - key) > (s64)kWakeLagNs;
+}
+
+/* A BATCH/DEFAULT task woke up: preempt its last CPU, or else one other allowed CPU, if that CPU
+ * runs a task of the same class far ahead of it in vtime (wake_may_preempt), so the sleeper waits for
+ * a context switch rather than for the rest of a hog's slice. A victim is only protected for its
+ * first kWakeMinRunNs on the CPU: a short periodic waker (every 1 ms) next to hogs would otherwise
+ * find them always "just started" and wait out whole slices. O(1): at most two CPUs looked at. */
+static __always_inline void preempt_for_wakeup(struct task_struct *p, u32 cls, u64 key, u64 now)
+{
+	s32 cpu = scx_bpf_task_cpu(p);
+
+	if (!wake_may_preempt(p, cpu, cls, key, now)) {
+		cpu = (s32)bpf_cpumask_any_distribute(p->cpus_ptr);
+		if (!wake_may_preempt(p, cpu, cls, key, now))
+			return;
 	}
+	scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
+	stat_inc(LSF_ST_WAKE_PREEMPT);
 }
 
 /* Inserts p (from ops.enqueue) as class cls with the given slice and target CPU, and wakes or
@@ -159,6 +172,8 @@ static __always_inline void insert_task(struct task_struct *p, struct task_ctx *
 	u64 dsq = place(p, tc, cls, cpu, now, &key);
 
 	cls = class_norm(cls);
+	if (tc && (enq_flags & SCX_ENQ_WAKEUP))
+		tc->wake_at = now;  /* wakeup -> running, measured in ops.running */
 	lsf_dsq_insert_vtime(p, dsq, slice, key, enq_flags);
 	if (dsq != class_dsq(cls)) {
 		stat_inc(LSF_ST_INS_CPU);

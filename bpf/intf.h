@@ -144,8 +144,16 @@ struct lsf_stats {
 	__u64 v[LSF_NR_STATS];
 };
 
-/* ---- round trip of a miss: BPF enqueue -> verdict applied to the parked task ---------------- */
-#define LSF_RTT_BUCKETS 40  /* bucket i counts round trips in [2^i, 2^(i+1)) ns */
+/* ---- latency histograms kept by BPF, log2 ns buckets ---------------------------------------- */
+#define LSF_HIST_BUCKETS 40  /* bucket i counts latencies in [2^i, 2^(i+1)) ns */
+
+enum lsf_hist {
+	LSF_HIST_ROUND_TRIP    = 0, /* a miss: BPF enqueue -> first run (parked: verdict applied and run) */
+	LSF_HIST_WAKE_REALTIME = 1, /* wakeup (ops.select_cpu/enqueue) -> ops.running, REALTIME tasks */
+	LSF_HIST_WAKE_BATCH    = 2, /* the same, BATCH */
+	LSF_HIST_WAKE_DEFAULT  = 3, /* the same, DEFAULT (and tasks without a verdict yet) */
+	LSF_NR_HISTS,
+};
 
 /* ---- exit info, copied from scx_exit_info in ops.exit ------------------------------------- */
 #define LSF_EXIT_REASON_LEN 128
@@ -175,5 +183,8 @@ LSF_STATIC_ASSERT(sizeof(struct lsf_stats) == 8 * LSF_NR_STATS, "lsf_stats must 
 LSF_STATIC_ASSERT(sizeof(struct lsf_exit_info) == 16 + LSF_EXIT_REASON_LEN + LSF_EXIT_MSG_LEN,
 		  "lsf_exit_info layout changed");
 LSF_STATIC_ASSERT(LSF_MAX_CPUS % 64 == 0, "cpumask words");
+LSF_STATIC_ASSERT(LSF_HIST_WAKE_BATCH - LSF_HIST_WAKE_REALTIME == LSF_CLASS_BATCH - LSF_CLASS_REALTIME &&
+		  LSF_HIST_WAKE_DEFAULT - LSF_HIST_WAKE_REALTIME == LSF_CLASS_DEFAULT - LSF_CLASS_REALTIME,
+		  "wakeup histograms follow the classes");
 
 #endif /* LSF_BPF_INTF_H */

@@ -48,9 +48,9 @@ class KernelPort {
   // file; empty if the port cannot tell.
   virtual std::vector<KernelStats> ReadStatsPerCpu() const { return {}; }
 
-  // Round trips of misses (BPF enqueue -> verdict applied to the parked task), log2 ns buckets
-  // (LSF_RTT_BUCKETS). A port that cannot measure them leaves zeros.
-  virtual void ReadRoundTrips(uint64_t (&buckets)[LSF_RTT_BUCKETS]) const = 0;
+  // Latency histogram h (enum lsf_hist in bpf/intf.h: miss round trips, wakeup -> running per
+  // class), log2 ns buckets (LSF_HIST_BUCKETS). A port that cannot measure it leaves zeros.
+  virtual void ReadHistogram(lsf_hist h, uint64_t (&buckets)[LSF_HIST_BUCKETS]) const = 0;
 
   // CPUs that are idle right now (bit per CPU). A port that cannot tell reports all as busy.
   virtual void ReadIdleCpus(__u64 (&mask)[LSF_CPU_WORDS]) const = 0;

@@ -56,6 +56,7 @@ s32 BPF_PROG(lsf_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags
 			return cpu;
 		lsf_vs_provisional(&tc->v, policy_gen, default_slice_ns);
 		tc->ins_cls = tc->v.cls;
+		tc->wake_at = bpf_ktime_get_ns();
 		lsf_dsq_insert(p, SCX_DSQ_LOCAL, tc->v.slice_ns, 0);
 		stat_inc(LSF_ST_DIRECT);
 		return cpu;
@@ -64,11 +65,14 @@ s32 BPF_PROG(lsf_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags
 		return cpu;
 	if (tc && hit) {
 		tc->ins_cls = tc->v.cls;
+		tc->wake_at = bpf_ktime_get_ns();
 		lsf_dsq_insert(p, SCX_DSQ_LOCAL, tc->v.slice_ns, 0);
 		stat_inc(LSF_ST_HIT);
 	} else {
-		if (tc)
+		if (tc) {
 			tc->ins_cls = LSF_CLASS_DEFAULT;
+			tc->wake_at = bpf_ktime_get_ns();
+		}
 		lsf_dsq_insert(p, SCX_DSQ_LOCAL, default_slice_ns, 0);
 	}
 	stat_inc(LSF_ST_DIRECT);
@@ -156,8 +160,12 @@ void BPF_PROG(lsf_running, struct task_struct *p)
 	if (tc) {
 		tc->run_at = now;
 		if (tc->v.enq_ns) {  /* first run after a miss: enqueue -> running */
-			rtt_add(now - tc->v.enq_ns);
+			hist_add(LSF_HIST_ROUND_TRIP, now - tc->v.enq_ns);
 			tc->v.enq_ns = 0;
+		}
+		if (tc->wake_at) {  /* woke up: wakeup -> running, per class */
+			hist_add(cls - LSF_CLASS_REALTIME + LSF_HIST_WAKE_REALTIME, now - tc->wake_at);
+			tc->wake_at = 0;
 		}
 		if (cls != LSF_CLASS_REALTIME && (s64)(tc->vtime - vtime_now[cls]) > 0)
 			vtime_now[cls] = tc->vtime;

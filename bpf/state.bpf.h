@@ -22,7 +22,7 @@ const volatile bool miss_wait;      /* --miss wait: a task waits for its verdict
 __u32 policy_gen = 1;               /* written by userspace on policy (re)load */
 volatile __u64 user_alive_ns;       /* written by userspace: CLOCK_MONOTONIC of its last poll */
 __u64 miss_seq;                     /* last miss seq handed out (identity of a miss, never reused) */
-__u64 rtt_hist[LSF_RTT_BUCKETS];    /* miss enqueue -> first run, log2 ns buckets */
+__u64 hists[LSF_NR_HISTS][LSF_HIST_BUCKETS];  /* latency histograms (enum lsf_hist), log2 ns buckets */
 __u64 idle_mask[LSF_CPU_WORDS];     /* CPUs idle right now (ops.update_idle), for userspace placement */
 /* CPUs online: set by the loader from sysfs, kept by ops.cpu_online/offline. A verdict's target CPU
  * must be online and allowed; queues of a CPU that went offline are emptied by the timer. */
@@ -52,6 +52,7 @@ struct task_ctx {
 	__u64 run_at;         /* when it last started running (0: not running) */
 	__u32 ins_cls;        /* class it was last queued as (LSF_CLASS_*) */
 	__u32 starve_served;  /* picked by the starvation rule: its next slice is short */
+	__u64 wake_at;        /* when it last woke up (0: not waiting to run after a wakeup) */
 };
 
 struct {
@@ -64,6 +65,24 @@ struct {
 static __always_inline struct task_ctx *tctx_get(struct task_struct *p)
 {
 	return bpf_task_storage_get(&task_ctxs, p, 0, 0);
+}
+
+/* Counts one latency of ns in histogram h (enum lsf_hist). */
+static __always_inline void hist_add(u32 h, u64 ns)
+{
+	u32 b = 0;
+
+	/* floor(log2(ns)) without a loop: cheap for the verifier in every program that inlines it */
+	if (ns >> 32) { ns >>= 32; b += 32; }
+	if (ns >> 16) { ns >>= 16; b += 16; }
+	if (ns >> 8) { ns >>= 8; b += 8; }
+	if (ns >> 4) { ns >>= 4; b += 4; }
+	if (ns >> 2) { ns >>= 2; b += 2; }
+	if (ns >> 1) b += 1;
+	if (b >= LSF_HIST_BUCKETS)
+		b = LSF_HIST_BUCKETS - 1;
+	if (h < LSF_NR_HISTS)
+		__sync_fetch_and_add(&hists[h][b], 1);
 }
 
 /* ---- per CPU: written by its own CPU only, read by others (bpf_map_lookup_percpu_elem) ------ */

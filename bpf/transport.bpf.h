@@ -291,22 +291,6 @@ static __always_inline void drain_verdicts(void)
 		bpf_user_ringbuf_drain(&verdicts, on_verdict, NULL, 0);
 }
 
-static __always_inline void rtt_add(u64 ns)
-{
-	u32 b = 0;
-
-	/* floor(log2(ns)) without a loop: cheap for the verifier in every program that inlines it */
-	if (ns >> 32) { ns >>= 32; b += 32; }
-	if (ns >> 16) { ns >>= 16; b += 16; }
-	if (ns >> 8) { ns >>= 8; b += 8; }
-	if (ns >> 4) { ns >>= 4; b += 4; }
-	if (ns >> 2) { ns >>= 2; b += 2; }
-	if (ns >> 1) b += 1;
-	if (b >= LSF_RTT_BUCKETS)
-		b = LSF_RTT_BUCKETS - 1;
-	__sync_fetch_and_add(&rtt_hist[b], 1);
-}
-
 /* Wakes an idle CPU that p may run on (it then dispatches p). Returns false if none is idle. */
 static __always_inline bool kick_idle_for(struct task_struct *p)
 {

@@ -207,12 +207,26 @@ StatsSnapshot Dispatcher::Snapshot() const {
   s.Set(Stat::MISS_TO_VERDICT_P50, d(miss_latency_.Quantile(0.5)) / 1e3);
   s.Set(Stat::MISS_TO_VERDICT_P99, d(miss_latency_.Quantile(0.99)) / 1e3);
   s.Set(Stat::MISS_TO_VERDICT_MAX, d(miss_latency_.max()) / 1e3);
-  uint64_t rtt_buckets[LSF_RTT_BUCKETS];
-  port_.ReadRoundTrips(rtt_buckets);
-  LatencyHistogram rtt = LatencyHistogram::FromBuckets(rtt_buckets, LSF_RTT_BUCKETS);
+  auto hist = [this](lsf_hist h) {
+    uint64_t buckets[LSF_HIST_BUCKETS];
+    port_.ReadHistogram(h, buckets);
+    return LatencyHistogram::FromBuckets(buckets, LSF_HIST_BUCKETS);
+  };
+  LatencyHistogram rtt = hist(LSF_HIST_ROUND_TRIP);
   s.Set(Stat::ROUND_TRIP_P50, d(rtt.Quantile(0.5)) / 1e3);
   s.Set(Stat::ROUND_TRIP_P99, d(rtt.Quantile(0.99)) / 1e3);
   s.Set(Stat::ROUND_TRIPS, d(rtt.count()));
+  const struct {
+    lsf_hist h;
+    Stat p50, p99;
+  } wake[] = {{LSF_HIST_WAKE_REALTIME, Stat::WAKE_REALTIME_P50, Stat::WAKE_REALTIME_P99},
+              {LSF_HIST_WAKE_BATCH, Stat::WAKE_BATCH_P50, Stat::WAKE_BATCH_P99},
+              {LSF_HIST_WAKE_DEFAULT, Stat::WAKE_DEFAULT_P50, Stat::WAKE_DEFAULT_P99}};
+  for (const auto& w : wake) {
+    LatencyHistogram l = hist(w.h);
+    s.Set(w.p50, d(l.Quantile(0.5)) / 1e3);
+    s.Set(w.p99, d(l.Quantile(0.99)) / 1e3);
+  }
   s.Set(Stat::BATCHES, d(counters_.batches));
   s.Set(Stat::SLEEPS, d(counters_.sleeps));
   s.Set(Stat::DISPATCHER_CPU, wall ? 100.0 * d(cpu) / d(wall) : 0.0);

@@ -22,6 +22,7 @@ namespace lsf {
   X(events, "")                          \
   X(miss_to_verdict, "miss_to_verdict_us") \
   X(round_trip, "round_trip_us")         \
+  X(wake_to_run, "wake_to_run_us")       \
   X(dispatcher, "dispatcher")
 
 // Counters and gauges kept by the dispatcher, one line each:
@@ -50,6 +51,12 @@ namespace lsf {
   X(ROUND_TRIP_P50,      "round_trip_p50_us",      round_trip,      "p50<",         kGauge,   kMicros,  "median round trip, BPF enqueue to verdict applied to the parked task (upper bound of its log2 bucket)") \
   X(ROUND_TRIP_P99,      "round_trip_p99_us",      round_trip,      "p99<",         kGauge,   kMicros,  "99th percentile of the round trip (upper bound of its log2 bucket)") \
   X(ROUND_TRIPS,         "round_trips",            round_trip,      "n",            kCounter, kCount,   "round trips measured") \
+  X(WAKE_REALTIME_P50,   "wake_realtime_p50_us",   wake_to_run,     "rt_p50<",      kGauge,   kMicros,  "median wakeup -> running of REALTIME tasks since start (upper bound of its log2 bucket)") \
+  X(WAKE_REALTIME_P99,   "wake_realtime_p99_us",   wake_to_run,     "rt_p99<",      kGauge,   kMicros,  "99th percentile of wakeup -> running, REALTIME (upper bound of its log2 bucket)") \
+  X(WAKE_BATCH_P50,      "wake_batch_p50_us",      wake_to_run,     "batch_p50<",   kGauge,   kMicros,  "median wakeup -> running of BATCH tasks since start (upper bound of its log2 bucket)") \
+  X(WAKE_BATCH_P99,      "wake_batch_p99_us",      wake_to_run,     "batch_p99<",   kGauge,   kMicros,  "99th percentile of wakeup -> running, BATCH (upper bound of its log2 bucket)") \
+  X(WAKE_DEFAULT_P50,    "wake_default_p50_us",    wake_to_run,     "default_p50<", kGauge,   kMicros,  "median wakeup -> running of DEFAULT tasks (and tasks without a verdict yet) since start (upper bound of its log2 bucket)") \
+  X(WAKE_DEFAULT_P99,    "wake_default_p99_us",    wake_to_run,     "default_p99<", kGauge,   kMicros,  "99th percentile of wakeup -> running, DEFAULT (upper bound of its log2 bucket)") \
   X(BATCHES,             "batches",                dispatcher,      "batches",      kCounter, kCount,   "dispatcher passes that handled at least one miss") \
   X(SLEEPS,              "sleeps",                 dispatcher,      "sleeps",       kCounter, kCount,   "dispatcher waits for misses in the kernel (idle)") \
   X(DISPATCHER_CPU,      "dispatcher_cpu_pct",     dispatcher,      "cpu",          kGauge,   kPercent, "CPU time of the dispatcher process over wall time since start") \

@@ -118,7 +118,7 @@ class ArenaPort final : public KernelPort {
   void Heartbeat(uint64_t) override {}
   void SetPolicyGeneration(uint32_t) override {}
   KernelStats ReadStats() const override { return {}; }
-  void ReadRoundTrips(uint64_t (&b)[LSF_RTT_BUCKETS]) const override { std::fill(std::begin(b), std::end(b), 0); }
+  void ReadHistogram(lsf_hist, uint64_t (&b)[LSF_HIST_BUCKETS]) const override { std::fill(std::begin(b), std::end(b), 0); }
   void ReadIdleCpus(__u64 (&mask)[LSF_CPU_WORDS]) const override { std::fill(std::begin(mask), std::end(mask), 0); }
   std::optional<lsf_exit_info> ExitInfo() const override { return std::nullopt; }
   void Stop() override {}

@@ -58,7 +58,8 @@ LSF_COUNTERS = ["misses", "hits", "fallback_deadline", "fallback_ringbuf_full", 
                 "policy_decisions"]
 
 # luasched-fast's own latency histograms (log2 buckets: upper bounds), from the block's last snapshot
-LSF_LATENCY = ["miss_to_verdict_p50_us", "miss_to_verdict_p99_us", "round_trip_p50_us", "round_trip_p99_us"]
+LSF_LATENCY = ["miss_to_verdict_p50_us", "miss_to_verdict_p99_us", "round_trip_p50_us", "round_trip_p99_us",
+               "wake_realtime_p50_us", "wake_realtime_p99_us", "wake_default_p50_us", "wake_default_p99_us"]
 
 
 def parse(text):

@@ -61,7 +61,7 @@ block() {  # block REP VARIANT
   cyclic nginx-cyclictest cyc_rt
   if [ -n "$sp" ]; then
     sleep 1.5  # the stats file is rewritten every second
-    for k in fallback_deadline misses rt_preempt wake_preempt; do echo "R $r $s $k $(lsf_stat $k)"; done
+    for k in fallback_deadline misses rt_preempt wake_preempt wake_realtime_p99_us wake_default_p99_us; do echo "R $r $s $k $(lsf_stat $k)"; done
     kill -INT $sp; wait $sp
     wait_state disabled 20 || bfail "sched_ext still $(scx_state) after stop"
   fi

@@ -67,7 +67,7 @@ class FakeKernel final : public KernelPort {
     if (idle) idle_[cpu / 64] |= 1ull << (cpu % 64);
     else idle_[cpu / 64] &= ~(1ull << (cpu % 64));
   }
-  void ReadRoundTrips(uint64_t (&buckets)[LSF_RTT_BUCKETS]) const override {
+  void ReadHistogram(lsf_hist, uint64_t (&buckets)[LSF_HIST_BUCKETS]) const override {
     for (auto& b : buckets) b = 0;
   }
   std::optional<lsf_exit_info> ExitInfo() const override { return exit_; }
