@@ -29,6 +29,7 @@
 #define kWakeLagNs       (2ULL * LSF_NSEC_PER_MSEC)   /* vtime lead that lets a wakeup preempt */
 #define kWakeMinRunNs    (250ULL * 1000)              /* a victim's time on the CPU before that */
 #define kMinSliceNs      (1ULL * LSF_NSEC_PER_MSEC)   /* shortest contended slice */
+#define kDefaultSliceCapNs (3ULL * LSF_NSEC_PER_MSEC) /* longest DEFAULT slice before dispatch looks again */
 #define kBandShift       58
 #define kBandMask        ((1ULL << kBandShift) - 1)
 
@@ -154,10 +155,16 @@ static __always_inline void preempt_for_wakeup(struct task_struct *p, u32 cls, u
 {
 	s32 cpu = scx_bpf_task_cpu(p);
 
+	s32 other;
+
 	if (!wake_may_preempt(p, cpu, cls, key, now)) {
-		cpu = (s32)bpf_cpumask_any_distribute(p->cpus_ptr);
-		if (!wake_may_preempt(p, cpu, cls, key, now))
+		/* the distribution moves on at each call: a second call gives another allowed CPU */
+		other = (s32)bpf_cpumask_any_distribute(p->cpus_ptr);
+		if (other == cpu)
+			other = (s32)bpf_cpumask_any_distribute(p->cpus_ptr);
+		if (other == cpu || !wake_may_preempt(p, other, cls, key, now))
 			return;
+		cpu = other;
 	}
 	scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
 	stat_inc(LSF_ST_WAKE_PREEMPT);
@@ -215,6 +222,16 @@ static __always_inline u64 contended_slice(u64 slice, s32 cpu)
 		return slice;
 	share = slice / (w + 1);
 	return share > kMinSliceNs ? share : kMinSliceNs;
+}
+
+/* A DEFAULT task runs at most kDefaultSliceCapNs before dispatch looks at the queues again (the
+ * verdict's slice stays the maximum): a wakee that could not preempt it (the victim had just
+ * started, or ran protected work) then waits at most that long, as under EEVDF's short base slice.
+ * With nothing else to run dispatch lets it go on (keep_prev): no context switch, one dispatch call
+ * per cap. BATCH keeps the slice its verdict asked for (throughput). */
+static __always_inline u64 class_slice(u32 cls, u64 slice)
+{
+	return class_norm(cls) == LSF_CLASS_DEFAULT && slice > kDefaultSliceCapNs ? kDefaultSliceCapNs : slice;
 }
 
 /* Charges the time p ran since ops.running, scaled by its weight. */

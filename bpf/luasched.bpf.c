@@ -140,7 +140,9 @@ void BPF_PROG(lsf_dispatch, s32 cpu, struct task_struct *prev)
 	 * it with its 20 ms default). */
 	if (prev && (prev->scx.flags & SCX_TASK_QUEUED)) {
 		tc = tctx_get(prev);
-		prev->scx.slice = tc && lsf_vs_runs_by_state(&tc->v, policy_gen) ? tc->v.slice_ns : default_slice_ns;
+		prev->scx.slice = tc && lsf_vs_runs_by_state(&tc->v, policy_gen)
+					  ? class_slice(tc->ins_cls, tc->v.slice_ns)
+					  : class_slice(LSF_CLASS_DEFAULT, default_slice_ns);
 		stat_inc(LSF_ST_KEEP_PREV);
 	}
 }
@@ -171,7 +173,7 @@ void BPF_PROG(lsf_running, struct task_struct *p)
 			vtime_now[cls] = tc->vtime;
 	}
 	if (!prot)
-		p->scx.slice = contended_slice(p->scx.slice, cpu);
+		p->scx.slice = contended_slice(class_slice(cls, p->scx.slice), cpu);
 	if (!cc)
 		return;
 	if (cc->starve_next) {

@@ -6,6 +6,8 @@
 # Workloads, all under stress-ng CPU hogs on every vCPU:
 #   nginx <- wrk (comm "wrk": DEFAULT; nginx REALTIME under lsf): requests/s, latency p50/p99
 #   cyclictest as "cyclictest" (DEFAULT under lsf) and as "nginx-cyclictest" (REALTIME under lsf): p50/p99
+# and, without hogs, the throughput that wakeup preemption and short slices could cost: hackbench -g 2
+# -l 100 (seconds) and stress-ng --cpu N for 5 s (bogo ops/s).
 # Output: "R rep variant metric value" lines; "FAIL ..." for what could not be measured; luasched-fast's
 # counters after each block as "R rep variant counter value".
 . /opt/lsf/guest_lib.sh
@@ -59,6 +61,10 @@ block() {  # block REP VARIANT
   nginx_stop
   cyclic cyclictest cyc_default
   cyclic nginx-cyclictest cyc_rt
+  timeout 120 hackbench -g 2 -l 100 > /tmp/out 2>&1 || bfail "hackbench exit $?"
+  echo "R $r $s hackbench_s $(awk '/^Time:/{print $2}' /tmp/out)"
+  timeout 60 stress-ng --cpu "$N" --timeout 5s --metrics-brief > /tmp/out 2>&1 || bfail "stress-ng exit $?"
+  echo "R $r $s stressng_bogo_ops_per_s $(awk '$4 == "cpu" {print $9}' /tmp/out | tail -1)"
   if [ -n "$sp" ]; then
     sleep 1.5  # the stats file is rewritten every second
     for k in fallback_deadline misses rt_preempt wake_preempt wake_realtime_p99_us wake_default_p99_us; do echo "R $r $s $k $(lsf_stat $k)"; done
