@@ -29,7 +29,7 @@
 #define kWakeLagNs       (2ULL * LSF_NSEC_PER_MSEC)   /* vtime lead that lets a wakeup preempt */
 #define kWakeMinRunNs    (250ULL * 1000)              /* a victim's time on the CPU before that */
 #define kMinSliceNs      (1ULL * LSF_NSEC_PER_MSEC)   /* shortest contended slice */
-#define kDefaultSliceCapNs (3ULL * LSF_NSEC_PER_MSEC) /* longest DEFAULT slice before dispatch looks again */
+#define kDefaultSliceCapNs (3ULL * LSF_NSEC_PER_MSEC) /* longest DEFAULT run while others wait */
 #define kBandShift       58
 #define kBandMask        ((1ULL << kBandShift) - 1)
 
@@ -224,14 +224,16 @@ static __always_inline u64 contended_slice(u64 slice, s32 cpu)
 	return share > kMinSliceNs ? share : kMinSliceNs;
 }
 
-/* A DEFAULT task runs at most kDefaultSliceCapNs before dispatch looks at the queues again (the
- * verdict's slice stays the maximum): a wakee that could not preempt it (the victim had just
- * started, or ran protected work) then waits at most that long, as under EEVDF's short base slice.
- * With nothing else to run dispatch lets it go on (keep_prev): no context switch, one dispatch call
- * per cap. BATCH keeps the slice its verdict asked for (throughput). */
-static __always_inline u64 class_slice(u32 cls, u64 slice)
+/* From ops.tick: the DEFAULT task running on cpu has run kDefaultSliceCapNs in one go while other
+ * tasks wait for this CPU: its slice ends now. A wakee that could not preempt it (it had just
+ * started, or another CPU ran protected work) then waits about that long (plus up to one tick), as
+ * under EEVDF's short base slice, instead of the rest of a 20 ms slice. Uncontended, the task keeps
+ * its whole slice: capping every slice instead cost 7% of stress-ng's throughput under TCG (one
+ * dispatch per cap; docs/performance.md). BATCH keeps the slice its verdict asked for. */
+static __always_inline bool default_slice_over(s32 cpu, struct cpu_ctx *cc, u64 now)
 {
-	return class_norm(cls) == LSF_CLASS_DEFAULT && slice > kDefaultSliceCapNs ? kDefaultSliceCapNs : slice;
+	return !cc->protected && cc->run_cls == LSF_CLASS_DEFAULT && now - cc->run_start >= kDefaultSliceCapNs &&
+	       waiting_here(cpu) > 0;
 }
 
 /* Charges the time p ran since ops.running, scaled by its weight. */

@@ -129,6 +129,7 @@ struct lsf_verdict {
 	X(WAKE_PREEMPT,      "wake_preempt",          events,   "wake_preempt",  "BATCH/DEFAULT wakeups that preempted a task of their class far ahead in virtual time") \
 	X(REASK,             "reask",                 events,   "reask",         "verdicts overdue past their deadline (lost or dropped) asked for again") \
 	X(STARVE_TICK,       "starve_tick",           disp,     "starve_tick",   "running tasks whose slice was cut short because a queued task hit the starvation bound") \
+	X(SLICE_CUT,         "slice_cut",             disp,     "slice_cut",     "DEFAULT tasks stopped by the tick after 3 ms in one go because other tasks waited for their CPU") \
 	X(HOTPLUG,           "hotplug",               events,   "hotplug",       "CPUs that went online or offline") \
 	X(OFFLINE_MOVE,      "offline_moves",         events,   "offline_moves", "tasks moved off the queue of a CPU that went offline") \
 	X(KEEP_PREV,         "keep_prev",             disp,     "keep_prev",     "dispatches that found nothing else: the previous task went on with its own slice")

@@ -140,9 +140,7 @@ void BPF_PROG(lsf_dispatch, s32 cpu, struct task_struct *prev)
 	 * it with its 20 ms default). */
 	if (prev && (prev->scx.flags & SCX_TASK_QUEUED)) {
 		tc = tctx_get(prev);
-		prev->scx.slice = tc && lsf_vs_runs_by_state(&tc->v, policy_gen)
-					  ? class_slice(tc->ins_cls, tc->v.slice_ns)
-					  : class_slice(LSF_CLASS_DEFAULT, default_slice_ns);
+		prev->scx.slice = tc && lsf_vs_runs_by_state(&tc->v, policy_gen) ? tc->v.slice_ns : default_slice_ns;
 		stat_inc(LSF_ST_KEEP_PREV);
 	}
 }
@@ -173,7 +171,7 @@ void BPF_PROG(lsf_running, struct task_struct *p)
 			vtime_now[cls] = tc->vtime;
 	}
 	if (!prot)
-		p->scx.slice = contended_slice(class_slice(cls, p->scx.slice), cpu);
+		p->scx.slice = contended_slice(p->scx.slice, cpu);
 	if (!cc)
 		return;
 	if (cc->starve_next) {
@@ -196,15 +194,23 @@ void BPF_PROG(lsf_stopping, struct task_struct *p, bool runnable)
 		charge(p, tc, bpf_ktime_get_ns());
 }
 
-/* Interrupts a long slice when the starvation rule has work for this CPU. */
+/* Interrupts a long slice when the starvation rule has work for this CPU, or when a DEFAULT task
+ * has run kDefaultSliceCapNs while others wait (bpf/classes.bpf.h). */
 SEC("struct_ops/lsf_tick")
 void BPF_PROG(lsf_tick, struct task_struct *p)
 {
 	struct cpu_ctx *cc = cctx_this();
+	s32 cpu = scx_bpf_task_cpu(p);
+	u64 now = bpf_ktime_get_ns();
 
-	if (cc && starvation_due(scx_bpf_task_cpu(p), cc, bpf_ktime_get_ns())) {
+	if (!cc)
+		return;
+	if (starvation_due(cpu, cc, now)) {
 		p->scx.slice = 0;
 		stat_inc(LSF_ST_STARVE_TICK);
+	} else if (default_slice_over(cpu, cc, now)) {
+		p->scx.slice = 0;
+		stat_inc(LSF_ST_SLICE_CUT);
 	}
 }
 
