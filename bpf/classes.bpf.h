@@ -140,7 +140,7 @@ static __always_inline bool wake_may_preempt(struct task_struct *p, s32 cpu, u32
 	struct cpu_ctx *c = cctx_of(cpu);
 	u64 ran;
 
-	if (!c || c->protected || c->run_cls != cls || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+	if (!c || c->protected || c->run_cls != cls || !cpu_ok(p, cpu))  /* online and allowed */
 		return false;
 	ran = now - c->run_start;
 	return ran >= kWakeMinRunNs && (s64)(c->run_vtime + ran - key) > (s64)kWakeLagNs;
@@ -232,7 +232,11 @@ static __always_inline u64 contended_slice(u64 slice, s32 cpu)
  * dispatch per cap; docs/performance.md). BATCH keeps the slice its verdict asked for. */
 static __always_inline bool default_slice_over(s32 cpu, struct cpu_ctx *cc, u64 now)
 {
-	return !cc->protected && cc->run_cls == LSF_CLASS_DEFAULT && now - cc->run_start >= kDefaultSliceCapNs &&
+	/* once per kDefaultSliceCapNs at most: a task that dispatch let go on (keep_prev: nothing here
+	 * could run instead) keeps its run_start and is not cut again at every tick; a task served by the
+	 * starvation rule keeps its kStarveSliceNs */
+	return !cc->protected && !cc->starved_run && cc->run_cls == LSF_CLASS_DEFAULT &&
+	       now - cc->run_start >= kDefaultSliceCapNs && now - cc->last_cut_ns >= kDefaultSliceCapNs &&
 	       waiting_here(cpu) > 0;
 }
 

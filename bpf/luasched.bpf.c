@@ -56,7 +56,7 @@ s32 BPF_PROG(lsf_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags
 			return cpu;
 		lsf_vs_provisional(&tc->v, policy_gen, default_slice_ns);
 		tc->ins_cls = tc->v.cls;
-		tc->wake_at = bpf_ktime_get_ns();
+		tc->wake_at = wake_flags & SCX_WAKE_FORK ? 0 : bpf_ktime_get_ns();
 		lsf_dsq_insert(p, SCX_DSQ_LOCAL, tc->v.slice_ns, 0);
 		stat_inc(LSF_ST_DIRECT);
 		return cpu;
@@ -65,13 +65,13 @@ s32 BPF_PROG(lsf_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags
 		return cpu;
 	if (tc && hit) {
 		tc->ins_cls = tc->v.cls;
-		tc->wake_at = bpf_ktime_get_ns();
+		tc->wake_at = wake_flags & SCX_WAKE_FORK ? 0 : bpf_ktime_get_ns();
 		lsf_dsq_insert(p, SCX_DSQ_LOCAL, tc->v.slice_ns, 0);
 		stat_inc(LSF_ST_HIT);
 	} else {
 		if (tc) {
 			tc->ins_cls = LSF_CLASS_DEFAULT;
-			tc->wake_at = bpf_ktime_get_ns();
+			tc->wake_at = wake_flags & SCX_WAKE_FORK ? 0 : bpf_ktime_get_ns();
 		}
 		lsf_dsq_insert(p, SCX_DSQ_LOCAL, default_slice_ns, 0);
 	}
@@ -174,6 +174,7 @@ void BPF_PROG(lsf_running, struct task_struct *p)
 		p->scx.slice = contended_slice(p->scx.slice, cpu);
 	if (!cc)
 		return;
+	cc->starved_run = cc->starve_next;
 	if (cc->starve_next) {
 		cc->starve_next = 0;
 		if (p->scx.slice > kStarveSliceNs)
@@ -210,6 +211,7 @@ void BPF_PROG(lsf_tick, struct task_struct *p)
 		stat_inc(LSF_ST_STARVE_TICK);
 	} else if (default_slice_over(cpu, cc, now)) {
 		p->scx.slice = 0;
+		cc->last_cut_ns = now;
 		stat_inc(LSF_ST_SLICE_CUT);
 	}
 }

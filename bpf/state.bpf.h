@@ -94,7 +94,8 @@ struct cpu_ctx {
 	__u64 last_rescue_ns; /* last starvation walk of this CPU */
 	__u64 last_tick_ns;   /* last starvation check from ops.tick */
 	__u32 starve_next;    /* the task dispatched next was picked by the starvation rule */
-	__u32 _pad;
+	__u32 starved_run;    /* the running task was picked by the starvation rule (keeps its slice) */
+	__u64 last_cut_ns;    /* last DEFAULT slice cut by ops.tick (default_slice_over) */
 };
 
 struct {
