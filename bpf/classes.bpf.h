@@ -154,7 +154,6 @@ static __always_inline bool wake_may_preempt(struct task_struct *p, s32 cpu, u32
 static __always_inline void preempt_for_wakeup(struct task_struct *p, u32 cls, u64 key, u64 now)
 {
 	s32 cpu = scx_bpf_task_cpu(p);
-
 	s32 other;
 
 	if (!wake_may_preempt(p, cpu, cls, key, now)) {

@@ -27,6 +27,13 @@ char _license[] SEC("license") = "GPL";
  *   to userspace after a miss, unless --miss wait parks it until the verdict (bpf/verdict.h).
  */
 
+/* When a task put on a CPU by select_cpu woke up, for its wakeup -> running histogram; 0 for a fork,
+ * which is no wakeup (ops.enqueue does not time forks either: no SCX_ENQ_WAKEUP). */
+static __always_inline u64 wakeup_stamp(u64 wake_flags)
+{
+	return wake_flags & SCX_WAKE_FORK ? 0 : bpf_ktime_get_ns();
+}
+
 SEC("struct_ops/lsf_select_cpu")
 s32 BPF_PROG(lsf_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
 {
@@ -56,7 +63,7 @@ s32 BPF_PROG(lsf_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags
 			return cpu;
 		lsf_vs_provisional(&tc->v, policy_gen, default_slice_ns);
 		tc->ins_cls = tc->v.cls;
-		tc->wake_at = wake_flags & SCX_WAKE_FORK ? 0 : bpf_ktime_get_ns();
+		tc->wake_at = wakeup_stamp(wake_flags);
 		lsf_dsq_insert(p, SCX_DSQ_LOCAL, tc->v.slice_ns, 0);
 		stat_inc(LSF_ST_DIRECT);
 		return cpu;
@@ -65,13 +72,13 @@ s32 BPF_PROG(lsf_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags
 		return cpu;
 	if (tc && hit) {
 		tc->ins_cls = tc->v.cls;
-		tc->wake_at = wake_flags & SCX_WAKE_FORK ? 0 : bpf_ktime_get_ns();
+		tc->wake_at = wakeup_stamp(wake_flags);
 		lsf_dsq_insert(p, SCX_DSQ_LOCAL, tc->v.slice_ns, 0);
 		stat_inc(LSF_ST_HIT);
 	} else {
 		if (tc) {
 			tc->ins_cls = LSF_CLASS_DEFAULT;
-			tc->wake_at = wake_flags & SCX_WAKE_FORK ? 0 : bpf_ktime_get_ns();
+			tc->wake_at = wakeup_stamp(wake_flags);
 		}
 		lsf_dsq_insert(p, SCX_DSQ_LOCAL, default_slice_ns, 0);
 	}

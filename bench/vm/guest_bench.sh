@@ -2,6 +2,16 @@
 # Uses R (rep), S (scheduler id), SP (scheduler pid), OPS, N (vCPUs), the sizes set by guest.sh, and writes
 # the M / Q / J / FAIL / LOG lines of the protocol (see guest.sh).
 
+# run_orders ORDER...: the focused suites of bench/vm/compare; each ORDER (a comma list of variants) is
+# one rep, and `block REP VARIANT` (the suite's own) runs each variant of it in turn
+run_orders() {
+  rep=0
+  for order in "$@"; do
+    rep=$((rep + 1))
+    for v in $(echo "$order" | tr ',' ' '); do say "rep $rep: $v"; block $rep $v; done
+  done
+}
+
 M() {  # M metric value: print a measurement, or a failure if the value is not a number
   case $2 in
     ''|*[!0-9.e+-]*) echo "FAIL $R $S $1: could not parse a value from the output"; sed 's/^/    /' /tmp/out | tail -5 ;;

@@ -5,6 +5,7 @@
 # run-nospin (--miss run --spin-us 0: the dispatcher sleeps at once after a batch).
 # Output: "R rep sched metric value" lines; "FAIL ..." for a block that could not be measured.
 . /opt/lsf/guest_lib.sh
+. /opt/lsf/guest_bench.sh   # run_orders
 POLICY=/opt/lsf/policies/workload.lua
 N=$(nproc)
 # lat LINE Q: the value of quantile Q ("0.99") in a LAT line of bench/workloads/report.h
@@ -47,10 +48,6 @@ block() {  # block REP SCHED
     wait_state disabled 20 || echo "FAIL $r $s: sched_ext still $(scx_state) after stop"
   fi
 }
-rep=0
-for order in "$@"; do
-  rep=$((rep + 1))
-  for s in $(echo "$order" | tr ',' ' '); do say "rep $rep: $s"; block $rep $s; done
-done
+run_orders "$@"
 echo "DONE"
 finish
