@@ -28,6 +28,7 @@
 #define kVtimeDebtNs     (100ULL * LSF_NSEC_PER_MSEC) /* most a task can be behind them (low weight) */
 #define kWakeLagNs       (2ULL * LSF_NSEC_PER_MSEC)   /* vtime lead that lets a wakeup preempt */
 #define kWakeMinRunNs    (250ULL * 1000)              /* a victim's time on the CPU before that */
+#define kWakeFarNs       (10ULL * LSF_NSEC_PER_MSEC)  /* a victim this far ahead: no kWakeMinRunNs */
 #define kMinSliceNs      (1ULL * LSF_NSEC_PER_MSEC)   /* shortest contended slice */
 #define kDefaultSliceCapNs (3ULL * LSF_NSEC_PER_MSEC) /* longest DEFAULT run while others wait */
 #define kBandShift       58
@@ -105,12 +106,13 @@ static __always_inline u64 place(struct task_struct *p, struct task_ctx *tc, u32
 	return class_dsq(cls);
 }
 
-/* cpu runs work that a REALTIME task may preempt. */
+/* cpu runs work that a REALTIME task may preempt: not protected, and not a task the starvation rule
+ * picked (it would starve again at once). */
 static __always_inline bool rt_may_preempt(struct task_struct *p, s32 cpu)
 {
 	struct cpu_ctx *c = cctx_of(cpu);
 
-	return c && !c->protected && cpu_ok(p, cpu);
+	return c && !c->protected && !c->starved_run && cpu_ok(p, cpu);
 }
 
 /* A REALTIME task was queued: an idle CPU it may use is woken; else its last CPU, or one other
@@ -132,31 +134,43 @@ static __always_inline void preempt_for_realtime(struct task_struct *p)
 	}
 }
 
-/* cpu runs a task of class cls that a wakee with order key `key` should preempt: not protected, it
- * has run at least kWakeMinRunNs since it was put on the CPU, and it is more than kWakeLagNs ahead of
- * the wakee in vtime (its vtime when it started plus what it ran since, at weight 100). */
+/* cpu runs a task of class cls that a wakee with order key `key` should preempt: not protected, more
+ * than kWakeLagNs ahead of the wakee in vtime (its vtime when it started plus what it ran since, at
+ * weight 100), and on the CPU for at least kWakeMinRunNs unless it is more than kWakeFarNs ahead. The
+ * minimum run keeps two tasks near parity from taking turns at every wakeup; a task that far ahead
+ * (a CPU hog next to a sleeper) has no such claim, and a periodic waker that found a hog "just
+ * started" waited for the tick's cut (kDefaultSliceCapNs, rounded up to a 4 ms tick). */
 static __always_inline bool wake_may_preempt(struct task_struct *p, s32 cpu, u32 cls, u64 key, u64 now)
 {
 	struct cpu_ctx *c = cctx_of(cpu);
 	u64 ran;
+	s64 lead;
 
-	if (!c || c->protected || c->run_cls != cls || !cpu_ok(p, cpu))  /* online and allowed */
+	if (!c || c->protected || c->starved_run || c->run_cls != cls || !cpu_ok(p, cpu))  /* online, allowed */
 		return false;
 	ran = now - c->run_start;
-	return ran >= kWakeMinRunNs && (s64)(c->run_vtime + ran - key) > (s64)kWakeLagNs;
+	lead = (s64)(c->run_vtime + ran - key);
+	return lead > (s64)kWakeLagNs && (ran >= kWakeMinRunNs || lead > (s64)kWakeFarNs);
 }
 
 /* A BATCH/DEFAULT task woke up: preempt its last CPU, or else one other allowed CPU, if that CPU
  * runs a task of the same class far ahead of it in vtime (wake_may_preempt), so the sleeper waits for
  * a context switch rather than for the rest of a hog's slice. A victim is only protected for its
  * first kWakeMinRunNs on the CPU: a short periodic waker (every 1 ms) next to hogs would otherwise
- * find them always "just started" and wait out whole slices. O(1): at most two CPUs looked at. */
-static __always_inline void preempt_for_wakeup(struct task_struct *p, u32 cls, u64 key, u64 now)
+ * find them always "just started" and wait out whole slices. O(1): at most two CPUs looked at.
+ * A sync wakeup left for the waker's CPU (sync_wake_cpu) only looks at that CPU: the waker is about
+ * to sleep, and the pair (client and server) then takes turns on one CPU, as under EEVDF's
+ * wake_affine, instead of preempting the other CPUs' work at every request. */
+static __always_inline void preempt_for_wakeup(struct task_struct *p, u32 cls, u64 key, u64 now, bool sync)
 {
 	s32 cpu = scx_bpf_task_cpu(p);
 	s32 other;
 
+	if (sync)
+		stat_inc(LSF_ST_WAKE_SYNC);
 	if (!wake_may_preempt(p, cpu, cls, key, now)) {
+		if (sync)
+			return;
 		/* the distribution moves on at each call: a second call gives another allowed CPU */
 		other = (s32)bpf_cpumask_any_distribute(p->cpus_ptr);
 		if (other == cpu)
@@ -169,6 +183,44 @@ static __always_inline void preempt_for_wakeup(struct task_struct *p, u32 cls, u
 	stat_inc(LSF_ST_WAKE_PREEMPT);
 }
 
+/* From select_cpu, no idle CPU found for p, a BATCH/DEFAULT wakee without a target CPU: on a sync
+ * wakeup (the waker says it will sleep soon) by a task of the same class, the waker's CPU, else -1.
+ * The wakee still goes to its class's shared queue (any CPU may take it: SCX_WAKE_SYNC is only a
+ * hint); preempt_for_wakeup then looks at the waker's CPU alone. Trade-off: if the waker runs on
+ * after all, the wakee waits for a CPU to come free (a contended slice, or the tick's cut after
+ * kDefaultSliceCapNs) rather than preempting another CPU's work. */
+static __always_inline s32 sync_wake_cpu(struct task_struct *p, u32 cls, u64 wake_flags)
+{
+	struct task_struct *waker = bpf_get_current_task_btf();
+	struct cpu_ctx *c = cctx_this();
+	s32 cpu = bpf_get_smp_processor_id();
+
+	/* the cpu_ctx must describe the waker itself: not an interrupted task of another class, not
+	 * a stale entry while a higher sched class runs; an exiting waker will not take turns */
+	if (!(wake_flags & SCX_WAKE_SYNC) || cls == LSF_CLASS_REALTIME || !c || !c->on_cpu ||
+	    c->run_pid != (u32)waker->pid || (waker->flags & PF_EXITING) || c->protected ||
+	    c->run_cls != class_norm(cls) || !cpu_ok(p, cpu))
+		return -1;
+	return cpu;
+}
+
+/* From select_cpu, no idle CPU found: a REALTIME wakee may go straight to the local queue of cpu
+ * (its last CPU, as the kernel's choice) with SCX_ENQ_PREEMPT, when that CPU runs preemptible work
+ * that the starvation rule did not pick, and nothing waits in the REALTIME queue, that CPU's own
+ * queue or its local queue: one reschedule, no kick and no dispatch. Trade-offs: SCX_ENQ_PREEMPT
+ * puts the task at the head, so two REALTIME wakees sent to one CPU within the same few instructions
+ * may swap (FIFO kept otherwise); the task runs before that CPU's next starvation check, which
+ * delays a starving task by at most one REALTIME run (the CPU is protected while it runs). */
+static __always_inline bool rt_direct_ok(struct task_struct *p, s32 cpu)
+{
+	struct cpu_ctx *c = cctx_of(cpu);
+
+	/* on_cpu: a sched_ext task runs there (a task of a higher class is never preempted, and the
+	 * wakee would wait in a local queue no other CPU serves) */
+	return c && c->on_cpu && rt_may_preempt(p, cpu) && scx_bpf_dsq_nr_queued(LSF_DSQ_REALTIME) == 0 &&
+	       scx_bpf_dsq_nr_queued(pcpu_dsq(cpu)) == 0 && scx_bpf_dsq_nr_queued(SCX_DSQ_LOCAL_ON | (u32)cpu) == 0;
+}
+
 /* Inserts p (from ops.enqueue) as class cls with the given slice and target CPU, and wakes or
  * preempts the CPU that should run it. */
 static __always_inline void insert_task(struct task_struct *p, struct task_ctx *tc, u32 cls, u64 slice,
@@ -176,7 +228,10 @@ static __always_inline void insert_task(struct task_struct *p, struct task_ctx *
 {
 	u64 now = bpf_ktime_get_ns(), key;
 	u64 dsq = place(p, tc, cls, cpu, now, &key);
+	bool sync = tc && tc->sync_wake;
 
+	if (tc)
+		tc->sync_wake = 0;
 	cls = class_norm(cls);
 	if (tc && (enq_flags & SCX_ENQ_WAKEUP))
 		tc->wake_at = now;  /* wakeup -> running, measured in ops.running */
@@ -193,7 +248,7 @@ static __always_inline void insert_task(struct task_struct *p, struct task_ctx *
 	if (cls == LSF_CLASS_REALTIME)
 		preempt_for_realtime(p);
 	else if (enq_flags & SCX_ENQ_WAKEUP)
-		preempt_for_wakeup(p, cls, key, now);
+		preempt_for_wakeup(p, cls, key, now, sync);
 }
 
 /* Tasks waiting that this CPU may have to serve: its own queue, plus its share of the shared ones. */

@@ -40,14 +40,32 @@ s32 BPF_PROG(lsf_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags
 	struct task_ctx *tc = tctx_get(p);
 	bool hit = tc && lsf_vs_is_hit(&tc->v, policy_gen);
 	bool is_idle = false;
-	s32 cpu;
+	s32 cpu, waker;
 
+	if (tc)
+		tc->sync_wake = 0;
 	if (hit && tc->v.cpu != LSF_CPU_ANY && cpu_ok(p, tc->v.cpu))
 		return tc->v.cpu;  /* enqueue puts it on that CPU's queue and wakes the CPU */
 
 	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &is_idle);
-	if (!is_idle)
-		return cpu;
+	if (!is_idle) {
+		if (!tc || !hit || tc->v.cpu != LSF_CPU_ANY)
+			return cpu;
+		if (tc->v.cls == LSF_CLASS_REALTIME && rt_direct_ok(p, cpu)) {
+			tc->ins_cls = LSF_CLASS_REALTIME;
+			tc->wake_at = wakeup_stamp(wake_flags);
+			lsf_dsq_insert(p, SCX_DSQ_LOCAL, tc->v.slice_ns, SCX_ENQ_PREEMPT);
+			stat_inc(LSF_ST_HIT);
+			stat_inc(LSF_ST_RT_DIRECT);
+			stat_inc(LSF_ST_RT_PREEMPT);
+			return cpu;
+		}
+		waker = sync_wake_cpu(p, tc->v.cls, wake_flags);
+		if (waker < 0)
+			return cpu;
+		tc->sync_wake = 1;  /* for the enqueue that follows (insert_task counts wake_sync) */
+		return waker;
+	}
 	/* An idle CPU: straight to its local queue, by the cached verdict, or (--miss run) by the
 	 * provisional one, sending the miss from here: an exec'd or new task that is not a hit starts
 	 * on the idle CPU found for it like any other wakeup. */
@@ -188,6 +206,8 @@ void BPF_PROG(lsf_running, struct task_struct *p)
 			p->scx.slice = kStarveSliceNs;
 	}
 	cc->run_start = now;
+	cc->run_pid = (u32)p->pid;
+	cc->on_cpu = 1;
 	cc->run_vtime = tc ? tc->vtime : 0;
 	cc->run_cls = cls;
 	cc->protected = prot;
@@ -197,9 +217,12 @@ SEC("struct_ops/lsf_stopping")
 void BPF_PROG(lsf_stopping, struct task_struct *p, bool runnable)
 {
 	struct task_ctx *tc = tctx_get(p);
+	struct cpu_ctx *cc = cctx_this();
 
 	if (tc)
 		charge(p, tc, bpf_ktime_get_ns());
+	if (cc)
+		cc->on_cpu = 0;
 }
 
 /* Interrupts a long slice when the starvation rule has work for this CPU, or when a DEFAULT task
