@@ -76,7 +76,9 @@ check "exec case: reclassified REALTIME after exec" \
   grep -qE "^verdict pid=$ex .*comm=nginx-worker -> REALTIME slice_us=1000 .*after exec" /tmp/lsf.log
 
 hits=$(json_num hits /tmp/final.json); misses=$(json_num misses /tmp/final.json)
-check_ge "REALTIME inserts counted" "$(json_num ins_realtime /tmp/final.json)" 100
+# REALTIME wakeups go to the REALTIME queue, or straight to a busy CPU's local queue (rt_direct)
+check_ge "REALTIME inserts counted (ins_realtime + rt_direct)" \
+  $(( $(json_num ins_realtime /tmp/final.json) + $(json_num rt_direct /tmp/final.json) )) 100
 check_ge "BATCH inserts counted" "$(json_num ins_batch /tmp/final.json)" 50
 check_ge "cache hits dominate (hits >= 5 x misses; misses=$misses)" "$hits" $(( misses * 5 ))
 check_eq "no policy errors" "$(json_num policy_errors /tmp/final.json)" 0
