@@ -100,6 +100,7 @@ struct cpu_ctx {
 	__u32 starved_run;    /* the running task was picked by the starvation rule (keeps its slice) */
 	__u64 last_cut_ns;    /* last DEFAULT slice cut by ops.tick (default_slice_over) */
 	__u32 run_pid;        /* pid of the task ops.running put on this CPU */
+	__u64 sync_run;       /* run_start of the run that already left a sync wakee for this CPU */
 	__u32 on_cpu;         /* 1 from ops.running to ops.stopping: run_* describe the current task (0:
 			       * idle, or a task of a higher sched class runs and will not be preempted) */
 };
