@@ -157,20 +157,13 @@ static __always_inline bool wake_may_preempt(struct task_struct *p, s32 cpu, u32
  * runs a task of the same class far ahead of it in vtime (wake_may_preempt), so the sleeper waits for
  * a context switch rather than for the rest of a hog's slice. A victim is only protected for its
  * first kWakeMinRunNs on the CPU: a short periodic waker (every 1 ms) next to hogs would otherwise
- * find them always "just started" and wait out whole slices. O(1): at most two CPUs looked at.
- * A sync wakeup left for the waker's CPU (sync_wake_cpu) only looks at that CPU: the waker is about
- * to sleep, and the pair (client and server) then takes turns on one CPU, as under EEVDF's
- * wake_affine, instead of preempting the other CPUs' work at every request. */
-static __always_inline void preempt_for_wakeup(struct task_struct *p, u32 cls, u64 key, u64 now, bool sync)
+ * find them always "just started" and wait out whole slices. O(1): at most two CPUs looked at. */
+static __always_inline void preempt_for_wakeup(struct task_struct *p, u32 cls, u64 key, u64 now)
 {
 	s32 cpu = scx_bpf_task_cpu(p);
 	s32 other;
 
-	if (sync)
-		stat_inc(LSF_ST_WAKE_SYNC);
 	if (!wake_may_preempt(p, cpu, cls, key, now)) {
-		if (sync)
-			return;
 		/* the distribution moves on at each call: a second call gives another allowed CPU */
 		other = (s32)bpf_cpumask_any_distribute(p->cpus_ptr);
 		if (other == cpu)
@@ -181,30 +174,6 @@ static __always_inline void preempt_for_wakeup(struct task_struct *p, u32 cls, u
 	}
 	scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
 	stat_inc(LSF_ST_WAKE_PREEMPT);
-}
-
-/* From select_cpu, no idle CPU found for p, a BATCH/DEFAULT wakee without a target CPU: on a sync
- * wakeup (the waker says it will sleep soon) by a task of the same class, the waker's CPU, else -1.
- * The wakee still goes to its class's shared queue (any CPU may take it: SCX_WAKE_SYNC is only a
- * hint); preempt_for_wakeup then looks at the waker's CPU alone. One wakee per run of the waker:
- * when it sleeps it hands its CPU to one task, and a second wakee (a client waking two server
- * workers) waiting for that same CPU served them one after the other (nginx's median 1.4x).
- * Trade-off: if the waker runs on after all, the wakee waits for a CPU to come free (a contended
- * slice, or the tick's cut after kDefaultSliceCapNs) rather than preempting another CPU's work. */
-static __always_inline s32 sync_wake_cpu(struct task_struct *p, u32 cls, u64 wake_flags)
-{
-	struct task_struct *waker = bpf_get_current_task_btf();
-	struct cpu_ctx *c = cctx_this();
-	s32 cpu = bpf_get_smp_processor_id();
-
-	/* the cpu_ctx must describe the waker itself: not an interrupted task of another class, not
-	 * a stale entry while a higher sched class runs; an exiting waker will not take turns */
-	if (!(wake_flags & SCX_WAKE_SYNC) || cls == LSF_CLASS_REALTIME || !c || !c->on_cpu ||
-	    c->run_pid != (u32)waker->pid || (waker->flags & PF_EXITING) || c->protected ||
-	    c->run_cls != class_norm(cls) || c->sync_run == c->run_start || !cpu_ok(p, cpu))
-		return -1;
-	c->sync_run = c->run_start;
-	return cpu;
 }
 
 /* From select_cpu, no idle CPU found: a REALTIME wakee may go straight to the local queue of cpu
@@ -231,10 +200,7 @@ static __always_inline void insert_task(struct task_struct *p, struct task_ctx *
 {
 	u64 now = bpf_ktime_get_ns(), key;
 	u64 dsq = place(p, tc, cls, cpu, now, &key);
-	bool sync = tc && tc->sync_wake;
 
-	if (tc)
-		tc->sync_wake = 0;
 	cls = class_norm(cls);
 	if (tc && (enq_flags & SCX_ENQ_WAKEUP))
 		tc->wake_at = now;  /* wakeup -> running, measured in ops.running */
@@ -251,7 +217,7 @@ static __always_inline void insert_task(struct task_struct *p, struct task_ctx *
 	if (cls == LSF_CLASS_REALTIME)
 		preempt_for_realtime(p);
 	else if (enq_flags & SCX_ENQ_WAKEUP)
-		preempt_for_wakeup(p, cls, key, now, sync);
+		preempt_for_wakeup(p, cls, key, now);
 }
 
 /* Tasks waiting that this CPU may have to serve: its own queue, plus its share of the shared ones. */

@@ -127,7 +127,6 @@ struct lsf_verdict {
 	X(RT_PREEMPT,        "rt_preempt",            events,   "rt_preempt",    "CPUs running non-REALTIME work preempted for a REALTIME task") \
 	X(DOORBELL,          "doorbells",             events,   "doorbells",     "arena transport: wake-ups of the sleeping dispatcher for a miss") \
 	X(WAKE_PREEMPT,      "wake_preempt",          events,   "wake_preempt",  "BATCH/DEFAULT wakeups that preempted a task of their class far ahead in virtual time") \
-	X(WAKE_SYNC,         "wake_sync",             events,   "wake_sync",     "BATCH/DEFAULT sync wakeups by a task of their class left for the waker's CPU (no other CPU preempted)") \
 	X(RT_DIRECT,         "rt_direct",             events,   "rt_direct",     "REALTIME wakeups put straight on the local queue of a CPU running lower-class work, preempting it") \
 	X(REASK,             "reask",                 events,   "reask",         "verdicts overdue past their deadline (lost or dropped) asked for again") \
 	X(STARVE_TICK,       "starve_tick",           disp,     "starve_tick",   "running tasks whose slice was cut short because a queued task hit the starvation bound") \

@@ -40,10 +40,8 @@ s32 BPF_PROG(lsf_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags
 	struct task_ctx *tc = tctx_get(p);
 	bool hit = tc && lsf_vs_is_hit(&tc->v, policy_gen);
 	bool is_idle = false;
-	s32 cpu, waker;
+	s32 cpu;
 
-	if (tc)
-		tc->sync_wake = 0;
 	if (hit && tc->v.cpu != LSF_CPU_ANY && cpu_ok(p, tc->v.cpu))
 		return tc->v.cpu;  /* enqueue puts it on that CPU's queue and wakes the CPU */
 
@@ -60,11 +58,7 @@ s32 BPF_PROG(lsf_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags
 			stat_inc(LSF_ST_RT_PREEMPT);
 			return cpu;
 		}
-		waker = sync_wake_cpu(p, tc->v.cls, wake_flags);
-		if (waker < 0)
-			return cpu;
-		tc->sync_wake = 1;  /* for the enqueue that follows (insert_task counts wake_sync) */
-		return waker;
+		return cpu;
 	}
 	/* An idle CPU: straight to its local queue, by the cached verdict, or (--miss run) by the
 	 * provisional one, sending the miss from here: an exec'd or new task that is not a hit starts
@@ -206,7 +200,6 @@ void BPF_PROG(lsf_running, struct task_struct *p)
 			p->scx.slice = kStarveSliceNs;
 	}
 	cc->run_start = now;
-	cc->run_pid = (u32)p->pid;
 	cc->on_cpu = 1;
 	cc->run_vtime = tc ? tc->vtime : 0;
 	cc->run_cls = cls;

@@ -9,7 +9,6 @@
 
 #define BPF_FOR_EACH_ITER (&___it)  /* the iterator of the enclosing bpf_for_each */
 #define PF_KTHREAD       0x00200000
-#define PF_EXITING       0x00000004
 #define CLOCK_MONOTONIC  1
 
 /* ---- set by the loader before load (rodata) ----------------------------------------------- */
@@ -54,8 +53,6 @@ struct task_ctx {
 	__u32 ins_cls;        /* class it was last queued as (LSF_CLASS_*) */
 	__u32 starve_served;  /* picked by the starvation rule: its next slice is short */
 	__u64 wake_at;        /* when it last woke up (0: not waiting to run after a wakeup) */
-	__u32 sync_wake;      /* set by select_cpu for the enqueue that follows: a sync wakeup left for
-			       * the waker's CPU (classes.bpf.h: preempt_for_wakeup) */
 };
 
 struct {
@@ -99,8 +96,6 @@ struct cpu_ctx {
 	__u32 starve_next;    /* the task dispatched next was picked by the starvation rule */
 	__u32 starved_run;    /* the running task was picked by the starvation rule (keeps its slice) */
 	__u64 last_cut_ns;    /* last DEFAULT slice cut by ops.tick (default_slice_over) */
-	__u32 run_pid;        /* pid of the task ops.running put on this CPU */
-	__u64 sync_run;       /* run_start of the run that already left a sync wakee for this CPU */
 	__u32 on_cpu;         /* 1 from ops.running to ops.stopping: run_* describe the current task (0:
 			       * idle, or a task of a higher sched class runs and will not be preempted) */
 };

@@ -2,13 +2,22 @@
 # Uses R (rep), S (scheduler id), SP (scheduler pid), OPS, N (vCPUs), the sizes set by guest.sh, and writes
 # the M / Q / J / FAIL / LOG lines of the protocol (see guest.sh).
 
-# run_orders ORDER...: the focused suites of bench/vm/compare; each ORDER (a comma list of variants) is
-# one rep, and `block REP VARIANT` (the suite's own) runs each variant of it in turn
+# run_orders [REP:]ORDER...: the focused suites of bench/vm/compare; each ORDER (a comma list of
+# variants) is one rep, numbered REP or else the next number, and `block REP VARIANT` (the suite's own)
+# runs each variant of it in turn; "REPDONE REP" marks a rep whose blocks all ran (a boot that crashes
+# later keeps it: compare re-runs only the reps not done)
+# (crash=REP, a harness test: crash the kernel when rep REP starts)
 run_orders() {
-  rep=0
+  rep=0 crash_rep=
   for order in "$@"; do
-    rep=$((rep + 1))
+    case $order in
+      crash=*) crash_rep=${order#crash=}; continue ;;
+      *:*) rep=${order%%:*} order=${order#*:} ;;
+      *) rep=$((rep + 1)) ;;
+    esac
+    [ "$rep" != "$crash_rep" ] || { say "crashing the kernel at rep $rep (harness test)"; echo c > /proc/sysrq-trigger; }
     for v in $(echo "$order" | tr ',' ' '); do say "rep $rep: $v"; block $rep $v; done
+    echo "REPDONE $rep"
   done
 }
 
