@@ -34,6 +34,18 @@ static __always_inline u64 wakeup_stamp(u64 wake_flags)
 	return wake_flags & SCX_WAKE_FORK ? 0 : bpf_ktime_get_ns();
 }
 
+/* From select_cpu: p straight into the local queue of the CPU returned, queued as class cls (for
+ * ops.running), its wakeup timed. */
+static __always_inline void insert_local(struct task_struct *p, struct task_ctx *tc, u32 cls, u64 slice,
+					 u64 wake_flags, u64 enq_flags)
+{
+	if (tc) {
+		tc->ins_cls = cls;
+		tc->wake_at = wakeup_stamp(wake_flags);
+	}
+	lsf_dsq_insert(p, SCX_DSQ_LOCAL, slice, enq_flags);
+}
+
 SEC("struct_ops/lsf_select_cpu")
 s32 BPF_PROG(lsf_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
 {
@@ -47,16 +59,12 @@ s32 BPF_PROG(lsf_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags
 
 	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &is_idle);
 	if (!is_idle) {
-		if (!tc || !hit || tc->v.cpu != LSF_CPU_ANY)
-			return cpu;
-		if (tc->v.cls == LSF_CLASS_REALTIME && rt_direct_ok(p, cpu)) {
-			tc->ins_cls = LSF_CLASS_REALTIME;
-			tc->wake_at = wakeup_stamp(wake_flags);
-			lsf_dsq_insert(p, SCX_DSQ_LOCAL, tc->v.slice_ns, SCX_ENQ_PREEMPT);
+		/* a REALTIME hit without a target CPU: straight onto that CPU if it runs lower-class work */
+		if (tc && hit && tc->v.cpu == LSF_CPU_ANY && tc->v.cls == LSF_CLASS_REALTIME && rt_direct_ok(p, cpu)) {
+			insert_local(p, tc, LSF_CLASS_REALTIME, tc->v.slice_ns, wake_flags, SCX_ENQ_PREEMPT);
 			stat_inc(LSF_ST_HIT);
 			stat_inc(LSF_ST_RT_DIRECT);
 			stat_inc(LSF_ST_RT_PREEMPT);
-			return cpu;
 		}
 		return cpu;
 	}
@@ -74,25 +82,17 @@ s32 BPF_PROG(lsf_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags
 		else if (action != LSF_VS_RUN_PROVISIONAL)
 			return cpu;
 		lsf_vs_provisional(&tc->v, policy_gen, default_slice_ns);
-		tc->ins_cls = tc->v.cls;
-		tc->wake_at = wakeup_stamp(wake_flags);
-		lsf_dsq_insert(p, SCX_DSQ_LOCAL, tc->v.slice_ns, 0);
+		insert_local(p, tc, tc->v.cls, tc->v.slice_ns, wake_flags, 0);
 		stat_inc(LSF_ST_DIRECT);
 		return cpu;
 	}
 	if (!hit && !never_waits(p))
 		return cpu;
 	if (tc && hit) {
-		tc->ins_cls = tc->v.cls;
-		tc->wake_at = wakeup_stamp(wake_flags);
-		lsf_dsq_insert(p, SCX_DSQ_LOCAL, tc->v.slice_ns, 0);
+		insert_local(p, tc, tc->v.cls, tc->v.slice_ns, wake_flags, 0);
 		stat_inc(LSF_ST_HIT);
 	} else {
-		if (tc) {
-			tc->ins_cls = LSF_CLASS_DEFAULT;
-			tc->wake_at = wakeup_stamp(wake_flags);
-		}
-		lsf_dsq_insert(p, SCX_DSQ_LOCAL, default_slice_ns, 0);
+		insert_local(p, tc, LSF_CLASS_DEFAULT, default_slice_ns, wake_flags, 0);
 	}
 	stat_inc(LSF_ST_DIRECT);
 	return cpu;
