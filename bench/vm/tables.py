@@ -116,12 +116,15 @@ def counters_table(doc):
     for c in ["misses", "misses_per_s", "hits", "fallback_deadline", "fallback_ringbuf_full", "fallback_no_user",
               "fallback_cache_full", "verdicts_queue_full", "ins_batch", "ins_default", "ins_realtime"]:
         out.append(row([c.replace("_", " ")] + [cell(summ, f"{w}_lsf_{c}", "lsf") for w in ("forkstorm", "build")]))
-    out += ["", "luasched-fast's own latency histograms over the whole block (log2 buckets, upper bounds, µs; "
-            "the round trip ends when BPF queues the parked task, not when it runs, and leaves out deadline "
-            "fallbacks):", ""]
+    out += ["", "luasched-fast's own latency histograms over the whole block (BPF, log2 buckets: upper bounds, µs; "
+            "median (min–max) of the reps). Miss cost: a task's first enqueue that missed to its first run "
+            "(ops.running), deadline fallbacks included. Hit cost: a wakeup (ops.select_cpu's direct insert or "
+            "ops.enqueue) to ops.running, by the class the task was queued as:", ""]
     out += header(["histogram", "p50", "p99"])
-    for h in ("miss_to_verdict", "round_trip"):
-        out.append(row([h.replace("_", " ")] + [cell(summ, f"lsf_{h}_{p}_us", "lsf") for p in ("p50", "p99")]))
+    for h, label in (("miss_to_verdict", "miss: sent to verdict back"), ("round_trip", "miss: enqueue to running"),
+                     ("wake_realtime", "hit: wakeup to running, REALTIME"),
+                     ("wake_default", "hit: wakeup to running, DEFAULT")):
+        out.append(row([label] + [cell(summ, f"lsf_{h}_{p}_us", "lsf") for p in ("p50", "p99")]))
     return out
 
 
@@ -174,7 +177,7 @@ def exits_block(doc):
 
 def micro_table(mi, rel):
     if not mi:
-        return ["Not run (`--no-micro`)."]
+        return ["Not run: `--no-micro`, or build/bench/lsf_bench missing or failed (the run's log says which)."]
     out = [f"Google Benchmark on the host ({mi['context'].get('num_cpus', '?')} CPUs, load average "
            f"{', '.join(f'{x:.1f}' for x in mi['context'].get('load_avg', []))}); raw: [micro.json]({rel(mi['path'])}).", ""]
     out += header(["benchmark", "real time", "CPU time", "items/s"])
