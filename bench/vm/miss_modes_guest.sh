@@ -2,7 +2,8 @@
 # luasched-fast with --miss run and --miss wait, blocks in the order given, one boot.
 # usage: miss_modes_guest.sh ORDER...   (each ORDER is a comma list of variants: one rep)
 # Variants: eevdf (no sched_ext), or luasched-fast with flags: run (--miss run), wait (--miss wait),
-# run-nospin (--miss run --spin-us 0: the dispatcher sleeps at once after a batch).
+# run-nospin (--miss run --spin-us 0: the dispatcher sleeps at once after a batch). A variant ending in
+# "@base" runs /opt/lsf/bin/luasched-fast-base (bench/vm/compare --base-bin) instead of the build.
 # Output: "R rep sched metric value" lines; "FAIL ..." for a block that could not be measured.
 . /opt/lsf/guest_lib.sh
 . /opt/lsf/guest_bench.sh   # run_orders
@@ -11,13 +12,15 @@ N=$(nproc)
 # lat LINE Q: the value of quantile Q ("0.99") in a LAT line of bench/workloads/report.h
 lat() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2:\([0-9.]*\)$/\1/p"; }
 block() {  # block REP SCHED
-  r=$1 s=$2 sp=
-  case $s in
+  r=$1 s=$2 sp= bin=luasched-fast
+  case $s in *@base) bin=luasched-fast-base ;; esac
+  case ${s%@base} in
     eevdf) ;;
     run|wait|run-nospin)
-      case $s in run-nospin) flags="--miss run --spin-us 0" ;; *) flags="--miss $s" ;; esac
-      luasched-fast --cpu 0 --policy $POLICY $flags --stats 0 > /tmp/lsf.log 2>&1 & sp=$!
+      case ${s%@base} in run-nospin) flags="--miss run --spin-us 0" ;; *) flags="--miss ${s%@base}" ;; esac
+      $bin --cpu 0 --policy $POLICY $flags --stats 0 > /tmp/lsf.log 2>&1 & sp=$!
       wait_state enabled $LSF_START_S || { echo "FAIL $r $s: luasched-fast did not load"; cat /tmp/lsf.log; return; } ;;
+    *) echo "FAIL $r $s: unknown variant"; return ;;
   esac
   sleep 1
   for load in idle hogs; do
