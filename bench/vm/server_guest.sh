@@ -67,7 +67,7 @@ block() {  # block REP VARIANT
   echo "R $r $s stressng_bogo_ops_per_s $(awk '$4 == "cpu" {print $9}' /tmp/out | tail -1)"
   if [ -n "$sp" ]; then
     sleep 1.5  # the stats file is rewritten every second
-    for k in fallback_deadline misses rt_preempt rt_direct wake_preempt wake_realtime_p99_us wake_default_p99_us; do echo "R $r $s $k $(lsf_stat $k)"; done
+    for k in fallback_deadline misses rt_preempt rt_direct wake_preempt wake_realtime_p99_us wake_default_p99_us slice_cut; do echo "R $r $s $k $(lsf_stat $k)"; done
     kill -INT $sp; wait $sp
     wait_state disabled 20 || fail "sched_ext still $(scx_state) after stop"
   fi
