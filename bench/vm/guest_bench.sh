@@ -66,6 +66,14 @@ ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null; }
 variants() { if [ "$S" = lsf ]; then echo plain; else echo "plain nice"; fi; }
 pre() { [ "$1" = plain ] || echo /tmp/nice20; }  # busybox has no nice applet: guest.sh writes /tmp/nice20
 sfx() { [ "$1" = plain ] || echo _nice; }
+# lsf_bin VARIANT: the luasched-fast of a bench/vm/compare variant ("X@base": the --base-bin build)
+lsf_bin() { case $1 in *@base) echo luasched-fast-base ;; *) echo luasched-fast ;; esac; }
+# lsf_counters REP VARIANT: every counter of the running luasched-fast (its stats file) as one
+# "J REP VARIANT stats {json}" line for bench/vm/compare, which needs no list of them
+lsf_counters() {
+  if [ -f /run/luasched-fast.stats.json ]; then echo "J $1 $2 stats $(tr -d '\n' < /run/luasched-fast.stats.json)"
+  else echo "FAIL $1 $2: no stats file"; fi
+}
 lsf_stats() {  # lsf_stats NAME: luasched-fast's counters (its stats file, rewritten every second) as a J line
   [ "$S" = lsf ] && [ -f /run/luasched-fast.stats.json ] || return 0
   echo "J $R $S $1 $(tr -d '\n' < /run/luasched-fast.stats.json)"

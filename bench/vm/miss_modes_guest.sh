@@ -4,7 +4,8 @@
 # Variants: eevdf (no sched_ext), or luasched-fast with flags: run (--miss run), wait (--miss wait),
 # run-nospin (--miss run --spin-us 0: the dispatcher sleeps at once after a batch). A variant ending in
 # "@base" runs /opt/lsf/bin/luasched-fast-base (bench/vm/compare --base-bin) instead of the build.
-# Output: "R rep sched metric value" lines; "FAIL ..." for a block that could not be measured.
+# Output: "R rep sched metric value" lines; "FAIL ..." for a block that could not be measured; luasched-fast's
+# counters after each block as one "J rep sched stats {json}" line.
 . /opt/lsf/guest_lib.sh
 . /opt/lsf/guest_bench.sh   # run_orders
 POLICY=/opt/lsf/policies/workload.lua
@@ -12,8 +13,7 @@ N=$(nproc)
 # lat LINE Q: the value of quantile Q ("0.99") in a LAT line of bench/workloads/report.h
 lat() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2:\([0-9.]*\)$/\1/p"; }
 block() {  # block REP SCHED
-  r=$1 s=$2 sp= bin=luasched-fast
-  case $s in *@base) bin=luasched-fast-base ;; esac
+  r=$1 s=$2 sp= bin=$(lsf_bin "$2")
   case ${s%@base} in
     eevdf) ;;
     run|wait|run-nospin)
@@ -45,8 +45,7 @@ block() {  # block REP SCHED
   echo "R $r $s hackbench_s $(awk '/^Time:/{print $2}' /tmp/out)"
   if [ -n "$sp" ]; then
     sleep 1.5  # the stats file is rewritten every second
-    echo "R $r $s fallback_deadline $(lsf_stat fallback_deadline)"
-    echo "R $r $s misses $(lsf_stat misses)"
+    lsf_counters "$r" "$s"
     kill -INT $sp; wait $sp
     wait_state disabled 20 || echo "FAIL $r $s: sched_ext still $(scx_state) after stop"
   fi

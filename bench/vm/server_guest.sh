@@ -9,7 +9,7 @@
 # and, without hogs, the throughput that wakeup preemption and short slices could cost: hackbench -g 2
 # -l 100 (seconds) and stress-ng --cpu N for 5 s (bogo ops/s).
 # Output: "R rep variant metric value" lines; "FAIL ..." for what could not be measured; luasched-fast's
-# counters after each block as "R rep variant counter value".
+# counters after each block as one "J rep variant stats {json}" line.
 . /opt/lsf/guest_lib.sh
 . /opt/lsf/guest_bench.sh   # nginx_start/nginx_stop, ct_quantiles, run_orders (fail() redefined below)
 N=$(nproc)
@@ -36,8 +36,7 @@ cyclic() {  # cyclic NAME KEY: cyclictest copy NAME under hogs, its p50/p99 as K
 }
 
 block() {  # block REP VARIANT
-  r=$1 s=$2 sp= bin=luasched-fast pol=/opt/lsf/bench_policy.lua
-  case $s in *@base) bin=luasched-fast-base ;; esac
+  r=$1 s=$2 sp= bin=$(lsf_bin "$2") pol=/opt/lsf/bench_policy.lua
   case ${s%@base} in
     eevdf) ;;
     lsf|lsf-def)
@@ -67,7 +66,7 @@ block() {  # block REP VARIANT
   echo "R $r $s stressng_bogo_ops_per_s $(awk '$4 == "cpu" {print $9}' /tmp/out | tail -1)"
   if [ -n "$sp" ]; then
     sleep 1.5  # the stats file is rewritten every second
-    for k in fallback_deadline misses rt_preempt rt_direct wake_preempt wake_realtime_p99_us wake_default_p99_us slice_cut; do echo "R $r $s $k $(lsf_stat $k)"; done
+    lsf_counters "$r" "$s"
     kill -INT $sp; wait $sp
     wait_state disabled 20 || fail "sched_ext still $(scx_state) after stop"
   fi
