@@ -75,6 +75,12 @@ struct lsf_miss {
 };
 
 /* ---- user -> kernel: a verdict (BPF user ringbuf `verdicts`) ------------------------------ */
+enum lsf_verdict_flags {
+	/* the task's forks start with this verdict as their own, without a miss: the policy read
+	 * nothing a fork does not share with its parent, and named no target CPU (--fork inherit) */
+	LSF_VERDICT_FORKS = 1u << 0,
+};
+
 struct lsf_verdict {
 	__u64 seq;        /* lsf_miss.seq it answers: with pid, the task's identity (bpf/verdict.h) */
 	__u64 slice_ns;   /* time slice, ns; 0 = LSF_SLICE_DFL_NS; clamped to [MIN, MAX] in BPF */
@@ -83,6 +89,8 @@ struct lsf_verdict {
 	__s32 cpu;        /* target CPU or LSF_CPU_ANY */
 	__u32 dsq;        /* enum lsf_class */
 	__u32 policy_gen; /* generation of the policy that decided */
+	__u32 flags;      /* enum lsf_verdict_flags */
+	__u32 _pad;
 };
 
 /* ---- BPF-side per-task state: struct lsf_vstate in bpf/verdict.h (task-local storage) ------- */
@@ -133,6 +141,7 @@ struct lsf_verdict {
 	X(SLICE_CUT,         "slice_cut",             disp,     "slice_cut",     "DEFAULT tasks stopped by the tick after 3 ms in one go because other tasks waited for their CPU") \
 	X(HOTPLUG,           "hotplug",               events,   "hotplug",       "CPUs that went online or offline") \
 	X(OFFLINE_MOVE,      "offline_moves",         events,   "offline_moves", "tasks moved off the queue of a CPU that went offline") \
+	X(FORK_HIT,          "fork_hits",             cache,    "fork_hits",     "new tasks that started with their parent's verdict as their own, without a miss (--fork inherit)") \
 	X(KEEP_PREV,         "keep_prev",             disp,     "keep_prev",     "dispatches that found nothing else: the previous task went on with its own slice")
 
 enum lsf_stat {
@@ -179,7 +188,7 @@ struct lsf_exit_info {
 LSF_STATIC_ASSERT(sizeof(struct lsf_miss) == 136, "lsf_miss layout changed");
 LSF_STATIC_ASSERT(__builtin_offsetof(struct lsf_miss, pid) == 56, "lsf_miss.pid moved");
 LSF_STATIC_ASSERT(__builtin_offsetof(struct lsf_miss, comm) == 104, "lsf_miss.comm moved");
-LSF_STATIC_ASSERT(sizeof(struct lsf_verdict) == 40, "lsf_verdict layout changed");
+LSF_STATIC_ASSERT(sizeof(struct lsf_verdict) == 48, "lsf_verdict layout changed");
 LSF_STATIC_ASSERT(__builtin_offsetof(struct lsf_verdict, pid) == 24, "lsf_verdict.pid moved");
 LSF_STATIC_ASSERT(sizeof(struct lsf_stats) == 8 * LSF_NR_STATS, "lsf_stats must be u64 only");
 LSF_STATIC_ASSERT(sizeof(struct lsf_exit_info) == 16 + LSF_EXIT_REASON_LEN + LSF_EXIT_MSG_LEN,

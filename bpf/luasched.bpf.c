@@ -265,11 +265,12 @@ s32 BPF_PROG(lsf_init_task, struct task_struct *p, struct scx_init_task_args *ar
 
 	if (!tc)
 		return -12;  /* ENOMEM */
-	/* a fork runs by its parent's verdict until the policy has seen it (bpf/verdict.h) */
+	/* a fork runs by its parent's verdict: its own if the verdict says so (no miss), else until the
+	 * policy has seen it (bpf/verdict.h) */
 	if (args->fork) {
 		parent = tctx_get(bpf_get_current_task_btf());
-		if (parent)
-			lsf_vs_inherit(&tc->v, &parent->v, policy_gen);
+		if (parent && lsf_vs_inherit(&tc->v, &parent->v, policy_gen))
+			stat_inc(LSF_ST_FORK_HIT);
 	}
 	return 0;
 }

@@ -23,6 +23,12 @@
  * the policy then says otherwise; an exec'd program is queued as DEFAULT until its verdict (it
  * finishes the slice it was running when it exec'd under the old class).
  *
+ * Forks without a miss (--fork inherit): a verdict whose decision read only what a fork shares with
+ * its parent (comm, uid, gid, nice, cgroup, allowed CPUs) and named no target CPU is marked `forks`;
+ * the forks of such a task start READY with it, as the policy would have decided for them, and
+ * send no miss. Trade-off: a policy that keeps state of its own (counting tasks, say) does not see
+ * those forks; --fork ask sends every fork's miss.
+ *
  * Identity: a verdict names the task by pid AND by the seq of the miss it answers. seq is unique
  * for the life of the scheduler (a global counter), and the state lives with the task itself, so
  * a verdict can never apply to a later task that reuses the pid, nor to an older miss of the same
@@ -54,6 +60,8 @@ struct lsf_vstate {
 	__u32 stale;       /* exec/rename while PENDING: apply the verdict once, then ask again */
 	__u32 nowait;      /* PENDING without parking: the task runs by cls/slice_ns/cpu meanwhile */
 	__u32 inherited;   /* NONE: cls/slice_ns/cpu/policy_gen hold a provisional verdict (fork, rename) */
+	__u32 forks;       /* READY: a fork starts READY with this verdict, no miss (LSF_VERDICT_FORKS) */
+	__u32 _pad;
 };
 
 /* What ops.enqueue does with a task, from its state. */
@@ -95,17 +103,25 @@ LSF_VS_FN int lsf_vs_on_enqueue(const struct lsf_vstate *s, __u32 gen, __u64 now
 	return LSF_VS_REASK;
 }
 
-/* A forked task's state starts from its parent's: the parent's verdict, if it is current, becomes
- * the child's provisional verdict. The child still misses at its first enqueue. */
-LSF_VS_FN void lsf_vs_inherit(struct lsf_vstate *child, const struct lsf_vstate *parent, __u32 gen)
+/* A forked task's state starts from its parent's, if the parent's verdict is current. A verdict
+ * marked `forks` (the policy's decision could not tell the fork from its parent) becomes the
+ * child's own: READY, a hit from its first enqueue, no miss. Any other becomes the child's
+ * provisional verdict, and the child misses at its first enqueue. Returns 1 for a READY child. */
+LSF_VS_FN int lsf_vs_inherit(struct lsf_vstate *child, const struct lsf_vstate *parent, __u32 gen)
 {
 	if (parent->state != LSF_VS_READY || parent->stale || parent->policy_gen != gen)
-		return;
+		return 0;
 	child->cls = parent->cls;
 	child->slice_ns = parent->slice_ns;
 	child->cpu = LSF_CPU_ANY;  /* a fork burst must not pile up on the parent's target CPU */
 	child->policy_gen = parent->policy_gen;
+	if (parent->forks && parent->cpu == LSF_CPU_ANY) {
+		child->state = LSF_VS_READY;
+		child->forks = 1;
+		return 1;
+	}
 	child->inherited = 1;
+	return 0;
 }
 
 /* A miss with `seq` is being sent: the task waits for it until now + wait_ns, parked unless
@@ -165,6 +181,7 @@ LSF_VS_FN int lsf_vs_apply(struct lsf_vstate *s, const struct lsf_verdict *v, __
 	}
 	s->cls = cls;
 	s->cpu = cpu;
+	s->forks = (v->flags & LSF_VERDICT_FORKS) && cpu == LSF_CPU_ANY;
 	s->slice_ns = lsf_vs_clamp_slice(v->slice_ns, default_slice_ns);
 	s->policy_gen = v->policy_gen;
 	s->flags = 0;
@@ -222,6 +239,6 @@ LSF_VS_FN void lsf_vs_invalidate(struct lsf_vstate *s, __u32 why)
 		s->state = LSF_VS_NONE;
 }
 
-LSF_STATIC_ASSERT(sizeof(struct lsf_vstate) == 64, "lsf_vstate layout changed");
+LSF_STATIC_ASSERT(sizeof(struct lsf_vstate) == 72, "lsf_vstate layout changed");
 
 #endif /* LSF_BPF_VERDICT_H */

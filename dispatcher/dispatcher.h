@@ -38,6 +38,7 @@ class Dispatcher {
     FILE* out = stdout;            // stats and verdict lines
     int poll_timeout_ms = 100;     // longest sleep between heartbeats
     uint64_t spin_ns = 200'000;    // busy-poll (no syscalls) this long after the last miss, then sleep
+    bool fork_inherit = true;      // --fork inherit: mark fork-shared decisions LSF_VERDICT_FORKS
     bool stats_json = false;       // periodic stats as JSON lines instead of the human line
     std::string stats_file;        // if set, rewritten (atomically) every second with JSON stats
     std::string metrics_file;      // if set, rewritten (atomically) every second in the Prometheus text format

@@ -80,6 +80,13 @@ constexpr Spec kSpecs[] = {
      "by its previous one, anything else as DEFAULT; the policy's verdict applies\n"
      "from its next wakeup. wait: it waits for the verdict (at most 20 ms)",
      0, 0, 1, "", "run|wait"},
+    {0, "fork", "MODE", kRunLike, Kind::kChoice, &Options::fork,
+     "inherit: a fork of a task whose verdict was decided from what a fork\n"
+     "shares with its parent (comm, uid, gid, nice, cgroup, allowed CPUs; no\n"
+     "target CPU or LLC) starts with that verdict as its own, without asking\n"
+     "the policy. ask: every fork is a miss (for a policy that counts tasks or\n"
+     "keeps other state of its own)",
+     0, 0, 1, "", "inherit|ask"},
     {0, "spin-us", "US", kRunLike, Kind::kInt, &Options::spin_us,
      "busy-poll this long after a miss before sleeping; 0: never;\n"
      "-1: always, the lowest latency for a whole CPU", -1, 1'000'000, 1, "microseconds"},

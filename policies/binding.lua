@@ -37,7 +37,7 @@ struct lsf_frame {
   int (*expired_fn)(void *engine);
   double (*runtime_fn)(void *engine, int32_t pid);
   uint32_t overrun;
-  uint32_t pad;
+  uint32_t varies;  /* 1 once the decision read a field a fork does not share with its parent */
 };
 struct lsf_timespec { long tv_sec; long tv_nsec; };
 int clock_gettime(int clk, struct lsf_timespec *tp);
@@ -77,12 +77,15 @@ local function allowed(n)
   if type(n) ~= "number" or n ~= floor(n) or n < 0 or n >= 256 then return false end
   return band(rshift(m.cpus_allowed[floor(n / 64)], n % 64), 1ULL) ~= 0ULL
 end
+-- Fields a fork does not share with its parent mark the decision (frame.varies): only a decision
+-- that read none of them may be a fork's own verdict too (bpf/verdict.h, --fork inherit).
+local function varies() frame.varies = 1 end
 local task = proxy("task", {
   comm = function() return ffi_string(m.comm) end,
-  pcomm = function() return ffi_string(m.pcomm) end,
-  pid = function() return m.pid end,
-  tgid = function() return m.tgid end,
-  ppid = function() return m.ppid end,
+  pcomm = function() varies(); return ffi_string(m.pcomm) end,
+  pid = function() varies(); return m.pid end,
+  tgid = function() varies(); return m.tgid end,
+  ppid = function() varies(); return m.ppid end,
   uid = function() return m.uid end,
   gid = function() return m.gid end,
   prio = function() return m.prio end,
@@ -91,10 +94,10 @@ local task = proxy("task", {
   -- waiting for its verdict, never running.
   cpu = function() return 0 end,
   -- luasched: CPU time the task has run, ns. Read by the engine only when asked (/proc).
-  runtime = function() return frame.runtime_fn(frame.engine, m.pid) end,
-  prev_cpu = function() return m.prev_cpu end,
+  runtime = function() varies(); return frame.runtime_fn(frame.engine, m.pid) end,
+  prev_cpu = function() varies(); return m.prev_cpu end,
   nr_cpus_allowed = function() return m.nr_cpus_allowed end,
-  llc = function() return cpu_llc[m.prev_cpu] or 0 end,
+  llc = function() varies(); return cpu_llc[m.prev_cpu] or 0 end,
   cpu_allowed = function(_, n) return allowed(n) end,
   -- Computed by the engine only when asked (it may read /proc).
   cgroup = function()

@@ -35,7 +35,7 @@ struct LsfFrame {
   int (*expired_fn)(void* engine);                  // nonzero once past deadline_ns (sets overrun)
   double (*runtime_fn)(void* engine, int32_t pid);  // task:runtime()
   uint32_t overrun;   // 1 once the decision went past its deadline
-  uint32_t pad;
+  uint32_t varies;    // 1 once the decision read a field a fork does not share with its parent
 };
 static_assert(sizeof(LsfFrame) == 216, "LsfFrame must match struct lsf_frame in binding.lua");
 static_assert(offsetof(LsfFrame, slice_ns) == sizeof(lsf_miss), "LsfFrame must match binding.lua");
@@ -318,6 +318,7 @@ Decision PolicyEngine::Decide(const lsf_miss& miss) {
   f.dsq = 0;
   f.invalid = 0;
   f.clamped = 0;
+  f.varies = 0;
   ++counters_.decisions;
   Decision d;
   d.slice_ns = im.opts.default_slice_ns;
@@ -385,6 +386,7 @@ Decision PolicyEngine::Decide(const lsf_miss& miss) {
   if (f.slice_ns) d.slice_ns = std::clamp<uint64_t>(f.slice_ns, LSF_SLICE_MIN_NS, LSF_SLICE_MAX_NS);
   if (f.cpu >= 0 && f.cpu < im.opts.nr_cpus && (f.miss.cpus_allowed[f.cpu / 64] >> (f.cpu % 64) & 1)) d.cpu = f.cpu;
   if (f.llc >= 0) d.llc = f.llc;
+  d.fork_shared = !f.varies && d.cpu == LSF_CPU_ANY && d.llc < 0;
   ++counters_.per_class[d.dsq];
   return d;
 }

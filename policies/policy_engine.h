@@ -20,6 +20,9 @@ struct Decision {
   int32_t cpu = LSF_CPU_ANY;         // LSF_CPU_ANY or a CPU in the task's allowed set
   int32_t llc = -1;                  // -1, or an LLC the policy asked for (ctx:llc): the dispatcher
                                      // turns it into a CPU when `cpu` is LSF_CPU_ANY
+  bool fork_shared = false;          // the policy decided, reading only what a fork shares with its
+                                     // parent (comm, uid, gid, nice, prio, cgroup, allowed CPUs), and
+                                     // named no CPU or LLC: a fork would get the same decision
 };
 
 // Counters of one engine. Owned and written by the thread that calls Decide (single writer);

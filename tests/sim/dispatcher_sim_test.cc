@@ -42,6 +42,11 @@ class Sim : public ::testing::Test {
     o.out = devnull_;
     return o;
   }
+  Dispatcher::Options AskOpts() {
+    Dispatcher::Options o = DOpts();
+    o.fork_inherit = false;
+    return o;
+  }
   void SetUp() override { devnull_ = std::fopen("/dev/null", "w"); }
   void TearDown() override { std::fclose(devnull_); }
   FILE* devnull_ = nullptr;
@@ -189,7 +194,7 @@ TEST_F(Sim, NewTaskRunsAtOnceAsDefaultAndItsVerdictAppliesAtTheNextEnqueue) {
 TEST_F(Sim, ForkRunsByItsParentsVerdictWhileThePolicyDecides) {
   FakeKernel k;
   auto policy = LoadWorkload();
-  Dispatcher d(k, *policy, DOpts());
+  Dispatcher d(k, *policy, AskOpts());  // --fork ask: every fork misses
   k.Enqueue({.pid = 10, .comm = "nginx"});
   d.RunOnce(0);
   ASSERT_EQ(k.CachedClass(10), LSF_CLASS_REALTIME);
@@ -209,7 +214,7 @@ TEST_F(Sim, ForkRunsByItsParentsVerdictWhileThePolicyDecides) {
 TEST_F(Sim, ForkAfterAPolicyReloadDoesNotInheritAnOldGenerationsVerdict) {
   FakeKernel k;
   auto policy = LoadWorkload();
-  Dispatcher d(k, *policy, DOpts());
+  Dispatcher d(k, *policy, AskOpts());  // --fork ask: every fork misses
   k.Enqueue({.pid = 20, .comm = "nginx"});
   d.RunOnce(0);
   k.SetPolicyGeneration(2);
@@ -239,7 +244,7 @@ TEST_F(Sim, RenameKeepsThePreviousVerdictMeanwhileExecStartsFromDefault) {
 TEST_F(Sim, ANewThreadThatNamesItselfKeepsItsParentsVerdictMeanwhile) {
   FakeKernel k;
   auto policy = LoadWorkload();
-  Dispatcher d(k, *policy, DOpts());
+  Dispatcher d(k, *policy, AskOpts());  // --fork ask: every fork misses
   k.Enqueue({.pid = 50, .comm = "nginx"});
   d.RunOnce(0);
   k.Fork(50, 51);
@@ -257,7 +262,7 @@ TEST_F(Sim, ANewThreadThatNamesItselfKeepsItsParentsVerdictMeanwhile) {
 TEST_F(Sim, AProvisionalVerdictBecomesDefaultWhenThePolicyIsReplaced) {
   FakeKernel k;
   auto policy = LoadWorkload();
-  Dispatcher d(k, *policy, DOpts());
+  Dispatcher d(k, *policy, AskOpts());  // --fork ask: every fork misses
   k.Enqueue({.pid = 60, .comm = "nginx"});
   d.RunOnce(0);
   k.Fork(60, 61);
@@ -279,6 +284,83 @@ TEST_F(Sim, AForkDoesNotInheritItsParentsTargetCpu) {
   k.Enqueue({.pid = 71, .comm = "pinned"});
   EXPECT_EQ(k.QueuedClass(71), LSF_CLASS_BATCH);
   EXPECT_EQ(k.CachedCpu(71), LSF_CPU_ANY);
+}
+
+TEST_F(Sim, AForkOfATaskClassifiedByCommStartsWithItsVerdictWithoutAMiss) {
+  FakeKernel k;
+  auto policy = LoadWorkload();  // reads the comm only
+  Dispatcher d(k, *policy, DOpts());
+  k.Enqueue({.pid = 80, .comm = "nginx"});
+  d.RunOnce(0);
+  ASSERT_EQ(k.CachedClass(80), LSF_CLASS_REALTIME);
+  k.Fork(80, 81);
+  EXPECT_EQ(k.Enqueue({.pid = 81, .comm = "nginx"}), Placement::kHit);
+  EXPECT_EQ(k.QueuedClass(81), LSF_CLASS_REALTIME);
+  EXPECT_EQ(k.CachedSlice(81), k.CachedSlice(80));
+  EXPECT_EQ(k.stat(LSF_ST_MISS), 1u) << "the fork sent no miss";
+  EXPECT_EQ(k.stat(LSF_ST_FORK_HIT), 1u);
+  k.Fork(81, 82);  // and its own forks in turn
+  EXPECT_EQ(k.Enqueue({.pid = 82, .comm = "nginx"}), Placement::kHit);
+  // an exec is a new program: the policy is asked
+  k.Exec(82, "firefox");
+  EXPECT_EQ(k.Enqueue({.pid = 82, .comm = "firefox"}), Placement::kProvisional);
+  d.RunOnce(0);
+  EXPECT_EQ(k.Enqueue({.pid = 82, .comm = "firefox"}), Placement::kHit);
+  EXPECT_EQ(k.QueuedClass(82), LSF_CLASS_BATCH);
+  EXPECT_EQ(k.stat(LSF_ST_MISS), 2u);
+}
+
+TEST_F(Sim, AForkIsAskedForWhenTheDecisionReadWhatAForkDoesNotShare) {
+  // each field a fork does not share with its parent; the last case names a target CPU
+  const char* reads[] = {"t:pid()", "t:tgid()", "t:ppid()", "t:pcomm()", "t:prev_cpu()", "t:llc()", "t:runtime()"};
+  for (const char* r : reads) {
+    SCOPED_TRACE(r);
+    FakeKernel k;
+    auto policy = LoadSource(std::string("require('sched').attach(function(ctx) local t = ctx:task(); local _ = ") + r +
+                             "; ctx:dsq(BATCH) end)\n");
+    Dispatcher d(k, *policy, DOpts());
+    k.Enqueue({.pid = 90, .comm = "worker"});
+    d.RunOnce(0);
+    ASSERT_EQ(k.CachedClass(90), LSF_CLASS_BATCH);
+    k.Fork(90, 91);
+    EXPECT_EQ(k.Enqueue({.pid = 91, .comm = "worker"}), Placement::kProvisional);
+    EXPECT_EQ(k.QueuedClass(91), LSF_CLASS_BATCH) << "by the parent's verdict meanwhile";
+    EXPECT_EQ(k.stat(LSF_ST_MISS), 2u);
+    EXPECT_EQ(k.stat(LSF_ST_FORK_HIT), 0u);
+  }
+  // what a fork shares: uid, gid, nice, prio, cgroup, the allowed CPUs
+  FakeKernel k;
+  auto policy = LoadSource(
+      "require('sched').attach(function(ctx) local t = ctx:task(); local _ = t:uid() + t:gid() + t:nice() + t:prio() "
+      "+ t:nr_cpus_allowed(); local _ = t:cgroup(); local _ = t:cpu_allowed(0); ctx:dsq(BATCH) end)\n");
+  Dispatcher d(k, *policy, DOpts());
+  k.Enqueue({.pid = 92, .comm = "worker"});
+  d.RunOnce(0);
+  k.Fork(92, 93);
+  EXPECT_EQ(k.Enqueue({.pid = 93, .comm = "worker"}), Placement::kHit);
+}
+
+TEST_F(Sim, AForkOfATaskWithATargetCpuIsAskedFor) {
+  FakeKernel k(4);
+  auto policy = LoadSource("require('sched').attach(function(ctx) ctx:dsq(BATCH); ctx:cpu(2) end)\n");
+  Dispatcher d(k, *policy, DOpts());
+  k.Enqueue({.pid = 94, .comm = "pinned"});
+  d.RunOnce(0);
+  ASSERT_EQ(k.CachedCpu(94), 2);
+  k.Fork(94, 95);
+  EXPECT_EQ(k.Enqueue({.pid = 95, .comm = "pinned"}), Placement::kProvisional);
+  EXPECT_EQ(k.stat(LSF_ST_FORK_HIT), 0u);
+}
+
+TEST_F(Sim, ForkAskSendsEveryForksMiss) {
+  FakeKernel k;
+  auto policy = LoadWorkload();
+  Dispatcher d(k, *policy, AskOpts());
+  k.Enqueue({.pid = 96, .comm = "nginx"});
+  d.RunOnce(0);
+  k.Fork(96, 97);
+  EXPECT_EQ(k.Enqueue({.pid = 97, .comm = "nginx"}), Placement::kProvisional);
+  EXPECT_EQ(k.stat(LSF_ST_MISS), 2u);
 }
 
 TEST_F(Sim, LostVerdictIsAskedForAgainWithoutADeadlineFallback) {

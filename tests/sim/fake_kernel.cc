@@ -56,7 +56,7 @@ void FakeKernel::Fork(int32_t parent_pid, int32_t child_pid) {
   Entry& child = cache_[child_pid];
   child = Entry{};
   auto it = cache_.find(parent_pid);
-  if (it != cache_.end()) lsf_vs_inherit(&child.e, &it->second.e, policy_gen_);
+  if (it != cache_.end() && lsf_vs_inherit(&child.e, &it->second.e, policy_gen_)) ++stats_.v[LSF_ST_FORK_HIT];
 }
 
 uint32_t FakeKernel::QueuedClass(int32_t pid) const {

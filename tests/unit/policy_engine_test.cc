@@ -116,6 +116,38 @@ TEST(PolicyEngine, TaskGetters) {
   EXPECT_EQ(e.cgroup_calls, std::vector<int32_t>{100});
 }
 
+TEST(PolicyEngine, ADecisionIsForkSharedWhenItReadOnlyWhatAForkShares) {
+  struct Case {
+    const char* body;
+    bool fork_shared;
+  } cases[] = {
+      {"ctx:dsq(BATCH)", true},
+      {"if task:comm() == 'worker' then ctx:dsq(BATCH) end", true},
+      {"local _ = task:uid() + task:gid() + task:nice() + task:prio() + task:nr_cpus_allowed() + task:cpu()\n"
+       "local _ = task:cgroup() local _ = task:cpu_allowed(1) ctx:dsq(BATCH)", true},
+      {"local _ = task:pid() ctx:dsq(BATCH)", false},
+      {"local _ = task:tgid() ctx:dsq(BATCH)", false},
+      {"local _ = task:ppid() ctx:dsq(BATCH)", false},
+      {"local _ = task:pcomm() ctx:dsq(BATCH)", false},
+      {"local _ = task:prev_cpu() ctx:dsq(BATCH)", false},
+      {"local _ = task:llc() ctx:dsq(BATCH)", false},
+      {"ctx:dsq(BATCH) ctx:cpu(1)", false},  // a target CPU is never inherited
+      {"ctx:dsq(BATCH) ctx:llc(0)", false},
+      {"error('boom')", false},              // DEFAULT by fallback: asked again for each fork
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.body);
+    Engine e;
+    PolicyEngine& p = e.Body(c.body);
+    EXPECT_EQ(p.Decide(Task("worker")).fork_shared, c.fork_shared);
+  }
+  // the mark is per decision: a pid read in one decision does not stick to the next
+  Engine e;
+  PolicyEngine& p = e.Body("if task:comm() == 'a' then local _ = task:pid() end ctx:dsq(BATCH)");
+  EXPECT_FALSE(p.Decide(Task("a")).fork_shared);
+  EXPECT_TRUE(p.Decide(Task("b")).fork_shared);
+}
+
 TEST(PolicyEngine, CgroupIsOnlyComputedWhenAsked) {
   Engine e;
   PolicyEngine& p = e.Body("ctx:dsq(DEFAULT)");
