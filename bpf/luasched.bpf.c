@@ -257,10 +257,34 @@ void BPF_PROG(lsf_update_idle, s32 cpu, bool idle)
 		__sync_fetch_and_and(&idle_mask[w], ~(1ULL << b));
 }
 
+/* A new task as lsf_vs_inherit needs it: its fingerprint, and whether it is what the policy saw of
+ * its parent (the current task): same comm, and not a user worker the kernel named itself (vhost,
+ * io_uring: no rename event follows). */
+static __always_inline u32 fork_fingerprint(struct task_struct *p)
+{
+	u64 mask0 = 0;
+
+	bpf_probe_read_kernel(&mask0, sizeof(mask0), p->cpus_ptr);
+	return lsf_vs_fingerprint(BPF_CORE_READ(p, real_cred, uid.val), BPF_CORE_READ(p, real_cred, gid.val),
+				  p->static_prio, p->nr_cpus_allowed, mask0);
+}
+
+static __always_inline int same_comm(struct task_struct *p, struct task_struct *parent)
+{
+	u64 a[2] = {}, b[2] = {};
+
+	if (p->flags & (PF_IO_WORKER | PF_USER_WORKER))
+		return 0;
+	bpf_probe_read_kernel(a, sizeof(a), p->comm);
+	bpf_probe_read_kernel(b, sizeof(b), parent->comm);
+	return a[0] == b[0] && a[1] == b[1];
+}
+
 SEC("struct_ops/lsf_init_task")
 s32 BPF_PROG(lsf_init_task, struct task_struct *p, struct scx_init_task_args *args)
 {
 	struct task_ctx *tc = bpf_task_storage_get(&task_ctxs, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	struct task_struct *cur;
 	struct task_ctx *parent;
 
 	if (!tc)
@@ -268,8 +292,9 @@ s32 BPF_PROG(lsf_init_task, struct task_struct *p, struct scx_init_task_args *ar
 	/* a fork runs by its parent's verdict: its own if the verdict says so (no miss), else until the
 	 * policy has seen it (bpf/verdict.h) */
 	if (args->fork) {
-		parent = tctx_get(bpf_get_current_task_btf());
-		if (parent && lsf_vs_inherit(&tc->v, &parent->v, policy_gen))
+		cur = bpf_get_current_task_btf();
+		parent = tctx_get(cur);
+		if (parent && lsf_vs_inherit(&tc->v, &parent->v, policy_gen, fork_fingerprint(p), same_comm(p, cur)))
 			stat_inc(LSF_ST_FORK_HIT);
 	}
 	return 0;

@@ -9,6 +9,8 @@
 
 #define BPF_FOR_EACH_ITER (&___it)  /* the iterator of the enclosing bpf_for_each */
 #define PF_KTHREAD       0x00200000
+#define PF_IO_WORKER     0x00000010
+#define PF_USER_WORKER   0x00004000
 #define CLOCK_MONOTONIC  1
 
 /* ---- set by the loader before load (rodata) ----------------------------------------------- */

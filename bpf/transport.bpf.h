@@ -193,6 +193,7 @@ static __always_inline bool post_miss(struct task_struct *p, struct task_ctx *tc
 	flags = lsf_vs_begin_miss(&tc->v, seq, now, present ? LSF_MISS_DEADLINE_NS : kAbsentRetryNs, !park,
 				  policy_gen, default_slice_ns);
 	fill_miss(m, p, now, seq, flags);
+	tc->v.fp = lsf_vs_fingerprint(m->uid, m->gid, m->prio, m->nr_cpus_allowed, m->cpus_allowed[0]);
 	if (use_arena) {
 		if (!slot || !ring)  /* checked above; repeated for the verifier's benefit */
 			return false;

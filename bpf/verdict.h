@@ -26,8 +26,9 @@
  * Forks without a miss (--fork inherit): a verdict whose decision read only what a fork shares with
  * its parent (comm, uid, gid, nice, cgroup, allowed CPUs) and named no target CPU is marked `forks`;
  * the forks of such a task start READY with it, as the policy would have decided for them, and
- * send no miss. Trade-off: a policy that keeps state of its own (counting tasks, say) does not see
- * those forks; --fork ask sends every fork's miss.
+ * send no miss, if they have the parent's comm and fingerprint (lsf_vs_inherit). Trade-off: a
+ * policy that keeps state of its own (counting tasks, say) does not see those forks; --fork ask
+ * sends every fork's miss.
  *
  * Identity: a verdict names the task by pid AND by the seq of the miss it answers. seq is unique
  * for the life of the scheduler (a global counter), and the state lives with the task itself, so
@@ -40,6 +41,7 @@
 
 /* Always inlined: BPF calls take at most 5 arguments, and lsf_vs_begin_miss has 7. */
 #define LSF_VS_FN static inline __attribute__((always_inline))
+#define LSF_VS_BARRIER() __asm__ __volatile__("" ::: "memory")
 
 enum lsf_vstate_state {
 	LSF_VS_NONE    = 0, /* never asked, or invalidated */
@@ -61,7 +63,7 @@ struct lsf_vstate {
 	__u32 nowait;      /* PENDING without parking: the task runs by cls/slice_ns/cpu meanwhile */
 	__u32 inherited;   /* NONE: cls/slice_ns/cpu/policy_gen hold a provisional verdict (fork, rename) */
 	__u32 forks;       /* READY: a fork starts READY with this verdict, no miss (LSF_VERDICT_FORKS) */
-	__u32 _pad;
+	__u32 fp;          /* PENDING/READY: lsf_vs_fingerprint of the task when its miss was sent */
 };
 
 /* What ops.enqueue does with a task, from its state. */
@@ -103,21 +105,48 @@ LSF_VS_FN int lsf_vs_on_enqueue(const struct lsf_vstate *s, __u32 gen, __u64 now
 	return LSF_VS_REASK;
 }
 
-/* A forked task's state starts from its parent's, if the parent's verdict is current. A verdict
- * marked `forks` (the policy's decision could not tell the fork from its parent) becomes the
- * child's own: READY, a hit from its first enqueue, no miss. Any other becomes the child's
- * provisional verdict, and the child misses at its first enqueue. Returns 1 for a READY child. */
-LSF_VS_FN int lsf_vs_inherit(struct lsf_vstate *child, const struct lsf_vstate *parent, __u32 gen)
+/* What a fork shares with its parent and the policy may have read, besides the comm: uid, gid,
+ * static priority (nice), the allowed CPUs (their count and first 64). Taken when a miss is sent
+ * and for a new task, so a fork whose own differ (setuid, nice or affinity changed since the
+ * parent's miss, SCHED_RESET_ON_FORK) is asked for. Trade-off: the cgroup is not in it (a new
+ * task joins its cgroup after ops.init_task); a parent moved since its miss passes its verdict on. */
+LSF_VS_FN __u32 lsf_vs_fingerprint(__u32 uid, __u32 gid, __s32 prio, __u32 nr_cpus_allowed, __u64 mask0)
 {
-	if (parent->state != LSF_VS_READY || parent->stale || parent->policy_gen != gen)
+	__u64 h = 0x9E3779B97F4A7C15ULL;
+
+	h = (h ^ uid) * 0x100000001B3ULL;
+	h = (h ^ gid) * 0x100000001B3ULL;
+	h = (h ^ (__u32)prio) * 0x100000001B3ULL;
+	h = (h ^ nr_cpus_allowed) * 0x100000001B3ULL;
+	h = (h ^ mask0) * 0x100000001B3ULL;
+	return (__u32)(h ^ (h >> 32));
+}
+
+/* A forked task's state starts from its parent's, if the parent's verdict is current. A verdict
+ * marked `forks` (the policy's decision could not tell a fork from its parent) becomes the child's
+ * own, READY, a hit from its first enqueue with no miss, when the child is what the policy saw:
+ * same comm (same_comm: a kernel-named user worker, e.g. vhost-PID, is not) and the same
+ * fingerprint (child_fp). Any other becomes the child's provisional verdict, and the child misses
+ * at its first enqueue. Returns 1 for a READY child. The parent is the current task, so only a
+ * verdict applied on another CPU can change its state meanwhile: READY is read first, and
+ * lsf_vs_apply stores it last. */
+LSF_VS_FN int lsf_vs_inherit(struct lsf_vstate *child, const struct lsf_vstate *parent, __u32 gen, __u32 child_fp,
+			     int same_comm)
+{
+	__u32 state = *(const volatile __u32 *)&parent->state;
+
+	LSF_VS_BARRIER();
+	if (state != LSF_VS_READY || parent->stale || parent->policy_gen != gen)
 		return 0;
 	child->cls = parent->cls;
 	child->slice_ns = parent->slice_ns;
 	child->cpu = LSF_CPU_ANY;  /* a fork burst must not pile up on the parent's target CPU */
 	child->policy_gen = parent->policy_gen;
-	if (parent->forks && parent->cpu == LSF_CPU_ANY) {
-		child->state = LSF_VS_READY;
+	if (parent->forks && parent->cpu == LSF_CPU_ANY && same_comm && child_fp == parent->fp) {
+		child->fp = child_fp;
 		child->forks = 1;
+		LSF_VS_BARRIER();
+		child->state = LSF_VS_READY;
 		return 1;
 	}
 	child->inherited = 1;
@@ -145,6 +174,7 @@ LSF_VS_FN __u32 lsf_vs_begin_miss(struct lsf_vstate *s, __u64 seq, __u64 now, __
 	}
 	s->cpu = LSF_CPU_ANY;
 	s->inherited = 0;
+	s->forks = 0;
 	s->state = LSF_VS_PENDING;
 	s->stale = 0;
 	s->nowait = nowait;
@@ -186,6 +216,7 @@ LSF_VS_FN int lsf_vs_apply(struct lsf_vstate *s, const struct lsf_verdict *v, __
 	s->policy_gen = v->policy_gen;
 	s->flags = 0;
 	s->nowait = 0;
+	LSF_VS_BARRIER();  /* READY last: lsf_vs_inherit reads it first, from another CPU */
 	s->state = LSF_VS_READY;
 	return ret;
 }
@@ -229,6 +260,7 @@ LSF_VS_FN int lsf_vs_runs_by_state(const struct lsf_vstate *s, __u32 gen)
 LSF_VS_FN void lsf_vs_invalidate(struct lsf_vstate *s, __u32 why)
 {
 	s->flags |= why;
+	s->forks = 0;
 	if (why & LSF_MISS_EXEC)
 		s->inherited = 0;
 	else if (s->state != LSF_VS_NONE)

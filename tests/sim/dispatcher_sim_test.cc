@@ -311,7 +311,7 @@ TEST_F(Sim, AForkOfATaskClassifiedByCommStartsWithItsVerdictWithoutAMiss) {
 }
 
 TEST_F(Sim, AForkIsAskedForWhenTheDecisionReadWhatAForkDoesNotShare) {
-  // each field a fork does not share with its parent; the last case names a target CPU
+  // each field a fork does not share with its parent
   const char* reads[] = {"t:pid()", "t:tgid()", "t:ppid()", "t:pcomm()", "t:prev_cpu()", "t:llc()", "t:runtime()"};
   for (const char* r : reads) {
     SCOPED_TRACE(r);
@@ -338,6 +338,28 @@ TEST_F(Sim, AForkIsAskedForWhenTheDecisionReadWhatAForkDoesNotShare) {
   d.RunOnce(0);
   k.Fork(92, 93);
   EXPECT_EQ(k.Enqueue({.pid = 93, .comm = "worker"}), Placement::kHit);
+}
+
+TEST_F(Sim, AForkThatIsNotWhatThePolicySawOfItsParentIsAskedFor) {
+  FakeKernel k;
+  auto policy = LoadWorkload();
+  Dispatcher d(k, *policy, DOpts());
+  k.Enqueue({.pid = 100, .comm = "nginx", .uid = 33, .gid = 33});
+  d.RunOnce(0);
+  ASSERT_EQ(k.CachedClass(100), LSF_CLASS_REALTIME);
+  // named by the kernel at creation (vhost-PID, io_uring workers): no rename event follows
+  k.Fork(100, {.pid = 101, .comm = "vhost-100", .uid = 33, .gid = 33});
+  EXPECT_EQ(k.Enqueue({.pid = 101, .comm = "vhost-100", .uid = 33, .gid = 33}), Placement::kProvisional);
+  // another uid, or another nice (setuid, setpriority since the parent's miss; SCHED_RESET_ON_FORK)
+  k.Fork(100, {.pid = 102, .comm = "nginx", .uid = 0, .gid = 33});
+  EXPECT_EQ(k.Enqueue({.pid = 102, .comm = "nginx", .uid = 0, .gid = 33}), Placement::kProvisional);
+  k.Fork(100, {.pid = 103, .comm = "nginx", .uid = 33, .gid = 33, .nice = 5});
+  EXPECT_EQ(k.Enqueue({.pid = 103, .comm = "nginx", .uid = 33, .gid = 33, .nice = 5}), Placement::kProvisional);
+  EXPECT_EQ(k.stat(LSF_ST_FORK_HIT), 0u);
+  EXPECT_EQ(k.stat(LSF_ST_MISS), 4u);
+  // the same task again: its own verdict
+  k.Fork(100, {.pid = 104, .comm = "nginx", .uid = 33, .gid = 33});
+  EXPECT_EQ(k.Enqueue({.pid = 104, .comm = "nginx", .uid = 33, .gid = 33}), Placement::kHit);
 }
 
 TEST_F(Sim, AForkOfATaskWithATargetCpuIsAskedFor) {

@@ -36,6 +36,7 @@ FakeKernel::Placement FakeKernel::Miss(const Task& t, Entry& ent, int action) {
   for (int c = 0; c < nr_cpus_; ++c) m.cpus_allowed[c / 64] |= 1ull << (c % 64);
   CopyComm(m.comm, t.comm);
   CopyComm(m.pcomm, t.pcomm);
+  ent.e.fp = lsf_vs_fingerprint(m.uid, m.gid, m.prio, m.nr_cpus_allowed, m.cpus_allowed[0]);
   misses_.push_back(m);
   ++stats_.v[LSF_ST_MISS];
   if (action == LSF_VS_REASK) ++stats_.v[LSF_ST_REASK];
@@ -53,10 +54,21 @@ FakeKernel::Placement FakeKernel::Queue(Entry& ent) {
 }
 
 void FakeKernel::Fork(int32_t parent_pid, int32_t child_pid) {
-  Entry& child = cache_[child_pid];
-  child = Entry{};
   auto it = cache_.find(parent_pid);
-  if (it != cache_.end() && lsf_vs_inherit(&child.e, &it->second.e, policy_gen_)) ++stats_.v[LSF_ST_FORK_HIT];
+  Task t = it != cache_.end() ? it->second.task : Task{};
+  t.pid = child_pid;
+  Fork(parent_pid, t);
+}
+
+void FakeKernel::Fork(int32_t parent_pid, const Task& t) {
+  auto it = cache_.find(parent_pid);
+  Entry& child = cache_[t.pid];
+  child = Entry{};
+  if (it == cache_.end()) return;
+  const Task& parent = it->second.task;
+  uint64_t mask0 = nr_cpus_ >= 64 ? ~0ull : (1ull << nr_cpus_) - 1;
+  uint32_t fp = lsf_vs_fingerprint(t.uid, t.gid, 120 + t.nice, static_cast<uint32_t>(nr_cpus_), mask0);
+  if (lsf_vs_inherit(&child.e, &it->second.e, policy_gen_, fp, t.comm == parent.comm)) ++stats_.v[LSF_ST_FORK_HIT];
 }
 
 uint32_t FakeKernel::QueuedClass(int32_t pid) const {

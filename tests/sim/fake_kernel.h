@@ -38,7 +38,8 @@ class FakeKernel final : public KernelPort {
 
   // Kernel side -----------------------------------------------------------------------------------
   Placement Enqueue(const Task& t);                 // one ops.enqueue of task t
-  void Fork(int32_t parent_pid, int32_t child_pid); // ops.init_task of a fork by parent_pid
+  void Fork(int32_t parent_pid, int32_t child_pid); // ops.init_task of a fork by parent_pid (a copy of it)
+  void Fork(int32_t parent_pid, const Task& child); // the same, for a child that differs (comm, uid, nice)
   void Exec(int32_t pid, const std::string& comm);  // sched_process_exec
   void Rename(int32_t pid, const std::string& comm);
   void Exit(int32_t pid);                           // ops.exit_task
