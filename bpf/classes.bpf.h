@@ -176,6 +176,23 @@ static __always_inline void preempt_for_wakeup(struct task_struct *p, u32 cls, u
 	stat_inc(LSF_ST_WAKE_PREEMPT);
 }
 
+/* A new BATCH/DEFAULT task found no idle CPU: preempt one allowed CPU other than this one (where
+ * its parent, the forking task, runs) if it runs a task of the same class far ahead of it
+ * (wake_may_preempt), as a wakeup would. Never the parent: a fork burst would cut its own parent
+ * at every fork (tried: hackbench 0.73x, docs/performance.md). */
+static __always_inline void preempt_for_fork(struct task_struct *p, u32 cls, u64 key, u64 now)
+{
+	s32 here = (s32)bpf_get_smp_processor_id();
+	s32 cpu = (s32)bpf_cpumask_any_distribute(p->cpus_ptr);
+
+	if (cpu == here)
+		cpu = (s32)bpf_cpumask_any_distribute(p->cpus_ptr);
+	if (cpu == here || !wake_may_preempt(p, cpu, cls, key, now))
+		return;
+	scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
+	stat_inc(LSF_ST_FORK_PREEMPT);
+}
+
 /* From select_cpu, no idle CPU found: a REALTIME wakee may go straight to the local queue of cpu
  * (its last CPU, as the kernel's choice) with SCX_ENQ_PREEMPT, when that CPU runs preemptible work
  * that the starvation rule did not pick, and nothing waits in the REALTIME queue, that CPU's own
@@ -218,6 +235,8 @@ static __always_inline void insert_task(struct task_struct *p, struct task_ctx *
 		preempt_for_realtime(p);
 	else if (enq_flags & SCX_ENQ_WAKEUP)
 		preempt_for_wakeup(p, cls, key, now);
+	else if (tc && tc->forked)
+		preempt_for_fork(p, cls, key, now);
 }
 
 /* Tasks waiting that this CPU may have to serve: its own queue, plus its share of the shared ones. */

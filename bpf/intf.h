@@ -142,6 +142,7 @@ struct lsf_verdict {
 	X(HOTPLUG,           "hotplug",               events,   "hotplug",       "CPUs that went online or offline") \
 	X(OFFLINE_MOVE,      "offline_moves",         events,   "offline_moves", "tasks moved off the queue of a CPU that went offline") \
 	X(FORK_HIT,          "fork_hits",             cache,    "fork_hits",     "new tasks that started with their parent's verdict as their own, without a miss (--fork inherit)") \
+	X(FORK_PREEMPT,      "fork_preempt",          events,   "fork_preempt",  "new BATCH/DEFAULT tasks without an idle CPU that preempted a task of their class far ahead in virtual time on another CPU than their parent's") \
 	X(KEEP_PREV,         "keep_prev",             disp,     "keep_prev",     "dispatches that found nothing else: the previous task went on with its own slice")
 
 enum lsf_stat {

@@ -178,6 +178,7 @@ void BPF_PROG(lsf_running, struct task_struct *p)
 
 	if (tc) {
 		tc->run_at = now;
+		tc->forked = 0;
 		if (tc->v.enq_ns) {  /* first run after a miss: enqueue -> running */
 			hist_add(LSF_HIST_ROUND_TRIP, now - tc->v.enq_ns);
 			tc->v.enq_ns = 0;
@@ -292,6 +293,7 @@ s32 BPF_PROG(lsf_init_task, struct task_struct *p, struct scx_init_task_args *ar
 	/* a fork runs by its parent's verdict: its own if the verdict says so (no miss), else until the
 	 * policy has seen it (bpf/verdict.h) */
 	if (args->fork) {
+		tc->forked = 1;
 		cur = bpf_get_current_task_btf();
 		parent = tctx_get(cur);
 		if (parent && lsf_vs_inherit(&tc->v, &parent->v, policy_gen, fork_fingerprint(p), same_comm(p, cur)))

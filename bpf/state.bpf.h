@@ -55,6 +55,8 @@ struct task_ctx {
 	__u32 ins_cls;        /* class it was last queued as (LSF_CLASS_*) */
 	__u32 starve_served;  /* picked by the starvation rule: its next slice is short */
 	__u64 wake_at;        /* when it last woke up (0: not waiting to run after a wakeup) */
+	__u32 forked;         /* a new task that has not run yet (its first enqueue may preempt) */
+	__u32 _pad;
 };
 
 struct {
