@@ -281,9 +281,10 @@ TEST_F(Sim, AForkDoesNotInheritItsParentsTargetCpu) {
   d.RunOnce(0);
   ASSERT_EQ(k.CachedCpu(70), 2);
   k.Fork(70, 71);
-  k.Enqueue({.pid = 71, .comm = "pinned"});
+  EXPECT_EQ(k.Enqueue({.pid = 71, .comm = "pinned"}), Placement::kProvisional) << "asked for, even with --fork inherit";
   EXPECT_EQ(k.QueuedClass(71), LSF_CLASS_BATCH);
   EXPECT_EQ(k.CachedCpu(71), LSF_CPU_ANY);
+  EXPECT_EQ(k.stat(LSF_ST_FORK_HIT), 0u);
 }
 
 TEST_F(Sim, AForkOfATaskClassifiedByCommStartsWithItsVerdictWithoutAMiss) {
@@ -360,18 +361,6 @@ TEST_F(Sim, AForkThatIsNotWhatThePolicySawOfItsParentIsAskedFor) {
   // the same task again: its own verdict
   k.Fork(100, {.pid = 104, .comm = "nginx", .uid = 33, .gid = 33});
   EXPECT_EQ(k.Enqueue({.pid = 104, .comm = "nginx", .uid = 33, .gid = 33}), Placement::kHit);
-}
-
-TEST_F(Sim, AForkOfATaskWithATargetCpuIsAskedFor) {
-  FakeKernel k(4);
-  auto policy = LoadSource("require('sched').attach(function(ctx) ctx:dsq(BATCH); ctx:cpu(2) end)\n");
-  Dispatcher d(k, *policy, DOpts());
-  k.Enqueue({.pid = 94, .comm = "pinned"});
-  d.RunOnce(0);
-  ASSERT_EQ(k.CachedCpu(94), 2);
-  k.Fork(94, 95);
-  EXPECT_EQ(k.Enqueue({.pid = 95, .comm = "pinned"}), Placement::kProvisional);
-  EXPECT_EQ(k.stat(LSF_ST_FORK_HIT), 0u);
 }
 
 TEST_F(Sim, ForkAskSendsEveryForksMiss) {
