@@ -79,7 +79,7 @@ void Dispatcher::SendDecision(const lsf_miss& m, const Decision& decision) {
   v.cpu = d.cpu;
   v.dsq = d.dsq;
   v.policy_gen = generation_;
-  v.flags = opts_.fork_inherit && d.fork_shared && d.cpu == LSF_CPU_ANY ? LSF_VERDICT_FORKS : 0;
+  v.flags = opts_.fork_inherit && d.fork_shared ? LSF_VERDICT_FORKS : 0;  // never with a CPU (Decision)
   bool inject_drop = faults_dropped_ < opts_.fault_drop_verdicts &&
                      (opts_.fault_drop_comm.empty() ||
                       opts_.fault_drop_comm.compare(0, LSF_COMM_LEN, m.comm, strnlen(m.comm, LSF_COMM_LEN)) == 0);

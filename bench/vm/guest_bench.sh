@@ -68,15 +68,18 @@ pre() { [ "$1" = plain ] || echo /tmp/nice20; }  # busybox has no nice applet: g
 sfx() { [ "$1" = plain ] || echo _nice; }
 # lsf_bin VARIANT: the luasched-fast of a bench/vm/compare variant ("X@base": the --base-bin build)
 lsf_bin() { case $1 in *@base) echo luasched-fast-base ;; *) echo luasched-fast ;; esac; }
-# lsf_counters REP VARIANT: every counter of the running luasched-fast (its stats file) as one
-# "J REP VARIANT stats {json}" line for bench/vm/compare, which needs no list of them
+# stats_line REP SCHED NAME: every counter of the running luasched-fast (its stats file, rewritten
+# every second) as one "J REP SCHED NAME {json}" line
+stats_line() { echo "J $1 $2 $3 $(tr -d '\n' < /run/luasched-fast.stats.json)"; }
+# lsf_counters REP VARIANT: the J line of bench/vm/compare's block (named "stats"; compare needs no
+# list of the counters)
 lsf_counters() {
-  if [ -f /run/luasched-fast.stats.json ]; then echo "J $1 $2 stats $(tr -d '\n' < /run/luasched-fast.stats.json)"
+  if [ -f /run/luasched-fast.stats.json ]; then stats_line "$1" "$2" stats
   else echo "FAIL $1 $2: no stats file"; fi
 }
-lsf_stats() {  # lsf_stats NAME: luasched-fast's counters (its stats file, rewritten every second) as a J line
+lsf_stats() {  # lsf_stats NAME: luasched-fast's counters as a J line of this block (bench/vm/run)
   [ "$S" = lsf ] && [ -f /run/luasched-fast.stats.json ] || return 0
-  echo "J $R $S $1 $(tr -d '\n' < /run/luasched-fast.stats.json)"
+  stats_line "$R" "$S" "$1"
 }
 
 # quantiles FILE: cyclictest histogram (-h) -> "q:us ... max:us ... cap:CT_H" (a quantile in the overflow is CT_H)

@@ -11,6 +11,13 @@ void CopyComm(char (&dst)[LSF_COMM_LEN], const std::string& s) {
   std::memcpy(dst, s.data(), std::min(s.size(), sizeof dst - 1));
 }
 
+// What BPF takes from a task for lsf_vs_fingerprint, as Miss fills the record: every fake task may
+// run on every CPU.
+uint32_t Fingerprint(const FakeKernel::Task& t, int nr_cpus) {
+  uint64_t mask0 = nr_cpus >= 64 ? ~0ull : (1ull << nr_cpus) - 1;
+  return lsf_vs_fingerprint(t.uid, t.gid, 120 + t.nice, static_cast<uint32_t>(nr_cpus), mask0);
+}
+
 }  // namespace
 
 FakeKernel::Placement FakeKernel::Miss(const Task& t, Entry& ent, int action) {
@@ -36,7 +43,7 @@ FakeKernel::Placement FakeKernel::Miss(const Task& t, Entry& ent, int action) {
   for (int c = 0; c < nr_cpus_; ++c) m.cpus_allowed[c / 64] |= 1ull << (c % 64);
   CopyComm(m.comm, t.comm);
   CopyComm(m.pcomm, t.pcomm);
-  ent.e.fp = lsf_vs_fingerprint(m.uid, m.gid, m.prio, m.nr_cpus_allowed, m.cpus_allowed[0]);
+  ent.e.fp = Fingerprint(t, nr_cpus_);
   misses_.push_back(m);
   ++stats_.v[LSF_ST_MISS];
   if (action == LSF_VS_REASK) ++stats_.v[LSF_ST_REASK];
@@ -65,10 +72,8 @@ void FakeKernel::Fork(int32_t parent_pid, const Task& t) {
   Entry& child = cache_[t.pid];
   child = Entry{};
   if (it == cache_.end()) return;
-  const Task& parent = it->second.task;
-  uint64_t mask0 = nr_cpus_ >= 64 ? ~0ull : (1ull << nr_cpus_) - 1;
-  uint32_t fp = lsf_vs_fingerprint(t.uid, t.gid, 120 + t.nice, static_cast<uint32_t>(nr_cpus_), mask0);
-  if (lsf_vs_inherit(&child.e, &it->second.e, policy_gen_, fp, t.comm == parent.comm)) ++stats_.v[LSF_ST_FORK_HIT];
+  if (lsf_vs_inherit(&child.e, &it->second.e, policy_gen_, Fingerprint(t, nr_cpus_), t.comm == it->second.task.comm))
+    ++stats_.v[LSF_ST_FORK_HIT];
 }
 
 uint32_t FakeKernel::QueuedClass(int32_t pid) const {

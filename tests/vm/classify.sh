@@ -42,14 +42,16 @@ thread_faults() {
     read -r l < $t/stat; c=${l#*(}; c=${c%%)*}; set -- ${l#*) }; TF="$TF ${t##*/}:$c:$(( $8 + ${10} ))"
   done
 }
-# Warm-up of the miss path: 50 execs, each a miss (forks of a classified shell take its verdict
-# without one, --fork inherit, so the workload above may have sent only a few dozen)
-i=0; while [ $i -lt 50 ]; do /tmp/other 0.001 > /dev/null; i=$((i + 1)); done
+# exec_burst: 50 execs, each a miss
+exec_burst() { i=0; while [ $i -lt 50 ]; do /tmp/other 0.001 > /dev/null; i=$((i + 1)); done; }
+# Warm-up of the miss path (forks of a classified shell take its verdict without a miss, --fork
+# inherit, so the workload above may have sent only a few dozen)
+exec_burst
 sleep 2  # let the workload's stragglers go
 proc_stat; pf0=$pf; t0=$ticks; thread_faults; tf0=$TF
 sleep 8
 proc_stat; pf1=$pf; t1=$ticks; thread_faults; tf1=$TF
-i=0; while [ $i -lt 50 ]; do /tmp/other 0.001 > /dev/null; i=$((i + 1)); done
+exec_burst
 sleep 1
 proc_stat; pf2=$pf; thread_faults; tf2=$TF
 say "faults per thread (tid:comm:faults): before idle: $tf0"
