@@ -2,16 +2,20 @@
 # Uses R (rep), S (scheduler id), SP (scheduler pid), OPS, N (vCPUs), the sizes set by guest.sh, and writes
 # the M / Q / J / FAIL / LOG lines of the protocol (see guest.sh).
 
-# run_orders [REP:]ORDER...: the focused suites of bench/vm/compare; each ORDER (a comma list of
-# variants) is one rep, numbered REP or else the next number, and `block REP VARIANT` (the suite's own)
-# runs each variant of it in turn; "REPDONE REP" marks a rep whose blocks all ran (a boot that crashes
-# later keeps it: compare re-runs only the reps not done)
+# run_orders [warmup=V,...] [REP:]ORDER...: the focused suites of bench/vm/compare; each ORDER (a comma
+# list of variants) is one rep, numbered REP or else the next number, and `block REP VARIANT` (the suite's
+# own) runs each variant of it in turn; "REPDONE REP" marks a rep whose blocks all ran (a boot that crashes
+# later keeps it: compare re-runs only the reps not done). warmup=V,...: first one unrecorded block (rep 0)
+# of each variant listed, so that no variant's first recorded block pays for cold caches or a first load.
 # (crash=REP, a harness test: crash the kernel when rep REP starts)
 run_orders() {
   rep=0 crash_rep=
   for order in "$@"; do
     case $order in
       crash=*) crash_rep=${order#crash=}; continue ;;
+      warmup=*)
+        for v in $(echo "${order#warmup=}" | tr ',' ' '); do say "warm-up: $v (not recorded)"; block 0 $v; done
+        echo "WARMUPDONE"; continue ;;
       *:*) rep=${order%%:*} order=${order#*:} ;;
       *) rep=$((rep + 1)) ;;
     esac
@@ -28,6 +32,7 @@ M() {  # M metric value: print a measurement, or a failure if the value is not a
   esac
 }
 fail() { echo "FAIL $R $S $*"; }
+jn() { echo "${1:-null}"; }  # jn VALUE: VALUE as a JSON number, null when it is empty
 sched_ok() {  # the scheduler of this block is still the one in charge
   if [ -z "$SP" ]; then [ "$(scx_state)" = disabled ]; else [ "$(scx_state)" = enabled ] && [ "$(scx_ops)" = "$OPS" ]; fi
 }
