@@ -67,10 +67,16 @@ hogs() {  # hogs SECONDS: stress-ng CPU hogs on every vCPU, in the background; s
 unhog() { kill "$HP" 2>/dev/null; wait "$HP" 2>/dev/null; }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null; }
 # helped: the latency-critical processes get help under the baselines too (nice -20); luasched-fast's
-# help is its policy (REALTIME by name), so its blocks run only the plain variant
-variants() { if [ "$S" = lsf ]; then echo plain; else echo "plain nice"; fi; }
-pre() { [ "$1" = plain ] || echo /tmp/nice20; }  # busybox has no nice applet: guest.sh writes /tmp/nice20
-sfx() { [ "$1" = plain ] || echo _nice; }
+# help is its policy (REALTIME by name), so its blocks run only the plain variant. EEVDF's blocks also run
+# them with the other help a user would give under EEVDF: SCHED_FIFO 50 and a custom slice of SLICE_US
+# (sched_setattr), through lsf-setsched (bench/workloads/set_sched.cc)
+variants() {
+  case $S in lsf) echo plain ;; eevdf|eevdf2) echo "plain nice fifo slice" ;; *) echo "plain nice" ;; esac
+}
+pre() {  # busybox has no nice applet: guest.sh writes /tmp/nice20
+  case $1 in nice) echo /tmp/nice20 ;; fifo) echo "lsf-setsched --fifo 50 --" ;; slice) echo "lsf-setsched --slice-us $SLICE_US --" ;; esac
+}
+sfx() { [ "$1" = plain ] || echo "_$1"; }
 # lsf_bin VARIANT: the luasched-fast of a bench/vm/compare variant ("X@base": the --base-bin build)
 lsf_bin() { case $1 in *@base) echo luasched-fast-base ;; *) echo luasched-fast ;; esac; }
 # stats_line REP SCHED NAME: every counter of the running luasched-fast (its stats file, rewritten
@@ -127,11 +133,15 @@ bench_cyclictest() {  # cyclictest (SCHED_OTHER; REALTIME by name under luasched
         [ "$(wc -w < /tmp/ctpol)" -gt "$N" ] && break
       done ) &
     pp=$!
-    run $((CT_S + 60)) $key $(pre $v) /tmp/nginx-cyclictest -q -m -p 0 --policy=other -t "$N" -i $CT_I -D "$CT_S" -h $CT_H
+    # cyclictest sets its threads' policy itself: SCHED_OTHER keeps the nice and the custom slice it
+    # inherits, so only the FIFO variant needs cyclictest's own option
+    if [ $v = fifo ]; then ctpol="-p 50 --policy=fifo" ctpre=; else ctpol="-p 0 --policy=other" ctpre=$(pre $v); fi
+    run $((CT_S + 60)) $key $ctpre /tmp/nginx-cyclictest -q -m $ctpol -t "$N" -i $CT_I -D "$CT_S" -h $CT_H
     ok=$?
     kill $pp 2>/dev/null; wait $pp 2>/dev/null; unhog
     pol=$(cat /tmp/ctpol)
-    case " $pol" in
+    case " $v $pol" in
+      " fifo"*) ;;
       *" 1/"*|*" 2/"*) fail "$key: measuring threads run SCHED_FIFO/RR (policy/nice: $pol), bypassing sched_ext"; continue ;;
     esac
     [ $ok = 0 ] || continue
@@ -157,13 +167,21 @@ nginx_start() {  # nginx_start [PREFIX...]: nginx (comm "nginx": REALTIME under 
 }
 nginx_stop() { kill "$NP" 2>/dev/null; wait "$NP" 2>/dev/null; }
 
-# nginx under CPU hogs: wrk (closed loop; plain name: DEFAULT, nginx-wrk: REALTIME under luasched-fast) and
-# the open-loop lsf-httpload (as nginx-httpload) at HTTP_RATE requests/s; plain, then (baselines) nice -20
+# nginx under CPU hogs: wrk (closed loop; plain name: DEFAULT, nginx-wrk: REALTIME under luasched-fast; its
+# quantiles are wrk 4.1's coordinated-omission-corrected histogram) and the open-loop lsf-httpload (as
+# nginx-httpload, every request measured: the primary p99) at HTTP_RATE requests/s; plain, then (baselines)
+# with help (see variants); a custom slice that did not take (se.slice of a worker) fails the variant
 bench_nginx() {
   for v in $(variants); do
     p=$(pre $v) x=$(sfx $v)
     nginx_start $p || { nginx_stop; continue; }
-    echo "LOG $R $S nginx$x processes: $(grep -l '^nginx$' /proc/[0-9]*/comm 2>/dev/null | wc -l) (master + workers), nice $(awk '{print $19}' /proc/$NP/stat)"
+    w=$(for c in $(grep -l '^nginx$' /proc/[0-9]*/comm 2>/dev/null); do c=${c#/proc/}; c=${c%/comm}; [ "$c" != "$NP" ] && echo "$c"; done | head -1)
+    slice=$(awk '$1 == "se.slice" {print $3}' /proc/${w:-$NP}/sched 2>/dev/null)
+    echo "LOG $R $S nginx$x processes: $(grep -l '^nginx$' /proc/[0-9]*/comm 2>/dev/null | wc -l) (master + workers), master nice $(awk '{print $19}' /proc/$NP/stat), a worker's policy/nice $(awk '{print $41 "/" $19}' /proc/${w:-$NP}/stat) se.slice ${slice:-?} ns"
+    if [ $v = slice ] && [ "$slice" != $((SLICE_US * 1000)) ]; then
+      fail "nginx$x: a worker's se.slice is ${slice:-unknown} ns, not $((SLICE_US * 1000)): the custom slice did not take"
+      nginx_stop; continue
+    fi
     hogs $((2 * WRK_S + HTTP_S + 30))
     for client in wrk nginx-wrk; do
       key=nginx; cp=; [ $client = wrk ] || { key=nginx_rtclient; cp=$p; }
