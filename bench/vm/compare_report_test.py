@@ -12,6 +12,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import compare_report as C  # noqa: E402
 import current  # noqa: E402
+import cv_table  # noqa: E402
 
 
 def git(repo, *args):
@@ -150,6 +151,26 @@ class Summary(unittest.TestCase):
             self.assertFalse(json.load(open(os.path.join(self.dir, "summary.json")))["current"])
         finally:
             shutil.rmtree(repo)
+
+
+class CvTable(unittest.TestCase):
+    def test_real_beside_virtual(self):
+        d = tempfile.mkdtemp(prefix="lsf-cv-")
+        try:
+            for clock, scale in (("real", 5.0), ("virtual", 0.5)):
+                f = os.path.join(d, clock)
+                os.makedirs(f)
+                json.dump({"command": "c", "variants": ["eevdf", "eevdf2", "lsf"], "clock": clock, "git": "unknown"},
+                          open(os.path.join(f, "compare.json"), "w"))
+                open(os.path.join(f, "compare.result"), "w").write(result_lines(rep_scale=scale))
+                C.write(f, f)
+            t = cv_table.table([os.path.join(d, "real"), os.path.join(d, "virtual")])
+            head = [x for x in t.splitlines() if x.startswith("| row")][0]
+            self.assertIn("eevdf real | eevdf virtual | eevdf2 real", head)
+            http = [x for x in t.splitlines() if x.startswith("| http_p99_us")][0].split(" | ")
+            self.assertGreater(float(http[1].rstrip("%")), 5 * float(http[2].rstrip("%")))   # real noisier here
+        finally:
+            shutil.rmtree(d)
 
 
 if __name__ == "__main__":
