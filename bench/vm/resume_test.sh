@@ -129,6 +129,7 @@ check "... 4 reps ran" [ "$(blocks_ended "$t/r5/smp2.guest.log")" = 8 ]
 # ---- 6: a scheduler that fails the pre-flight leaves the order before anything is measured ------------------------
 mkdir -p "$t/cache/scx-build/build/bin"
 printf '#!/bin/sh\n' > "$t/cache/scx-build/build/bin/scx_simple"; chmod +x "$t/cache/scx-build/build/bin/scx_simple"
+echo clang-19 > "$t/cache/scx-build/build/bin/scx_simple.clang"   # the cached build's compiler (bench/vm/run: peer_clang)
 rc=$(FAKE_PF_FAIL=simple run --smp 2 --reps 2 --scheds eevdf,simple,lsf --no-warmup --no-micro --no-docs --no-build --out "$t/r6")
 check "the pre-flight failure is named and the order rebuilt" grep -q 'left out after the pre-flight load check: simple' "$t/out.txt"
 check "... no block of it ran, the others ran a whole period" \
