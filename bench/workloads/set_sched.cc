@@ -8,17 +8,30 @@
 // The policy is set on this process and read back (sched_getattr) before exec, so a kernel that ignores a
 // field fails here (exit 126) instead of measuring an unhelped baseline; forks of CMD inherit it. busybox
 // has no nice/chrt applet, hence this helper (built statically for the benchmark VM).
-#include <linux/sched/types.h>
 #include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 namespace {
+
+// struct sched_attr of sched_setattr(2) (the kernel's uapi layout, SCHED_ATTR_SIZE_VER0; glibc's <sched.h> has
+// no wrapper, and <linux/sched/types.h> clashes with it over struct sched_param)
+struct SchedAttr {
+  uint32_t size;
+  uint32_t sched_policy;
+  uint64_t sched_flags;
+  int32_t sched_nice;
+  uint32_t sched_priority;
+  uint64_t sched_runtime;
+  uint64_t sched_deadline;
+  uint64_t sched_period;
+};
 
 int Usage() {
   std::fprintf(stderr, "usage: lsf-setsched [--nice N] [--fifo PRIO] [--slice-us US] [--] CMD [ARG...]\n");
@@ -68,23 +81,23 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "lsf-setsched: --fifo takes neither --nice nor --slice-us (they are SCHED_OTHER's)\n");
     return 2;
   }
-  sched_attr want{};
+  SchedAttr want{};
   want.size = sizeof want;
   want.sched_policy = fifo ? SCHED_FIFO : SCHED_OTHER;
-  want.sched_priority = static_cast<__u32>(fifo);
-  want.sched_nice = static_cast<__s32>(nice);
-  want.sched_runtime = static_cast<__u64>(slice_us) * 1000;
+  want.sched_priority = static_cast<uint32_t>(fifo);
+  want.sched_nice = static_cast<int32_t>(nice);
+  want.sched_runtime = static_cast<uint64_t>(slice_us) * 1000;
   if (syscall(SYS_sched_setattr, 0, &want, 0) != 0) {
     std::fprintf(stderr, "lsf-setsched: sched_setattr: %s\n", std::strerror(errno));
     return 126;
   }
-  sched_attr got{};
+  SchedAttr got{};
   if (syscall(SYS_sched_getattr, 0, &got, sizeof got, 0) != 0) {
     std::fprintf(stderr, "lsf-setsched: sched_getattr: %s\n", std::strerror(errno));
     return 126;
   }
   // the kernel clamps a slice to 100 µs..100 ms: compare with the clamped request
-  __u64 slice_ns = want.sched_runtime;
+  uint64_t slice_ns = want.sched_runtime;
   if (slice_ns && slice_ns < 100000) slice_ns = 100000;
   if (slice_ns > 100000000) slice_ns = 100000000;
   if (got.sched_policy != want.sched_policy || got.sched_priority != want.sched_priority ||
