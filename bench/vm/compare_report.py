@@ -107,7 +107,8 @@ def fmt(c):
     ci = c["ci"]
     s = f"{c['ratio']:.2f}" + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "") + f" (n={c['n']})"
     if c.get("disagree"):
-        s += f" ⚠ medians {c['median_ratio']:.2f}"
+        m = c["median_ratio"]
+        s += f" ⚠ medians {m:.3f}" if round(m, 2) == 1.0 else f" ⚠ medians {m:.2f}"
     return s
 
 

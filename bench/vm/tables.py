@@ -34,7 +34,8 @@ def fci(c):
     ci = c.get("ci")
     out = fx(c["ratio"]) + (f" [{c['ci'][0]:.2f}–{c['ci'][1]:.2f}]" if ci else f" (n={c['n']})")
     if c.get("disagree"):
-        out += f" ⚠ medians {fx(c.get('median_ratio'))}"
+        m = c.get("median_ratio")
+        out += f" ⚠ medians {m:.3f}x" if m is not None and round(m, 2) == 1.0 else f" ⚠ medians {fx(m)}"
     return out
 
 
