@@ -150,7 +150,7 @@ def markdown(s):
         lines += ["", "The server's scheduling as the kernel showed it (policy/nice/se.slice ns of an nginx worker, "
                   "per block): " + "; ".join(
                       f"{v}: " + ", ".join(sorted({f"{int(s['help'].get('worker_policy', {}).get(v, {}).get(r, -1))}/"
-                                                   f"{int(s['help'].get('worker_nice', {}).get(v, {}).get(r, 99))}/"
+                                                   f"{int(s['help'].get('worker_nice', {}).get(v, {}).get(r, -1))}/"
                                                    f"{int(s['help'].get('worker_slice_ns', {}).get(v, {}).get(r, -1))}"
                                                    for r in s['help'].get('worker_policy', {}).get(v, {})}))
                       for v in variants if v in s["help"].get("worker_policy", {}))]

@@ -57,9 +57,11 @@ cyclic() {  # cyclic NAME KEY [PREFIX...]: cyclictest copy NAME under hogs, its 
   SAMPLES="$SAMPLES, \"$key\": $(jn "$(q "$l" samples)")"
 }
 
-# help_of PID: "policy nice slice_ns" of a task as the kernel shows them (stat fields 41 and 19, se.slice)
+# help_of PID: "policy nice slice_ns" of a task as the kernel shows them (stat fields 41 and 19, se.slice;
+# -1 for what it does not show: a SCHED_FIFO task has no se.slice line), always three fields
 help_of() {
-  echo "$(awk '{print $41, $19}' /proc/$1/stat 2>/dev/null) $(awk '$1 == "se.slice" {print $3}' /proc/$1/sched 2>/dev/null)"
+  set -- $(awk '{print $41, $19}' /proc/$1/stat 2>/dev/null) $(awk '$1 == "se.slice" {print $3}' /proc/$1/sched 2>/dev/null)
+  echo "${1:--1} ${2:--1} ${3:--1}"
 }
 
 block() {  # block REP VARIANT
@@ -81,7 +83,7 @@ block() {  # block REP VARIANT
     # the help as the kernel shows it, on the master and on a worker (forks inherit it)
     w=$(for p in $(grep -l '^nginx$' /proc/[0-9]*/comm 2>/dev/null); do p=${p#/proc/}; p=${p%/comm}; [ "$p" != "$NP" ] && echo "$p"; done | head -1)
     set -- $(help_of "$NP") $(help_of "${w:-$NP}")
-    echo "J $r $s help {\"master_policy\": ${1:--1}, \"master_nice\": ${2:-99}, \"master_slice_ns\": ${3:--1}, \"worker_policy\": ${4:--1}, \"worker_nice\": ${5:-99}, \"worker_slice_ns\": ${6:--1}}"
+    echo "J $r $s help {\"master_policy\": ${1:--1}, \"master_nice\": ${2:--1}, \"master_slice_ns\": ${3:--1}, \"worker_policy\": ${4:--1}, \"worker_nice\": ${5:--1}, \"worker_slice_ns\": ${6:--1}}"
     if [ "${s%@base}" = eevdf-slice ] && [ "${6:-0}" != $((SLICE_US * 1000)) ]; then
       fail "eevdf-slice: a worker's se.slice is ${6:-unknown} ns, not $((SLICE_US * 1000)) (custom slice not applied)"
     fi
