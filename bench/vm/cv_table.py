@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 """Rep-to-rep CV per row, real clock beside virtual clock: a Markdown table from two (or more) results folders.
 
+With --bpf: luasched-fast's BPF cost per struct_ops callback beside scx_simple's (ns per call, median of the
+reps, and their ratio paired by rep), one column group per clock, from bench/vm/run folders (smpN.json).
+
 Each folder is a bench/vm/compare folder (summary.json; with --boots, every boot's bootK/summary.json) or a
 bench/vm/run folder (smpN.json). Its clock comes from the folder (compare.json / run.json "clock"); a folder
 written before the clock was recorded counts as real. Rows are the metrics (compare) or the throughput rows and
@@ -83,13 +86,50 @@ def table(folders):
     return "\n".join(lines) + "\n"
 
 
+def bpf_table(folders):
+    """Per callback and vCPU count: luasched-fast's and scx_simple's ns per call and their ratio, per clock."""
+    by_clock, rows = {}, []
+    for f in folders:
+        clock = known_clock(json.load(open(os.path.join(f, "run.json"))).get("clock"))
+        for p in sorted(glob.glob(os.path.join(f, "smp*.json"))):
+            if p.endswith(".meta.json"):
+                continue
+            d = json.load(open(p))
+            for cb, r in d.get("bpf_callbacks", {}).items():
+                key = f"`{cb}` ({d['meta']['smp']} vCPUs)"
+                rows += [key] if key not in rows else []
+                by_clock.setdefault(clock, {})[key] = r
+    clocks = [c for c in ("real", "virtual") if c in by_clock]
+
+    def ns(e):
+        return "–" if not e else f"{R.median(e['ns_per_call']):,.0f}"
+
+    def ratio(r):
+        c = r.get("ratio")
+        if not c or c.get("ratio") is None:
+            return "–"
+        return f"{c['ratio']:.2f}x" + (f" [{c['ci'][0]:.2f}–{c['ci'][1]:.2f}]" if c.get("ci") else "")
+    lines = ["luasched-fast's BPF cost per callback beside scx_simple's (ns per call, median of the reps; ratio paired "
+             "by rep [t 95% interval]), per clock; from " + ", ".join(f"`{f}`" for f in folders) + ".", "",
+             "| callback | " + " | ".join(f"lsf {c} | scx_simple {c} | ratio {c}" for c in clocks) + " |",
+             "|---" * (1 + 3 * len(clocks)) + "|"]
+    for k in rows:
+        cells = []
+        for c in clocks:
+            r = by_clock[c].get(k, {})
+            cells += [ns(r.get("lsf")), ns(r.get("simple")), ratio(r)]
+        lines.append(f"| {k} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv):
     ap = argparse.ArgumentParser(prog="bench/vm/cv_table.py", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("folders", nargs="+", metavar="RESULTS_DIR", help="results folders, e.g. one real- and one virtual-clock run")
     ap.add_argument("--out", help="also write the table to this file")
+    ap.add_argument("--bpf", action="store_true", help="the BPF cost per callback table instead (bench/vm/run folders)")
     a = ap.parse_args(argv)
-    t = table(a.folders)
+    t = bpf_table(a.folders) if a.bpf else table(a.folders)
     print(t, end="")
     if a.out:
         open(a.out, "w").write(t)

@@ -185,6 +185,10 @@ class NoiseFloorPreflightCosts(unittest.TestCase):
         self.assertAlmostEqual(e["ratio"]["ratio"], 2.0)
         self.assertEqual(e["ratio"]["n"], 4)
         self.assertIn("BPF cost per callback: luasched-fast beside scx_simple (virtual clock", self.md)
+        import cv_table
+        t = cv_table.bpf_table([self.dir])
+        self.assertIn("| callback | lsf virtual | scx_simple virtual | ratio virtual |", t)
+        self.assertIn("| `enqueue` (2 vCPUs) | 1,000 | 500 | 2.00x", t)
 
     def test_clock_status_and_partial_period(self):
         self.assertIn("Clock: **virtual**", self.md)
