@@ -48,12 +48,13 @@ sizes() {  # sizes 0|1 [SCHED]: workload sizes (full: one block takes about 2-3 
   fi
   # cyclictest histogram: 1 µs buckets up to 100 ms, 50 ms per vCPU above 2 vCPUs (TCG latencies grow with them)
   CT_I=1000 CT_H=$((N > 2 ? 50000 * N : 100000)) WRK_C=2 HTTP_RATE=100 SLICE_US=1000
-  # Under the virtual clock (measured in a 1-rep run, EEVDF, 2 vCPUs) cyclictest, wrk and the schbench-style
-  # rounds keep thousands of samples per run at these sizes (cyclictest 26,000-40,000 in 20 s, wrk 16,000-
-  # 59,000 requests in 16 s, 131,000 wakeups in 20 s); the open loop runs at half the rate for twice as long
-  # (1,000 requests, none late or timed out at 50/s), as the serialised vCPUs answer more slowly
+  # Under the virtual clock (a 1-rep run, 2 vCPUs, 2026-12-07): with cyclictest for 20 s and wrk for 16 s
+  # the slowest scheduler measured (scx_qmap) still gave 1,361-1,642 cyclictest samples and 1,267-1,612
+  # real wrk requests per run (EEVDF 20,000-59,000); the schbench-style rounds gave 93,000-131,000
+  # wakeups in 20 s, so 8 s is plenty; the open loop runs at half the rate for twice as long (1,000
+  # requests, none late or timed out at 50/s), as the serialised vCPUs answer more slowly
   if [ "$CLOCK" = virtual ] && [ "$1" != 1 ]; then
-    HTTP_S=20 HTTP_RATE=50
+    CT_S=20 WRK_S=16 HTTP_S=20 HTTP_RATE=50
   fi
   BLOCK_LIMIT=$((8 * (SNG_S + CT_S + 2 * WRK_S + HTTP_S + WK_S) + FS_N / 10 + 10 * BUILD_N + 300))
   # EEVDF's blocks also run the latency rows with SCHED_FIFO and a short slice (guest_bench.sh: variants)
