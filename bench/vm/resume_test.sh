@@ -35,6 +35,11 @@ while [ $# -gt 0 ]; do
 done
 res=$logdir/$name.result; : > "$res"; : > "$logdir/$name.console"
 key=smp${name##*-smp}
+# FAKE_EDIT=FILE: the file (bench/vm/run) is edited during the boot, as a checkout or merge would
+if [ -n "${FAKE_EDIT:-}" ]; then
+  { head -1 "$FAKE_EDIT"; printf '# an edit made while a run was going on: %0200d\n' 0; tail -n +2 "$FAKE_EDIT"; } > "$FAKE_EDIT.new"
+  cat "$FAKE_EDIT.new" > "$FAKE_EDIT"; rm -f "$FAKE_EDIT.new"
+fi
 # FAKE_PF_FAIL=SCHED: that scheduler fails the pre-flight load check (the guest stops before measuring)
 if [ "${preflight:-0}" = 1 ] && [ -n "${FAKE_PF_FAIL:-}" ] && [[ ,${orders//\//,}, == *,$FAKE_PF_FAIL,* ]]; then
   printf 'PREFLIGHT %s fail: verifier says no\nPREFLIGHT-FAILED %s\nRESULT rc=0\n' "$FAKE_PF_FAIL" "$FAKE_PF_FAIL" >> "$res"
@@ -142,6 +147,11 @@ d = json.load(open(f"{sys.argv[1]}/smp2.json"))
 assert any("pre-flight" in f["what"] and f["scheduler"] == "simple" for f in d["failures"]), d["failures"]
 assert not any(x["scheduler"] == "simple" for x in d["missing"]), "a dropped scheduler has no missing measurements"
 PY
+
+# ---- 7: editing bench/vm/run while it runs (a checkout during a long run) does not break that run ----------------
+rc=$(FAKE_EDIT=$r/bench/vm/run run --smp 2 --reps 2 --scheds eevdf,lsf --no-warmup --no-micro --no-docs --no-build --out "$t/r7")
+check "a run whose script was edited meanwhile still reaches its report (rc $rc)" grep -q '^results of ' "$t/out.txt"
+g checkout -q bench/vm/run
 
 echo "resume_test: $((checks - fails)) of $checks checks passed"
 [ $fails = 0 ]
