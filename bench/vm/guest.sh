@@ -1,8 +1,16 @@
-# Guest side of bench/vm/run (busybox sh): a warm-up block, then every scheduler once per rep in the given order.
+# Guest side of bench/vm/run (busybox sh): a pre-flight load check, warm-up blocks, then every scheduler once per rep in the given order.
 #
 # args: orders=A,B,C/B,C,A/... (the block order of each rep, from bench/vm/stats.py) quick=0|1 warmup=0|1
-#       [skip=REP:SCHED,...] (blocks done in an earlier boot) [crash=REP:SCHED] (harness test: sysrq-c)
-# Schedulers: eevdf (no sched_ext), simple, userland, central, qmap (kernel tree examples), lsf.
+#       preflight=0|1 [skip=REP:SCHED,...] (blocks done in an earlier boot) [crash=REP:SCHED] (harness test: sysrq-c)
+# Schedulers: eevdf (no sched_ext), eevdf2 (the same EEVDF under a second name: the noise floor), simple,
+# userland, central, qmap (kernel tree examples), lsf.
+# Pre-flight (preflight=1): every sched_ext scheduler of the orders is loaded once and stopped before
+# anything is measured ("PREFLIGHT sched ok|fail: reason"). If one does not load, the guest stops at once
+# ("PREFLIGHT-FAILED sched...") and bench/vm/run boots again with a balanced order of the ones that load,
+# so a scheduler that cannot run never unbalances the order of the others.
+# Warm-up (warmup=1): one unrecorded block with short loops of every scheduler, in the order of rep 1.
+# Sizes per clock (/proc/cmdline lsf.clock=): under the virtual clock the vCPUs are serialised, so the
+# timed runs are longer and the open-loop rate lower, to keep enough samples for every p99.
 # Output protocol (parsed by bench/vm/results.py; everything else is commentary):
 #   META key value...                      run facts
 #   M rep sched metric value               one measurement (emitted only if the scheduler stayed in charge)
@@ -11,16 +19,18 @@
 #   FAIL rep sched what: reason            a measurement or a scheduler that failed
 #   LOG rep sched text                     scheduler exit reason, final stats line, kernel sched_ext messages
 #   BLOCK rep sched start|end              a scheduler block; a block without "end" was cut short (crash)
-# Rep 0 is the warm-up block (EEVDF, short loops): its lines are not recorded.
+#   PREFLIGHT sched ok|fail: reason        the pre-flight load check
+# Rep 0 is the warm-up (short loops): its lines are not recorded.
 . /opt/lsf/guest_lib.sh
 . /opt/lsf/guest_bench.sh
 
-ORDERS= QUICK=0 WARMUP=1 SKIP= CRASH=
+ORDERS= QUICK=0 WARMUP=1 PREFLIGHT=0 SKIP= CRASH=
 for a in "$@"; do
   case $a in
     orders=*) ORDERS=${a#orders=} ;;
     quick=*) QUICK=${a#quick=} ;;
     warmup=*) WARMUP=${a#warmup=} ;;
+    preflight=*) PREFLIGHT=${a#preflight=} ;;
     skip=*) SKIP=",${a#skip=}," ;;
     crash=*) CRASH=${a#crash=} ;;
   esac
@@ -29,21 +39,33 @@ POLICY=/opt/lsf/bench_policy.lua
 N=$(nproc)
 QS="1 5 10 20 30 40 50 60 70 80 90 95 98 99 99.5 99.9 99.99"
 
-sizes() {  # sizes 0|1: workload sizes (full: one block takes about 2-3 minutes under TCG with 2 vCPUs)
+CLOCK=$(sed -n 's/.*lsf\.clock=\([a-z]*\).*/\1/p' /proc/cmdline)
+sizes() {  # sizes 0|1 [SCHED]: workload sizes (full: one block takes about 2-3 minutes under TCG with 2 vCPUs)
   if [ "$1" = 1 ]; then
     HB_G=2 HB_L=50 MSG_G=2 MSG_L=20 PIPE_L=2000 SNG_S=2 CT_S=3 WRK_S=3 HTTP_S=3 WK_S=3 FS_N=300 BUILD_N=8
   else
-    HB_G=4 HB_L=60 MSG_G=4 MSG_L=30 PIPE_L=3000 SNG_S=5 CT_S=12 WRK_S=8 HTTP_S=10 WK_S=8 FS_N=2000 BUILD_N=48
+    HB_G=4 HB_L=60 MSG_G=4 MSG_L=30 PIPE_L=3000 SNG_S=5 CT_S=12 WRK_S=8 HTTP_S=10 WK_S=8 FS_N=2000 BUILD_N=100
   fi
   # cyclictest histogram: 1 µs buckets up to 100 ms, 50 ms per vCPU above 2 vCPUs (TCG latencies grow with them)
-  CT_I=1000 CT_H=$((N > 2 ? 50000 * N : 100000)) WRK_C=2 HTTP_RATE=100
+  CT_I=1000 CT_H=$((N > 2 ? 50000 * N : 100000)) WRK_C=2 HTTP_RATE=100 SLICE_US=1000
+  # Under the virtual clock (a 1-rep run, 2 vCPUs, 2026-12-07): with cyclictest for 20 s and wrk for 16 s
+  # the slowest scheduler measured (scx_qmap) still gave 1,361-1,642 cyclictest samples and 1,267-1,612
+  # real wrk requests per run (EEVDF 20,000-59,000); the schbench-style rounds gave 93,000-131,000
+  # wakeups in 20 s, so 8 s is plenty; the open loop runs at half the rate for twice as long (1,000
+  # requests, none late or timed out at 50/s), as the serialised vCPUs answer more slowly
+  if [ "$CLOCK" = virtual ] && [ "$1" != 1 ]; then
+    CT_S=20 WRK_S=16 HTTP_S=20 HTTP_RATE=50
+  fi
   BLOCK_LIMIT=$((8 * (SNG_S + CT_S + 2 * WRK_S + HTTP_S + WK_S) + FS_N / 10 + 10 * BUILD_N + 300))
+  # EEVDF's blocks also run the latency rows with SCHED_FIFO and a short slice (guest_bench.sh: variants)
+  [ "$2" != eevdf ] && [ "$2" != eevdf2 ] || BLOCK_LIMIT=$((BLOCK_LIMIT + 8 * (2 * CT_S + 4 * WRK_S + 2 * HTTP_S)))
 }
 sizes "$QUICK"
 
 echo "META kernel $(uname -r)"
 echo "META nproc $N"
-echo "META loops hackbench=-g${HB_G}-l${HB_L} messaging=-g${MSG_G}-l${MSG_L} pipe=-l${PIPE_L} stressng_s=$SNG_S cyclictest_s=$CT_S cyclictest_interval_us=$CT_I cyclictest_hist_us=$CT_H wrk_s=$WRK_S wrk_connections=$WRK_C http_rate=$HTTP_RATE http_s=$HTTP_S wakeup_s=$WK_S forkstorm_n=$FS_N build_n=$BUILD_N"
+echo "META clock ${CLOCK:-real}"
+echo "META loops hackbench=-g${HB_G}-l${HB_L} messaging=-g${MSG_G}-l${MSG_L} pipe=-l${PIPE_L} stressng_s=$SNG_S cyclictest_s=$CT_S cyclictest_interval_us=$CT_I cyclictest_hist_us=$CT_H wrk_s=$WRK_S wrk_connections=$WRK_C http_rate=$HTTP_RATE http_s=$HTTP_S wakeup_s=$WK_S forkstorm_n=$FS_N build_n=$BUILD_N eevdf_slice_us=$SLICE_US"
 echo "META quantiles $QS"
 
 # Copies whose comm contains "nginx" are REALTIME under the bench policy; tcc is BATCH.
@@ -64,7 +86,7 @@ R= S= SP= OPS=
 start_sched() {  # start_sched ID: load the scheduler, set SP and OPS; fail if it does not come up
   SP= OPS=
   case $1 in
-    eevdf) [ "$(scx_state)" = disabled ] || { fail "eevdf: sched_ext still $(scx_state) ($(scx_ops))"; return 1; }; return 0 ;;
+    eevdf|eevdf2) [ "$(scx_state)" = disabled ] || { fail "eevdf: sched_ext still $(scx_state) ($(scx_ops))"; return 1; }; return 0 ;;
     simple|userland|central|qmap)
       command -v scx_$1 > /dev/null || { fail "start: scx_$1 is not in the guest (did it build?)"; return 1; }
       scx_$1 > /tmp/sched.log 2>&1 & SP=$! ;;
@@ -127,16 +149,34 @@ block() {  # block ID: one scheduler, every benchmark
   sleep 1
 }
 
-if [ "$WARMUP" = 1 ]; then
-  say "warm-up block (EEVDF, short loops; not recorded)"
-  sizes 1; R=0; block eevdf; sizes "$QUICK"
+scheds=$(echo "$ORDERS" | tr '/,' '\n\n' | awk 'NF && !seen[$0]++')
+if [ "$PREFLIGHT" = 1 ]; then
+  say "pre-flight: loading each sched_ext scheduler once"
+  R=0 failed=
+  for S in $scheds; do
+    case $S in eevdf|eevdf2) continue ;; esac
+    if start_sched "$S" > /tmp/preflight.out 2>&1; then echo "PREFLIGHT $S ok"
+    else echo "PREFLIGHT $S fail: $(sed -n 's/^FAIL 0 [^ ]* //p' /tmp/preflight.out | head -1)"; failed="$failed $S"; fi
+    stop_sched > /dev/null 2>&1
+  done
+  if [ -n "$failed" ]; then
+    echo "PREFLIGHT-FAILED$failed"
+    say "stopping before any measurement: pre-flight failed; the host plans a balanced order without$failed"
+    exit 0
+  fi
 fi
+if [ "$WARMUP" = 1 ]; then
+  say "warm-up: one block per scheduler, short loops, not recorded"
+  R=0
+  for S in $(echo "$ORDERS" | cut -d/ -f1 | tr , ' '); do sizes 1 "$S"; block "$S"; done
+fi
+sizes "$QUICK"
 reps=$(echo "$ORDERS" | tr / '\n' | grep -c .)
-say "benchmark: $reps reps, orders $ORDERS, nproc=$N quick=$QUICK block limit ${BLOCK_LIMIT}s"
+say "benchmark: $reps reps, orders $ORDERS, nproc=$N quick=$QUICK clock=${CLOCK:-real} block limit ${BLOCK_LIMIT}s"
 R=1
 for order in $(echo "$ORDERS" | tr / ' '); do
   echo "META order $R $(echo "$order" | tr , ' ')"
-  for s in $(echo "$order" | tr , ' '); do block "$s"; done
+  for s in $(echo "$order" | tr , ' '); do sizes "$QUICK" "$s"; block "$s"; done
   R=$((R + 1))
 done
 say "benchmark done"

@@ -2,16 +2,20 @@
 # Uses R (rep), S (scheduler id), SP (scheduler pid), OPS, N (vCPUs), the sizes set by guest.sh, and writes
 # the M / Q / J / FAIL / LOG lines of the protocol (see guest.sh).
 
-# run_orders [REP:]ORDER...: the focused suites of bench/vm/compare; each ORDER (a comma list of
-# variants) is one rep, numbered REP or else the next number, and `block REP VARIANT` (the suite's own)
-# runs each variant of it in turn; "REPDONE REP" marks a rep whose blocks all ran (a boot that crashes
-# later keeps it: compare re-runs only the reps not done)
+# run_orders [warmup=V,...] [REP:]ORDER...: the focused suites of bench/vm/compare; each ORDER (a comma
+# list of variants) is one rep, numbered REP or else the next number, and `block REP VARIANT` (the suite's
+# own) runs each variant of it in turn; "REPDONE REP" marks a rep whose blocks all ran (a boot that crashes
+# later keeps it: compare re-runs only the reps not done). warmup=V,...: first one unrecorded block (rep 0)
+# of each variant listed, so that no variant's first recorded block pays for cold caches or a first load.
 # (crash=REP, a harness test: crash the kernel when rep REP starts)
 run_orders() {
   rep=0 crash_rep=
   for order in "$@"; do
     case $order in
       crash=*) crash_rep=${order#crash=}; continue ;;
+      warmup=*)
+        for v in $(echo "${order#warmup=}" | tr ',' ' '); do say "warm-up: $v (not recorded)"; block 0 $v; done
+        echo "WARMUPDONE"; continue ;;
       *:*) rep=${order%%:*} order=${order#*:} ;;
       *) rep=$((rep + 1)) ;;
     esac
@@ -28,6 +32,7 @@ M() {  # M metric value: print a measurement, or a failure if the value is not a
   esac
 }
 fail() { echo "FAIL $R $S $*"; }
+jn() { echo "${1:-null}"; }  # jn VALUE: VALUE as a JSON number, null when it is empty
 sched_ok() {  # the scheduler of this block is still the one in charge
   if [ -z "$SP" ]; then [ "$(scx_state)" = disabled ]; else [ "$(scx_state)" = enabled ] && [ "$(scx_ops)" = "$OPS" ]; fi
 }
@@ -62,10 +67,16 @@ hogs() {  # hogs SECONDS: stress-ng CPU hogs on every vCPU, in the background; s
 unhog() { kill "$HP" 2>/dev/null; wait "$HP" 2>/dev/null; }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null; }
 # helped: the latency-critical processes get help under the baselines too (nice -20); luasched-fast's
-# help is its policy (REALTIME by name), so its blocks run only the plain variant
-variants() { if [ "$S" = lsf ]; then echo plain; else echo "plain nice"; fi; }
-pre() { [ "$1" = plain ] || echo /tmp/nice20; }  # busybox has no nice applet: guest.sh writes /tmp/nice20
-sfx() { [ "$1" = plain ] || echo _nice; }
+# help is its policy (REALTIME by name), so its blocks run only the plain variant. EEVDF's blocks also run
+# them with the other help a user would give under EEVDF: SCHED_FIFO 50 and a custom slice of SLICE_US
+# (sched_setattr), through lsf-setsched (bench/workloads/set_sched.cc)
+variants() {
+  case $S in lsf) echo plain ;; eevdf|eevdf2) echo "plain nice fifo slice" ;; *) echo "plain nice" ;; esac
+}
+pre() {  # busybox has no nice applet: guest.sh writes /tmp/nice20
+  case $1 in nice) echo /tmp/nice20 ;; fifo) echo "lsf-setsched --fifo 50 --" ;; slice) echo "lsf-setsched --slice-us $SLICE_US --" ;; esac
+}
+sfx() { [ "$1" = plain ] || echo "_$1"; }
 # lsf_bin VARIANT: the luasched-fast of a bench/vm/compare variant ("X@base": the --base-bin build)
 lsf_bin() { case $1 in *@base) echo luasched-fast-base ;; *) echo luasched-fast ;; esac; }
 # stats_line REP SCHED NAME: every counter of the running luasched-fast (its stats file, rewritten
@@ -122,11 +133,15 @@ bench_cyclictest() {  # cyclictest (SCHED_OTHER; REALTIME by name under luasched
         [ "$(wc -w < /tmp/ctpol)" -gt "$N" ] && break
       done ) &
     pp=$!
-    run $((CT_S + 60)) $key $(pre $v) /tmp/nginx-cyclictest -q -m -p 0 --policy=other -t "$N" -i $CT_I -D "$CT_S" -h $CT_H
+    # cyclictest sets its threads' policy itself: SCHED_OTHER keeps the nice and the custom slice it
+    # inherits, so only the FIFO variant needs cyclictest's own option
+    if [ $v = fifo ]; then ctpol="-p 50 --policy=fifo" ctpre=; else ctpol="-p 0 --policy=other" ctpre=$(pre $v); fi
+    run $((CT_S + 60)) $key $ctpre /tmp/nginx-cyclictest -q -m $ctpol -t "$N" -i $CT_I -D "$CT_S" -h $CT_H
     ok=$?
     kill $pp 2>/dev/null; wait $pp 2>/dev/null; unhog
     pol=$(cat /tmp/ctpol)
-    case " $pol" in
+    case " $v $pol" in
+      " fifo"*) ;;
       *" 1/"*|*" 2/"*) fail "$key: measuring threads run SCHED_FIFO/RR (policy/nice: $pol), bypassing sched_ext"; continue ;;
     esac
     [ $ok = 0 ] || continue
@@ -152,13 +167,21 @@ nginx_start() {  # nginx_start [PREFIX...]: nginx (comm "nginx": REALTIME under 
 }
 nginx_stop() { kill "$NP" 2>/dev/null; wait "$NP" 2>/dev/null; }
 
-# nginx under CPU hogs: wrk (closed loop; plain name: DEFAULT, nginx-wrk: REALTIME under luasched-fast) and
-# the open-loop lsf-httpload (as nginx-httpload) at HTTP_RATE requests/s; plain, then (baselines) nice -20
+# nginx under CPU hogs: wrk (closed loop; plain name: DEFAULT, nginx-wrk: REALTIME under luasched-fast; its
+# quantiles are wrk 4.1's coordinated-omission-corrected histogram) and the open-loop lsf-httpload (as
+# nginx-httpload, every request measured: the primary p99) at HTTP_RATE requests/s; plain, then (baselines)
+# with help (see variants); a custom slice that did not take (se.slice of a worker) fails the variant
 bench_nginx() {
   for v in $(variants); do
     p=$(pre $v) x=$(sfx $v)
     nginx_start $p || { nginx_stop; continue; }
-    echo "LOG $R $S nginx$x processes: $(grep -l '^nginx$' /proc/[0-9]*/comm 2>/dev/null | wc -l) (master + workers), nice $(awk '{print $19}' /proc/$NP/stat)"
+    w=$(for c in $(grep -l '^nginx$' /proc/[0-9]*/comm 2>/dev/null); do c=${c#/proc/}; c=${c%/comm}; [ "$c" != "$NP" ] && echo "$c"; done | head -1)
+    slice=$(awk '$1 == "se.slice" {print $3}' /proc/${w:-$NP}/sched 2>/dev/null)
+    echo "LOG $R $S nginx$x processes: $(grep -l '^nginx$' /proc/[0-9]*/comm 2>/dev/null | wc -l) (master + workers), master nice $(awk '{print $19}' /proc/$NP/stat), a worker's policy/nice $(awk '{print $41 "/" $19}' /proc/${w:-$NP}/stat) se.slice ${slice:-?} ns"
+    if [ $v = slice ] && [ "$slice" != $((SLICE_US * 1000)) ]; then
+      fail "nginx$x: a worker's se.slice is ${slice:-unknown} ns, not $((SLICE_US * 1000)): the custom slice did not take"
+      nginx_stop; continue
+    fi
     hogs $((2 * WRK_S + HTTP_S + 30))
     for client in wrk nginx-wrk; do
       key=nginx; cp=; [ $client = wrk ] || { key=nginx_rtclient; cp=$p; }

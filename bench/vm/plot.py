@@ -13,7 +13,7 @@ import results as R  # noqa: E402
 import stats as S  # noqa: E402
 import tables  # noqa: E402
 
-COLOR = {"eevdf": "#7f7f7f", "simple": "#1f77b4", "userland": "#2ca02c", "central": "#9467bd", "qmap": "#8c564b",
+COLOR = {"eevdf": "#7f7f7f", "eevdf2": "#bcbd22", "simple": "#1f77b4", "userland": "#2ca02c", "central": "#9467bd", "qmap": "#8c564b",
          "lsf": "#d62728"}
 
 

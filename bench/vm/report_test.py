@@ -23,9 +23,9 @@ def q_line(rep, sched, bench, p99):
     return f"Q {rep} {sched} {bench} {qs} 99.5:{p99 * 1.1:.0f} 99.9:{p99 * 1.2:.0f} 99.99:{p99 * 1.3:.0f} max:{p99 * 2:.0f} samples:1000"
 
 
-def synthetic_log():
+def synthetic_log(scheds=SCHEDS, reps=REPS):
     rnd = random.Random(7)
-    orders = S.block_orders(SCHEDS, REPS)
+    orders = S.block_orders(scheds, reps)
     out = ["BOOT 1", "META kernel test", "META loops x=1",
            # warm-up block: its lines must not be recorded
            "BLOCK 0 eevdf start", "M 0 eevdf hackbench_s 99", "FAIL 0 eevdf pipe: warm-up only", "BLOCK 0 eevdf end"]
@@ -35,15 +35,18 @@ def synthetic_log():
             out.append(f"BLOCK {rep} {s} start")
             noise = lambda: rnd.uniform(0.97, 1.03)  # noqa: E731
             # hackbench: lsf clearly faster than scx_simple (met); pipe: overlapping (tie); build: slower (missed)
-            out.append(f"M {rep} {s} hackbench_s {({'eevdf': 2.0, 'simple': 2.0, 'lsf': 1.5}[s]) * noise():.3f}")
+            out.append(f"M {rep} {s} hackbench_s {({'eevdf': 2.0, 'eevdf2': 2.0, 'simple': 2.0, 'lsf': 1.5}[s]) * noise():.3f}")
             out.append(f"M {rep} {s} pipe_us_per_op {(300 * rnd.uniform(0.7, 1.3)):.1f}")
-            out.append(f"M {rep} {s} build_s {({'eevdf': 10, 'simple': 10, 'lsf': 14}[s]) * noise():.2f}")
-            out.append(q_line(rep, s, "cyclictest", {"eevdf": 4000, "simple": 28000, "lsf": 1000}[s] * noise()))
+            out.append(f"M {rep} {s} build_s {({'eevdf': 10, 'eevdf2': 10, 'simple': 10, 'lsf': 14}[s]) * noise():.2f}")
+            out.append(q_line(rep, s, "cyclictest", {"eevdf": 4000, "eevdf2": 4000, "simple": 28000, "lsf": 1000}[s] * noise()))
             if s != "lsf":
-                out.append(q_line(rep, s, "cyclictest_nice", {"eevdf": 1500, "simple": 20000}[s] * noise()))
-            if s != "eevdf":
+                out.append(q_line(rep, s, "cyclictest_nice", {"eevdf": 1500, "eevdf2": 1500, "simple": 20000}[s] * noise()))
+            if s in ("eevdf", "eevdf2"):
+                out.append(q_line(rep, s, "cyclictest_fifo", 50 * noise()))
+            if s not in ("eevdf", "eevdf2"):
                 out.append(f"M {rep} {s} sched_cpu_pct 1.5")
-                prog = [{"id": 1, "type": "struct_ops", "name": f"{s}_enqueue", "run_time_ns": 5000, "run_cnt": 10}]
+                prog = [{"id": 1, "type": "struct_ops", "name": f"{s}_enqueue", "run_time_ns": 5000 * (2 if s == "lsf" else 1),
+                         "run_cnt": 10}]
                 out.append(f"J {rep} {s} bpf_progs {json.dumps(prog)}")
             if s == "lsf":
                 out.append(f'J {rep} lsf forkstorm_before {{"misses": 100, "fallback_deadline": 1}}')
@@ -128,6 +131,75 @@ class Report(unittest.TestCase):
             self.assertTrue(os.path.getsize(p["path"]) > 1000, p)
         self.assertTrue(os.path.exists(os.path.join(self.dir, "smp2.csv")))
         self.assertTrue(os.path.exists(os.path.join(self.dir, "tables.md")))
+
+
+class NoiseFloorPreflightCosts(unittest.TestCase):
+    """eevdf2 (the noise floor), EEVDF-only rows, a pre-flight failure, BPF cost per callback, clock and status."""
+
+    @classmethod
+    def setUpClass(cls):
+        self = cls
+        self.dir = tempfile.mkdtemp(prefix="lsf-report-test-")
+        scheds = ["eevdf", "eevdf2", "simple", "lsf"]
+        log, orders = synthetic_log(scheds, 4)
+        log = "BOOT 1\nPREFLIGHT qmap fail: start: R7 invalid mem access\nPREFLIGHT-FAILED qmap\n" + log
+        write(os.path.join(self.dir, "smp2.guest.log"), log)
+        write(os.path.join(self.dir, "run.json"), json.dumps({
+            "command": "bench/vm/run (test)", "date_utc": "20260101T000000Z", "reps": 4, "reps_large": 1, "smp": [2],
+            "quick": False, "warmup": True, "warmup_per_scheduler": True, "clock": "virtual",
+            "schedulers_requested": scheds + ["qmap"], "schedulers_run": scheds + ["qmap"], "kernel": "k", "qemu": "q",
+            "host_cpus": 2, "git": "abc", "peers": "p", "policy": "p", "packages": {}, "host_failures": []}))
+        write(os.path.join(self.dir, "smp2.meta.json"), json.dumps(
+            {"vm_rc": 0, "boots": 2, "smp": 2, "reps": 4, "orders": orders, "vm": "test", "schedulers_run": scheds,
+             "preflight_dropped": ["qmap"], "clock": "virtual"}))
+        self.proc = subprocess.run([sys.executable, os.path.join(HERE, "report.py"), "--run", self.dir],
+                                   capture_output=True, text=True)
+        self.doc = json.loads(read(os.path.join(self.dir, "smp2.json")))
+        self.md = read(os.path.join(self.dir, "tables.md"))
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir)
+
+    def test_noise_floor(self):
+        c = self.doc["noise_floor"]["hackbench_s"]["eevdf"]   # the same scheduler twice: ±3% noise per block
+        self.assertGreater(c["ci"][0], 0.9)
+        self.assertLess(c["ci"][1], 1.1)
+        self.assertEqual(c["n"], 4)
+        self.assertIn("Noise floor", self.md)
+
+    def test_eevdf_only_rows(self):
+        self.assertEqual(self.doc["summary"]["cyclictest_fifo_p99"]["eevdf"]["n"], 4)
+        row = next(x for x in self.md.splitlines() if x.startswith("| cyclictest under stress-ng, EEVDF's at SCHED_FIFO"))
+        self.assertIn("not run", row)
+        self.assertFalse(any(m["what"] == "Q:cyclictest_fifo" and m["scheduler"] == "simple" for m in self.doc["missing"]))
+        self.assertTrue(any(m["what"] == "Q:http_slice" and m["scheduler"] == "eevdf2" for m in self.doc["missing"]))
+
+    def test_preflight_failure_is_recorded_not_missing(self):
+        self.assertTrue(any(f["scheduler"] == "qmap" and "pre-flight" in f["what"] for f in self.doc["failures"]))
+        self.assertFalse(any(m["scheduler"] == "qmap" for m in self.doc["missing"]))
+        self.assertNotIn("qmap", self.doc["meta"]["orders"][0])
+
+    def test_bpf_cost_per_callback_beside_scx_simple(self):
+        e = self.doc["bpf_callbacks"]["enqueue"]
+        self.assertAlmostEqual(e["ratio"]["ratio"], 2.0)
+        self.assertEqual(e["ratio"]["n"], 4)
+        self.assertIn("BPF cost per callback: luasched-fast beside scx_simple (virtual clock", self.md)
+        import cv_table
+        t = cv_table.bpf_table([self.dir])
+        self.assertIn("| callback | lsf virtual | scx_simple virtual | ratio virtual |", t)
+        self.assertIn("| `enqueue` (2 vCPUs) | 1,000 | 500 | 2.00x", t)
+
+    def test_clock_status_and_partial_period(self):
+        self.assertIn("Clock: **virtual**", self.md)
+        self.assertIn("Status:", self.md)
+        self.assertIn("virtual clock", self.proc.stdout.splitlines()[0])
+        self.assertTrue(self.doc["order_balanced"])   # 4 reps of 4 schedulers: a whole period
+        sys.path.insert(0, HERE)
+        import report
+        comp = {"hackbench_s": {"simple": {"ratio": 1.5, "ci": (1.4, 1.6), "n": 6}}}
+        self.assertEqual(report.goals(comp)[0]["status"], "met")
+        self.assertEqual(report.goals(comp, balanced=False)[0]["status"], "no verdict (order not a whole period)")
 
 
 class Censoring(unittest.TestCase):

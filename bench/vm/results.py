@@ -3,9 +3,9 @@ import json
 import re
 import statistics
 
-SCHEDS = ["eevdf", "simple", "userland", "central", "qmap", "lsf"]
+SCHEDS = ["eevdf", "eevdf2", "simple", "userland", "central", "qmap", "lsf"]
 BASELINES = [s for s in SCHEDS if s != "lsf"]
-LABEL = {"eevdf": "EEVDF", "simple": "scx_simple", "userland": "scx_userland", "central": "scx_central",
+LABEL = {"eevdf": "EEVDF", "eevdf2": "EEVDF (2nd)", "simple": "scx_simple", "userland": "scx_userland", "central": "scx_central",
          "qmap": "scx_qmap", "lsf": "luasched-fast"}
 
 # metric -> (label, unit, kind): kind "time" (lower is better), "rate" (higher is better)
@@ -20,30 +20,48 @@ THROUGHPUT = {
 }
 # latency benchmarks (quantiles in µs): key -> label. A key ending in _nice is the fair-baseline variant:
 # the latency-critical processes at nice -20 under every scheduler but luasched-fast, whose own help is its
-# policy (REALTIME by name), so its value there is the plain row's.
+# policy (REALTIME by name), so its value there is the plain row's. _fifo and _slice: EEVDF only, the same
+# processes at SCHED_FIFO 50 or with a 1 ms custom EEVDF slice (sched_setattr). The open-loop HTTP rows
+# count every request from its scheduled time: they give the primary server p99. wrk's rows come from its
+# histogram, which wrk 4.1 corrects for coordinated omission with synthetic samples: "corrected".
+HELP = {"nice": "nice -20", "fifo": "SCHED_FIFO (EEVDF only)", "slice": "a 1 ms custom slice (EEVDF only)"}
 LATENCY = {
     "cyclictest": "cyclictest (REALTIME by name) under stress-ng on all vCPUs",
     "cyclictest_nice": "cyclictest under stress-ng, baselines at nice -20",
-    "nginx": "nginx (REALTIME by name) <- wrk (plain) under CPU hogs",
-    "nginx_nice": "nginx <- wrk (plain) under CPU hogs, baselines' nginx at nice -20",
-    "nginx_rtclient": "nginx <- nginx-wrk (both REALTIME by name) under CPU hogs",
-    "nginx_rtclient_nice": "nginx <- nginx-wrk under CPU hogs, baselines' both at nice -20",
-    "http": "open-loop HTTP (fixed rate) nginx <- nginx-httpload (REALTIME by name) under CPU hogs",
+    "cyclictest_fifo": "cyclictest under stress-ng, EEVDF's at SCHED_FIFO",
+    "cyclictest_slice": "cyclictest under stress-ng, EEVDF's with a 1 ms slice",
+    "http": "open-loop HTTP (fixed rate, every request measured: primary) nginx <- nginx-httpload (REALTIME by name) under CPU hogs",
     "http_nice": "open-loop HTTP under CPU hogs, baselines' both at nice -20",
+    "http_fifo": "open-loop HTTP under CPU hogs, EEVDF's both at SCHED_FIFO",
+    "http_slice": "open-loop HTTP under CPU hogs, EEVDF's both with a 1 ms slice",
+    "nginx": "nginx (REALTIME by name) <- wrk (plain), corrected, under CPU hogs",
+    "nginx_nice": "nginx <- wrk (plain), corrected, under CPU hogs, baselines' nginx at nice -20",
+    "nginx_fifo": "nginx <- wrk (plain), corrected, under CPU hogs, EEVDF's nginx at SCHED_FIFO",
+    "nginx_slice": "nginx <- wrk (plain), corrected, under CPU hogs, EEVDF's nginx with a 1 ms slice",
+    "nginx_rtclient": "nginx <- nginx-wrk (both REALTIME by name), corrected, under CPU hogs",
+    "nginx_rtclient_nice": "nginx <- nginx-wrk, corrected, under CPU hogs, baselines' both at nice -20",
+    "nginx_rtclient_fifo": "nginx <- nginx-wrk, corrected, under CPU hogs, EEVDF's both at SCHED_FIFO",
+    "nginx_rtclient_slice": "nginx <- nginx-wrk, corrected, under CPU hogs, EEVDF's both with a 1 ms slice",
     "wakeup": "schbench-style wakeup latency (no help for anyone)",
     "request": "schbench-style request latency (no help for anyone)",
     "forkstorm_run": "fork/exec storm: fork-to-first-run",
     "build_run": "build job: fork-to-first-run",
 }
-FAIR = {k: k[:-len("_nice")] for k in LATENCY if k.endswith("_nice")}
+FAIR = {k: k.rsplit("_", 1)[0] for k in LATENCY if k.rsplit("_", 1)[-1] in HELP}
+EEVDF_ONLY = {k for k in FAIR if k.rsplit("_", 1)[-1] in ("fifo", "slice")}
+EEVDFS = ("eevdf", "eevdf2")
 PCTS = ["50", "90", "99", "99.9", "max"]
 OTHER = {
     "nginx_req_s": ("nginx requests/s (wrk plain)", "req/s", "rate"),
     "nginx_rtclient_req_s": ("nginx requests/s (nginx-wrk)", "req/s", "rate"),
     "nginx_nice_req_s": ("nginx requests/s (wrk plain), nice -20", "req/s", "rate"),
     "nginx_rtclient_nice_req_s": ("nginx requests/s (nginx-wrk), nice -20", "req/s", "rate"),
+    "nginx_fifo_req_s": ("nginx requests/s (wrk plain), EEVDF's at SCHED_FIFO", "req/s", "rate"),
+    "nginx_slice_req_s": ("nginx requests/s (wrk plain), EEVDF's with a 1 ms slice", "req/s", "rate"),
     "http_rate": ("open-loop HTTP answers/s", "req/s", "rate"),
     "http_nice_rate": ("open-loop HTTP answers/s, nice -20", "req/s", "rate"),
+    "http_fifo_rate": ("open-loop HTTP answers/s, EEVDF's at SCHED_FIFO", "req/s", "rate"),
+    "http_slice_rate": ("open-loop HTTP answers/s, EEVDF's with a 1 ms slice", "req/s", "rate"),
     "http_errors": ("open-loop HTTP errors", "count", "time"),
     "http_timeouts": ("open-loop HTTP timeouts", "count", "time"),
     "forkstorm_procs_per_s": ("fork/exec storm processes/s", "1/s", "rate"),
@@ -63,9 +81,9 @@ LSF_LATENCY = ["miss_to_verdict_p50_us", "miss_to_verdict_p99_us", "round_trip_p
 
 
 def parse(text):
-    """Returns dict(meta, measurements, quantiles, json, failures, warmup_failures, logs, rc, boots)."""
+    """Returns dict(meta, measurements, quantiles, json, failures, warmup_failures, logs, rc, boots, preflight)."""
     r = {"meta": {}, "measurements": [], "quantiles": [], "json": [], "failures": [], "warmup_failures": [],
-         "logs": [], "rc": None, "boots": 0}
+         "logs": [], "rc": None, "boots": 0, "preflight": []}
     for line in text.splitlines():
         f = line.split()
         if not f:
@@ -82,6 +100,8 @@ def parse(text):
                 r[k] = [m for m in r[k] if (str(m["rep"]), m["scheduler"]) != key]
         elif tag == "BOOT":
             r["boots"] += 1
+        elif tag == "PREFLIGHT" and len(f) >= 3:   # PREFLIGHT sched ok | fail: reason
+            r["preflight"].append({"scheduler": f[1], "ok": f[2] == "ok", "reason": " ".join(f[3:]), "boot": r["boots"]})
         elif tag == "META" and len(f) >= 2:
             r["meta"].setdefault(f[1], []).append(" ".join(f[2:]))
         elif tag == "M" and len(f) == 5:
@@ -147,7 +167,7 @@ def counter_measurements(js, measurements):
 
 
 def bpf_costs(parsed, sched):
-    """{program name: {"type", "ns_per_call": [per rep], "run_cnt": [per rep]}} from bpftool's JSON."""
+    """{program name: {"type", "ns_per_call": [per rep], "run_cnt": [per rep], "reps": [rep]}} from bpftool's JSON."""
     out = {}
     for j in parsed["json"]:
         if j["scheduler"] != sched or j["name"] != "bpf_progs" or not isinstance(j["data"], list):
@@ -157,9 +177,10 @@ def bpf_costs(parsed, sched):
             if not cnt:
                 continue
             e = out.setdefault(p.get("name", f"id{p.get('id')}"), {"type": p.get("type", "?"), "ns_per_call": [],
-                                                                     "run_cnt": []})
+                                                                     "run_cnt": [], "reps": []})
             e["ns_per_call"].append(ns / cnt)
             e["run_cnt"].append(cnt)
+            e["reps"].append(j["rep"])
     return out
 
 
@@ -213,10 +234,10 @@ def expected(schedulers, reps):
     for rep in range(1, reps + 1):
         for s in schedulers:
             keys = list(THROUGHPUT) + ["nginx_req_s", "nginx_rtclient_req_s", "http_rate"]
-            keys += [f"Q:{b}" for b in LATENCY if not (s == "lsf" and b in FAIR)]
-            if s != "lsf":
-                keys += ["nginx_nice_req_s", "nginx_rtclient_nice_req_s", "http_nice_rate"]
-            if s != "eevdf":
+            keys += [f"Q:{b}" for b in LATENCY if not (s == "lsf" and b in FAIR) and not (s not in EEVDFS and b in EEVDF_ONLY)]
+            for h in (("nice", "fifo", "slice") if s in EEVDFS else ("nice",) if s != "lsf" else ()):
+                keys += [f"nginx_{h}_req_s", f"nginx_rtclient_{h}_req_s", f"http_{h}_rate"]
+            if s not in EEVDFS:
                 keys += ["sched_cpu_pct", "sched_vmrss_kb", "J:bpf_progs"]
             if s == "lsf":
                 keys += ["forkstorm_lsf_misses"]

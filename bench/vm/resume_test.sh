@@ -8,7 +8,7 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 /usr/bin/python3 -c 'import matplotlib, numpy' 2>/dev/null || { echo "SKIP: python3-matplotlib missing"; exit 77; }
 [ -f /etc/nginx/mime.types ] || { echo "SKIP: /etc/nginx/mime.types missing"; exit 77; }
-t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
+t=$(mktemp -d); [ -n "${KEEP:-}" ] || trap 'rm -rf "$t"' EXIT
 fails=0 checks=0
 check() {  # check WHAT COMMAND...: one assertion, reported
   checks=$((checks + 1))
@@ -27,12 +27,24 @@ name= logdir= orders= skip=,
 while [ $# -gt 0 ]; do
   case $1 in
     --name) name=$2; shift 2 ;; --logdir) logdir=$2; shift 2 ;;
+    --clock) echo "$2" >> "${FAKE_CLOCKS:-/dev/null}"; shift 2 ;;
     orders=*) orders=${1#orders=}; shift ;; skip=*) skip=,${1#skip=},; shift ;;
+    preflight=*) preflight=${1#preflight=}; shift ;;
     *) shift ;;
   esac
 done
 res=$logdir/$name.result; : > "$res"; : > "$logdir/$name.console"
 key=smp${name##*-smp}
+# FAKE_EDIT=FILE: the file (bench/vm/run) is edited during the boot, as a checkout or merge would
+if [ -n "${FAKE_EDIT:-}" ]; then
+  { head -1 "$FAKE_EDIT"; printf '# an edit made while a run was going on: %0200d\n' 0; tail -n +2 "$FAKE_EDIT"; } > "$FAKE_EDIT.new"
+  cat "$FAKE_EDIT.new" > "$FAKE_EDIT"; rm -f "$FAKE_EDIT.new"
+fi
+# FAKE_PF_FAIL=SCHED: that scheduler fails the pre-flight load check (the guest stops before measuring)
+if [ "${preflight:-0}" = 1 ] && [ -n "${FAKE_PF_FAIL:-}" ] && [[ ,${orders//\//,}, == *,$FAKE_PF_FAIL,* ]]; then
+  printf 'PREFLIGHT %s fail: verifier says no\nPREFLIGHT-FAILED %s\nRESULT rc=0\n' "$FAKE_PF_FAIL" "$FAKE_PF_FAIL" >> "$res"
+  exit 0
+fi
 rep=0 i=0
 for order in ${orders//\// }; do
   rep=$((rep + 1))
@@ -47,7 +59,7 @@ done
 printf 'benchmark done\nRESULT rc=0\n' >> "$res"
 FAKE
 chmod +x "$r/tests/vm/run"
-for w in lsf-wakeup lsf-spawn lsf-httpload; do printf '#!/bin/sh\n' > "$r/build/bench/$w"; chmod +x "$r/build/bench/$w"; done
+for w in lsf-wakeup lsf-spawn lsf-httpload lsf-setsched; do printf '#!/bin/sh\n' > "$r/build/bench/$w"; chmod +x "$r/build/bench/$w"; done
 printf '#!/bin/sh\n' > "$r/build/dispatcher/luasched-fast"; chmod +x "$r/build/dispatcher/luasched-fast"
 g() { git -C "$r" -c user.name=test -c user.email=test@example.invalid "$@"; }
 g init -q; g add -A; g commit -qm base
@@ -68,8 +80,9 @@ res=$t/results
 blocks_ended() { grep -c "^BLOCK .* end$" "$1"; }
 
 # ---- 1: a run killed in its first boot, after 3 of 4 blocks ----------------------------------------------------
+export FAKE_CLOCKS=$t/clocks
 rc=$(FAKE_STOP=smp2-boot1:3 run --smp 2,4 --reps 2 --reps-large 1 --scheds eevdf,lsf --no-warmup --no-micro \
-     --no-docs --no-build --out "$res")
+     --no-docs --no-build --out "$res" --clock virtual --allow-partial --no-preflight)
 check "a run killed mid-boot dies by SIGKILL (rc $rc)" [ "$rc" = 137 ]
 check "its guest log ends at the boot line" [ "$(tail -1 "$res/smp2.guest.log")" = "BOOT 1" ]
 check "no vCPU count is finished" [ ! -e "$res/smp2.meta.json" ]
@@ -109,6 +122,36 @@ for smp, reps in ((2, 2), (4, 1)):
     want = sorted((rep, s, float(f"{rep}.{len(s)}")) for rep in range(1, reps + 1) for s in ("eevdf", "lsf"))
     assert got == want, (smp, got, want)
 PY
+
+check "every boot, resumed ones too, ran on the run's virtual clock" [ "$(sort -u "$t/clocks")" = virtual ]
+check "run.json records the clock" grep -q '"clock": "virtual"' "$res/run.json"
+
+# ---- 5: reps are rounded up to a whole Williams period unless --allow-partial ----------------------------------
+rc=$(run --smp 2 --reps 3 --scheds eevdf,lsf --no-warmup --no-micro --no-docs --no-build --no-preflight --out "$t/r5")
+check "--reps 3 of 2 schedulers is rounded up to 4, and said so" grep -q 'reps 3 rounded up to 4' "$t/out.txt"
+check "... 4 reps ran" [ "$(blocks_ended "$t/r5/smp2.guest.log")" = 8 ]
+
+# ---- 6: a scheduler that fails the pre-flight leaves the order before anything is measured ------------------------
+mkdir -p "$t/cache/scx-build/build/bin"
+printf '#!/bin/sh\n' > "$t/cache/scx-build/build/bin/scx_simple"; chmod +x "$t/cache/scx-build/build/bin/scx_simple"
+echo clang-19 > "$t/cache/scx-build/build/bin/scx_simple.clang"   # the cached build's compiler (bench/vm/run: peer_clang)
+rc=$(FAKE_PF_FAIL=simple run --smp 2 --reps 2 --scheds eevdf,simple,lsf --no-warmup --no-micro --no-docs --no-build --out "$t/r6")
+check "the pre-flight failure is named and the order rebuilt" grep -q 'left out after the pre-flight load check: simple' "$t/out.txt"
+check "... no block of it ran, the others ran a whole period" \
+  [ "$(grep -c '^BLOCK .* simple end$' "$t/r6/smp2.guest.log")" = 0 -a "$(blocks_ended "$t/r6/smp2.guest.log")" = 4 ]
+check "... recorded in smp2.meta.json and as a failure in the report" /usr/bin/python3 - "$t/r6" <<'PY'
+import json, sys
+m = json.load(open(f"{sys.argv[1]}/smp2.meta.json"))
+assert m["preflight_dropped"] == ["simple"] and m["schedulers_run"] == ["eevdf", "lsf"], m
+d = json.load(open(f"{sys.argv[1]}/smp2.json"))
+assert any("pre-flight" in f["what"] and f["scheduler"] == "simple" for f in d["failures"]), d["failures"]
+assert not any(x["scheduler"] == "simple" for x in d["missing"]), "a dropped scheduler has no missing measurements"
+PY
+
+# ---- 7: editing bench/vm/run while it runs (a checkout during a long run) does not break that run ----------------
+rc=$(FAKE_EDIT=$r/bench/vm/run run --smp 2 --reps 2 --scheds eevdf,lsf --no-warmup --no-micro --no-docs --no-build --out "$t/r7")
+check "a run whose script was edited meanwhile still reaches its report (rc $rc)" grep -q '^results of ' "$t/out.txt"
+g checkout -q bench/vm/run
 
 echo "resume_test: $((checks - fails)) of $checks checks passed"
 [ $fails = 0 ]

@@ -27,22 +27,34 @@ def fx(r):
 
 
 def fci(c):
-    """'0.94x [0.81–1.10]' from a comparison."""
+    """'0.94x [0.81–1.10]' from a comparison; '⚠ medians 1.03x' after it when the ratio of the medians points
+    the other way."""
     if not c:
         return "–"
     ci = c.get("ci")
-    return fx(c["ratio"]) + (f" [{c['ci'][0]:.2f}–{c['ci'][1]:.2f}]" if ci else f" (n={c['n']})")
+    out = fx(c["ratio"]) + (f" [{c['ci'][0]:.2f}–{c['ci'][1]:.2f}]" if ci else f" (n={c['n']})")
+    if c.get("disagree"):
+        m = c.get("median_ratio")
+        out += f" ⚠ medians {m:.3f}x" if m is not None and round(m, 2) == 1.0 else f" ⚠ medians {fx(m)}"
+    return out
+
+
+MIN_SAMPLES_P99 = 100  # below this a p99 is the largest sample or close to it
 
 
 def cell(summary, metric, s):
     c = summary.get(metric, {}).get(s)
+    bench = re.sub(r"_(p[0-9.]+|max|samples)$", "", metric)
+    if not c and bench in R.EEVDF_ONLY and s not in R.EEVDFS:
+        return "not run"
     if not c:
         return "failed"
     over = f"{c['censored']} rep(s) beyond the histogram" if c.get("censored") else ""
     if "median" not in c:
         return over
     spread = "" if c["n"] < 2 else f" ({fmt(c['min'])}–{fmt(c['max'])})"
-    return f"{fmt(c['median'])}{spread}" + (f"; {over}" if over else "")
+    few = " ⚠" if metric.endswith("_samples") and c["min"] < MIN_SAMPLES_P99 else ""
+    return f"{fmt(c['median'])}{spread}{few}" + (f"; {over}" if over else "")
 
 
 def date_of(run):
@@ -93,17 +105,62 @@ def ratio_tables(doc):
     out = ["#### luasched-fast against each scheduler: ratio [95% CI]", "",
            "Throughput: speedup (> 1.00x: luasched-fast is faster). Latency: luasched-fast's latency over the "
            "other's (< 1.00x: luasched-fast is lower). Rows marked *nice -20* give the other scheduler the same help "
-           "(its latency-critical processes at nice -20) against luasched-fast's REALTIME-by-name row.", ""]
+           "(its latency-critical processes at nice -20), *SCHED_FIFO* and *1 ms custom slice* EEVDF the other help "
+           "a user would give, against luasched-fast's REALTIME-by-name row. The open-loop HTTP rows count every "
+           "request (the primary server p99); nginx <- wrk rows are wrk's coordinated-omission-*corrected* "
+           "histogram. ⚠ medians: the ratio of the medians points the other way than the geometric mean.", ""]
     out += header(["metric"] + [f"vs {R.LABEL[b]}" for b in base])
     for m, (label, _, _) in R.THROUGHPUT.items():
         out.append(row([label] + [fci(comp.get(m, {}).get(b)) for b in base]))
     for b_key, label in R.LATENCY.items():
-        short = label.split(" (")[0].split(",")[0] if b_key not in R.FAIR else "↳ same, *nice -20*"
+        short = label.split(" (")[0].split(",")[0] if b_key not in R.FAIR else f"↳ same, *{R.HELP[b_key.rsplit('_', 1)[1]]}*"
+        if b_key.startswith("nginx"):
+            short += " (corrected)" if b_key not in R.FAIR else ""
         for p in RATIO_PCTS:
             metric = metric_name(b_key, p)
             out.append(row([f"{short} p{p}"] + [fci(comp.get(metric, {}).get(b)) for b in base]))
     for m in ("nginx_req_s", "nginx_rtclient_req_s", "http_rate", "forkstorm_procs_per_s"):
         out.append(row([R.OTHER[m][0] + " (higher is better)"] + [fci(comp.get(m, {}).get(b)) for b in base]))
+    return out
+
+
+def noise_table(doc):
+    """EEVDF against itself (eevdf2 over eevdf): the smallest difference this run can tell from noise."""
+    comp = doc.get("noise_floor") or {}
+    if not comp:
+        return []
+    out = ["#### Noise floor: EEVDF (2nd) against EEVDF, the same scheduler twice", "",
+           "A row whose interval does not contain 1.00x is noise the design did not remove; the half-width of the "
+           "interval is the smallest difference a row of this run can resolve.", ""]
+    out += header(["metric", "EEVDF (2nd) / EEVDF [95% CI]", "half-width"])
+    rows = list(R.THROUGHPUT) + [metric_name(b, p) for b in R.LATENCY for p in RATIO_PCTS]
+    for m in rows:
+        c = comp.get(m, {}).get("eevdf")
+        if not c:
+            continue
+        hw = "–" if not c.get("ci") else f"±{100 * (c['ci'][1] / c['ci'][0]) ** 0.5 - 100:.0f}%"
+        label = R.THROUGHPUT[m][0] if m in R.THROUGHPUT else m
+        out.append(row([label, fci(c), hw]))
+    return out
+
+
+def bpf_callback_table(doc, clock):
+    """luasched-fast's BPF cost per callback beside scx_simple's, with their paired ratio."""
+    cbs = doc.get("bpf_callbacks") or {}
+    if not cbs:
+        return []
+    out = [f"#### BPF cost per callback: luasched-fast beside scx_simple ({clock} clock; ns per call, median "
+           "(min–max) of the reps; ratio paired by rep)", ""]
+    out += header(["callback", "luasched-fast", "scx_simple", "luasched-fast / scx_simple [95% CI]",
+                   "calls per rep (lsf / simple)"])
+    for cb, r in cbs.items():
+        def ns(e):
+            if not e:
+                return "–"
+            v = e["ns_per_call"]
+            return f"{fmt(R.median(v))} ({fmt(min(v))}–{fmt(max(v))})"
+        calls = " / ".join("–" if not r.get(s) else fmt(R.median(r[s]["run_cnt"])) for s in ("lsf", "simple"))
+        out.append(row([f"`{cb}`", ns(r.get("lsf")), ns(r.get("simple")), fci(r.get("ratio")), calls]))
     return out
 
 
@@ -129,7 +186,7 @@ def counters_table(doc):
 
 
 def costs_tables(doc):
-    s_all, summ = [s for s in scheds_of(doc) if s != "eevdf"], doc["summary"]
+    s_all, summ = [s for s in scheds_of(doc) if s not in R.EEVDFS], doc["summary"]
     if not s_all:
         return []
     out = ["#### Scheduler process: CPU and memory (median (min–max) of the reps)", ""]
@@ -170,7 +227,7 @@ def failures_block(doc):
 def exits_block(doc):
     lines = ["<details><summary>Scheduler exit reasons and final stats lines, per rep</summary>", "", "```"]
     for e in doc["logs"]:
-        if e["scheduler"] != "eevdf":
+        if e["scheduler"] not in R.EEVDFS:
             lines.append(f"rep {e['rep']} {R.LABEL.get(e['scheduler'], e['scheduler'])}: {e['text']}")
     return lines + ["```", "", "</details>"]
 
@@ -192,17 +249,24 @@ def generated(run, docs, mi, md_dir):
     def rel(p):
         return os.path.relpath(p, md_dir)
     folder = os.path.dirname(docs[0]["files"]["json"])
+    status = run.get("current_line", "not checked")
     out = [BEGIN, "", "### Run", "",
+           f"- **Status: {status}**" if run.get("current") is not True else f"- Status: {status}",
            f"- Command: `{run['command']}` ({date_of(run)}, project git {run['git']}); results folder "
            f"[{rel(folder)}]({rel(folder)})",
+           f"- Clock: **{clock_of(run)}**" + (" (guest time is the instruction count: near-deterministic, the vCPUs "
+                                             "serialised on one host thread)" if clock_of(run) == "virtual" else
+                                             " (guest time is the host's: TCG noise from the host's load)"),
            f"- Kernel {run['kernel']}; {run['qemu']}; host CPUs {run['host_cpus']}",
            f"- Peers: {run['peers']}; luasched-fast policy `{run['policy']}`",
            "- Packages: " + ", ".join(f"{p} {v}" for p, v in run["packages"].items()),
-           f"- Warm-up: {'one unrecorded block (EEVDF, short loops) at the start of each boot' if run['warmup'] else 'none'}",
+           f"- Warm-up: {warmup_of(run)}",
            "- Cells: median of the reps (min–max). Ratios: geometric mean of the per-rep paired ratios (luasched-fast "
-           "and the other scheduler in the same rep), [95% percentile-bootstrap interval, 10,000 resamples]. A goal is "
-           "**met** or **missed** only when the whole interval is on one side of its target, otherwise a tie; with fewer "
-           "than 5 paired reps no verdict is given (\"too few reps\").", ""]
+           "and the other scheduler in the same rep), [95% Student t interval on the log ratios]; ⚠ medians: the "
+           "ratio of the medians points the other way. A goal is **met** or **missed** only when the whole interval "
+           "is on one side of its target, otherwise a tie; with fewer than 5 paired reps, or an order that is not a "
+           "whole Williams period, no verdict is given. A `samples` cell marked ⚠ had fewer than "
+           f"{MIN_SAMPLES_P99} samples in some rep: its p99 is the largest sample or next to it.", ""]
     for d in docs:
         m, f = d["meta"], d["files"]
         raw = f"raw: [{os.path.basename(f['json'])}]({rel(f['json'])}), [{os.path.basename(f['csv'])}]({rel(f['csv'])}), " \
@@ -214,7 +278,8 @@ def generated(run, docs, mi, md_dir):
                 f"often, each position equally often): {'yes' if d['order_balanced'] else 'no (too few reps for a full period)'}",
                 f"- Loops: `{m['guest'].get('loops', '')}`", f"- Every number below: {raw}", ""]
         out += ["#### Goals", ""] + goals_table(d) + [""]
-        out += ratio_tables(d) + [""] + value_tables(d) + [""] + counters_table(d) + [""] + costs_tables(d) + [""]
+        out += ratio_tables(d) + [""] + noise_table(d) + [""] + value_tables(d) + [""] + counters_table(d) + [""]
+        out += bpf_callback_table(d, clock_of(run)) + [""] + costs_tables(d) + [""]
         out += ["#### Plots", ""]
         for p in d.get("plots", []):
             out += [f"![{p['title']}]({rel(p['path'])})", "", f"_{p['title']}; data: {raw}._", ""]
@@ -252,8 +317,21 @@ def update_micro(path, run, mi):
         open(path, "w").write(text)
 
 
+def clock_of(run):
+    return run.get("clock", "real")
+
+
+def warmup_of(run):
+    if not run["warmup"]:
+        return "none"
+    if run.get("warmup_per_scheduler"):
+        return "one unrecorded block per scheduler (short loops) at the start of each boot"
+    return "one unrecorded block (EEVDF, short loops) at the start of each boot"
+
+
 def headline(run, docs):
-    lines = [f"results of `{run['command']}` ({date_of(run)}, git {run['git']})"]
+    lines = [f"results of `{run['command']}` ({date_of(run)}, git {run['git']}, {clock_of(run)} clock)",
+             f"  {run.get('current_line', 'not checked whether current')}"]
     for d in docs:
         lines.append(f"  {d['meta']['smp']} vCPUs, {d['meta']['reps']} reps:")
         for g in d["goals"]:
