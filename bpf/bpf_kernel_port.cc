@@ -7,7 +7,10 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <vector>
 
 #include "bpf/arena_ring.h"
@@ -32,6 +35,29 @@ void ReadOnlineCpus(int nr_cpus, __u64 (&mask)[LSF_CPU_WORDS], uint32_t* count) 
   for (int c = 0; c < nr_cpus && c < LSF_MAX_CPUS; ++c, ++*count) mask[c / 64] |= 1ull << (c % 64);
 }
 
+// The skeleton over the built-in object, or (tests) over the bytes of another build of the same
+// program (bpf/CMakeLists.txt): libbpf refuses an object that lacks a map or program the skeleton
+// names. `bytes` must outlive the skeleton's load.
+luasched_bpf* OpenSkeleton(const std::vector<char>& bytes) {
+  if (bytes.empty()) return luasched_bpf__open();
+  auto* skel = static_cast<luasched_bpf*>(std::calloc(1, sizeof(luasched_bpf)));
+  if (!skel) return nullptr;
+  int err = luasched_bpf__create_skeleton(skel);
+  if (!err) {
+    skel->skeleton->data = bytes.data();
+    skel->skeleton->data_sz = bytes.size();
+    err = bpf_object__open_skeleton(skel->skeleton, nullptr);
+  }
+  if (err) {
+    luasched_bpf__destroy(skel);
+    errno = -err;
+    return nullptr;
+  }
+  skel->struct_ops.luasched_ops = static_cast<decltype(skel->struct_ops.luasched_ops)>(
+      bpf_map__initial_value(skel->maps.luasched_ops, nullptr));
+  return skel;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<BpfKernelPort>> BpfKernelPort::Load(const Options& opts) {
@@ -43,11 +69,17 @@ Result<std::unique_ptr<BpfKernelPort>> BpfKernelPort::Load(const Options& opts) 
     return MakeError("this machine has " + std::to_string(ncpu) + " possible CPUs; luasched-fast supports " +
                      std::to_string(LSF_MAX_CPUS));
   port->nr_cpus_ = ncpu;
+  std::vector<char> object;
+  if (!opts.object_path.empty()) {
+    std::ifstream in(opts.object_path, std::ios::binary);
+    object.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (object.empty()) return MakeError("cannot read the BPF object " + opts.object_path);
+  }
 
   // Feature probe: the kick program needs sched_ext kfuncs in syscall programs. Try with it, and
   // without it if the verifier refuses (verdicts are then applied at the next BPF timer tick).
   for (bool with_kick : {!opts.no_kick, false}) {
-    luasched_bpf* skel = luasched_bpf__open();
+    luasched_bpf* skel = OpenSkeleton(object);
     if (!skel) return MakeError("cannot open the BPF object: " + Errno(errno));
     skel->rodata->nr_cpus = static_cast<uint32_t>(ncpu);
     skel->rodata->self_tgid = getpid();

@@ -23,6 +23,13 @@
  * removed both) the wrapper does nothing and returns false/NULL; the struct_ops load fails anyway.
  */
 
+/* Tests only (vm_no_insert_kfunc): a kernel with no DSQ insert kfunc of any generation, made by
+ * renaming the declarations below to names no kernel has. */
+#ifdef LSF_TEST_NO_INSERT_KFUNC
+#define scx_bpf_dsq_insert     scx_bpf_dsq_insert_lsf_absent
+#define scx_bpf_dispatch___lsf scx_bpf_dispatch_lsf_absent___lsf
+#endif
+
 /* 6.12 names (7.3 no longer has them). */
 void scx_bpf_dispatch___lsf(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags) __ksym __weak;
 void scx_bpf_dispatch_vtime___lsf(struct task_struct *p, u64 dsq_id, u64 slice, u64 vtime,

@@ -23,10 +23,13 @@ Faults ParseFaults(std::string_view s) {
     if (item.rfind("drop-verdicts=", 0) == 0) f.drop_verdicts = std::strtoull(item.c_str() + 14, nullptr, 10);
     else if (item.rfind("drop-comm=", 0) == 0) f.drop_comm = item.substr(10);
     else if (item == "no-kick") f.no_kick = true;
+    else if (item.rfind("attach-delay-ms=", 0) == 0) f.attach_delay_ms = std::atoi(item.c_str() + 16);
+    else if (item.rfind("bpf-object=", 0) == 0) f.bpf_object = item.substr(11);
     else if (!item.empty()) LogWarning("LUASCHED_FAULTS: unknown fault '%s' ignored", item.c_str());
     pos = end == std::string_view::npos ? s.size() : end + 1;
   }
-  if (f.drop_verdicts || f.no_kick) LogWarning("fault injection: %.*s", static_cast<int>(s.size()), s.data());
+  if (f.drop_verdicts || f.no_kick || f.attach_delay_ms > 0 || !f.bpf_object.empty())
+    LogWarning("fault injection: %.*s", static_cast<int>(s.size()), s.data());
   return f;
 }
 

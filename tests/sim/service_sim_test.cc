@@ -189,10 +189,13 @@ TEST_F(ServiceSim, AnErrorExitIsReportedAsAnEjection) {
 }
 
 TEST(Faults, ParsedFromTheEnvironmentSyntax) {
-  Faults f = ParseFaults("drop-verdicts=3,drop-comm=nginx-worker,no-kick,bogus");
+  Faults f = ParseFaults("drop-verdicts=3,drop-comm=nginx-worker,no-kick,bogus,attach-delay-ms=250,"
+                         "bpf-object=/opt/x.bpf.o");
   EXPECT_EQ(f.drop_verdicts, 3u);
   EXPECT_EQ(f.drop_comm, "nginx-worker");
   EXPECT_TRUE(f.no_kick);
+  EXPECT_EQ(f.attach_delay_ms, 250);
+  EXPECT_EQ(f.bpf_object, "/opt/x.bpf.o");
   Faults none = ParseFaults("");
   EXPECT_EQ(none.drop_verdicts, 0u);
   EXPECT_FALSE(none.no_kick);
