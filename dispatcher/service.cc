@@ -94,7 +94,7 @@ Status Service::Start() {
   d.metrics_file = opt_.metrics_file;
   d.fault_drop_verdicts = faults_.drop_verdicts;
   d.fault_drop_comm = faults_.drop_comm;
-  dispatcher_ = std::make_unique<Dispatcher>(sched_->port(), *active_, d);
+  dispatcher_ = std::make_unique<Dispatcher>(sched_->port(), *active_, d, carried_);
   if (pool_) dispatcher_->SetWorkerPool(pool_.get());
   if (auto st = sched_->Attach(); !st) return st;
   LogInfo("version %s running: policy %s, dispatcher on CPU %d, %s", LSF_VERSION, opt_.policy_path.c_str(), opt_.cpu,
@@ -150,6 +150,7 @@ Service::Stopped Service::Shutdown() {
     }
   }
   std::fflush(env_.out);
+  carried_ = dispatcher_->Carry();  // a restarted scheduler counts on from here
   dispatcher_.reset();
   sched_.reset();
   return out;

@@ -107,6 +107,7 @@ class Service {
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<LoadedScheduler> sched_;
   std::unique_ptr<Dispatcher> dispatcher_;
+  CarriedCounts carried_;  // what earlier scheduler instances counted (kernel restarts)
   bool memory_ready_ = false;
   int restarts_ = 0;
 };
