@@ -64,10 +64,7 @@ Result<std::unique_ptr<BpfKernelPort>> BpfKernelPort::Load(const Options& opts) 
   scx::SetupLibbpfLogging(opts.verbose);
   std::unique_ptr<BpfKernelPort> port(new BpfKernelPort());
   int ncpu = libbpf_num_possible_cpus();
-  if (ncpu <= 0) return MakeError("cannot count possible CPUs: " + Errno(ncpu));
-  if (ncpu > LSF_MAX_CPUS)
-    return MakeError("this machine has " + std::to_string(ncpu) + " possible CPUs; luasched-fast supports " +
-                     std::to_string(LSF_MAX_CPUS));
+  if (Status st = scx::CheckPossibleCpus(ncpu); !st) return MakeError(st.error());
   port->nr_cpus_ = ncpu;
   std::vector<char> object;
   if (!opts.object_path.empty()) {

@@ -2,12 +2,14 @@
 #include "dispatcher/service.h"
 
 #include <cstdlib>
+#include <fstream>
 #include <vector>
 
 #include "alloc/memory_lock.h"
 #include "bpf/scx_host.h"
 #include "dispatcher/log.h"
 #include "dispatcher/worker_pool.h"
+#include "topology/placement.h"
 
 #ifndef LSF_VERSION
 #define LSF_VERSION "0.0.0"
@@ -49,10 +51,10 @@ Result<std::unique_ptr<PolicyEngine>> Service::LoadPolicy(std::string* source) {
 // built from the same checked text.
 Result<std::unique_ptr<WorkerPool>> Service::StartWorkers(const std::string& source) {
   if (opt_.workers <= 0) return std::unique_ptr<WorkerPool>();
-  std::vector<int> cpus;
-  long online = sysconf(_SC_NPROCESSORS_ONLN);
-  for (int c = 0; c < online; ++c)
-    if (c != opt_.cpu) cpus.push_back(c);
+  std::ifstream in("/sys/devices/system/cpu/online");
+  std::string online;
+  std::getline(in, online);
+  std::vector<int> cpus = WorkerCpus(online, opt_.cpu);
   std::string path = opt_.policy_path;
   PolicyEngine::Options popts = env_.policy;
   return WorkerPool::Start(
