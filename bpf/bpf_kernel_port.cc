@@ -15,25 +15,12 @@
 
 #include "bpf/arena_ring.h"
 #include "bpf/scx_host.h"
-#include "common/cpu_list.h"
 #include "luasched.skel.h"
 
 namespace lsf {
 namespace {
 
 std::string Errno(int err) { return std::strerror(err < 0 ? -err : err); }
-
-// The online CPUs (sysfs); all possible CPUs if the file cannot be read.
-void ReadOnlineCpus(int nr_cpus, __u64 (&mask)[LSF_CPU_WORDS], uint32_t* count) {
-  FILE* f = std::fopen("/sys/devices/system/cpu/online", "re");
-  char buf[4096] = {};
-  bool ok = f && std::fgets(buf, sizeof buf, f) && ParseCpuList(buf, mask, count) && *count > 0;
-  if (f) std::fclose(f);
-  if (ok) return;
-  std::memset(mask, 0, sizeof mask);
-  *count = 0;
-  for (int c = 0; c < nr_cpus && c < LSF_MAX_CPUS; ++c, ++*count) mask[c / 64] |= 1ull << (c % 64);
-}
 
 // The skeleton over the built-in object, or (tests) over the bytes of another build of the same
 // program (bpf/CMakeLists.txt): libbpf refuses an object that lacks a map or program the skeleton
@@ -104,7 +91,6 @@ Result<std::unique_ptr<BpfKernelPort>> BpfKernelPort::Load(const Options& opts) 
                        (hint.empty() ? " (run with --verbose for the verifier log)" : "; " + hint));
     }
   }
-  ReadOnlineCpus(ncpu, port->skel_->bss->online_mask, &port->skel_->data->nr_online);
   if (bpf_program__fd(port->skel_->progs.lsf_kick) >= 0 &&
       bpf_program__autoload(port->skel_->progs.lsf_kick))
     port->kick_fd_ = bpf_program__fd(port->skel_->progs.lsf_kick);
