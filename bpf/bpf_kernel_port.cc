@@ -166,6 +166,13 @@ Status BpfKernelPort::Attach() {
       return MakeError("another sched_ext scheduler is already loaded; stop it first");
     return MakeError("registering the sched_ext scheduler failed: " + Errno(err));
   }
+  // When ops.init fails (e.g. a kfunc the scheduler needs is missing) the kernel still returns
+  // success from the attach and reports the error through ops.exit, which has run by now: that is
+  // a refusal to start, not an ejection of a running scheduler.
+  if (auto ei = ExitInfo(); ei && scx::ExitIsError(ei->kind)) {
+    Detach();
+    return MakeError("the kernel refused the scheduler: " + scx::FormatExit(*ei));
+  }
   return {};
 }
 

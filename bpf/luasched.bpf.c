@@ -436,9 +436,14 @@ void BPF_PROG(lsf_dump_task, struct scx_dump_ctx *dctx, struct task_struct *p)
 SEC("struct_ops.s/lsf_init")
 s32 BPF_PROG(lsf_init)
 {
+	const char *missing = lsf_compat_missing();
 	s32 ret;
 	int i;
 
+	if (missing) {  /* a scheduler that cannot queue tasks must not attach (bpf/compat.bpf.h) */
+		lsf_error("luasched-fast needs a kfunc this kernel lacks: %s", missing);
+		return -95;  /* EOPNOTSUPP */
+	}
 	if ((ret = scx_bpf_create_dsq(LSF_DSQ_REALTIME, -1)) || (ret = scx_bpf_create_dsq(LSF_DSQ_BATCH, -1)) ||
 	    (ret = scx_bpf_create_dsq(LSF_DSQ_DEFAULT, -1)) || (ret = scx_bpf_create_dsq(LSF_DSQ_PENDING, -1)))
 		return ret;
