@@ -74,6 +74,13 @@ while [ $r -le "$ROUNDS" ]; do
   say "round $r: SIGINT $when"
   t0=$(date +%s)
   kill -INT $lp
+  sleep 1
+  if kill -0 $lp 2>/dev/null; then  # where a slow stop waits (the dispatcher, the kernel's helper)
+    echo "--- 1 s after SIGINT, sched_ext $(scx_state): kernel stacks ---"
+    for t in /proc/$lp/task/* $(grep -l 'sched_ext\|scx' /proc/[0-9]*/comm 2>/dev/null | sed 's,/comm$,,'); do
+      echo "$t $(cat $t/comm 2>/dev/null)"; sed 's/^/    /' $t/stack 2>/dev/null | head -12
+    done
+  fi
   i=0
   while kill -0 $lp 2>/dev/null && [ $i -lt $((STOP_S * 10)) ]; do sleep 0.1; i=$((i + 1)); done
   if kill -0 $lp 2>/dev/null; then
