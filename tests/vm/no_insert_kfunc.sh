@@ -8,7 +8,7 @@
 OBJ=/opt/lsf/luasched_no_insert.bpf.o
 [ -f $OBJ ] || { echo "missing $OBJ"; exit 1; }
 say "luasched-fast with the object whose insert kfuncs do not resolve"
-LUASCHED_FAULTS=bpf-object=$OBJ timeout 60 luasched-fast --cpu 0 --policy /opt/lsf/policies/workload.lua \
+LUASCHED_FAULTS=bpf-object=$OBJ timeout 150 luasched-fast --cpu 0 --policy /opt/lsf/policies/workload.lua \
   --stats 0 > /tmp/lsf.log 2>&1
 rc=$?
 cat /tmp/lsf.log
