@@ -85,11 +85,22 @@ while [ $r -le "$ROUNDS" ]; do
   while kill -0 $lp 2>/dev/null && [ $i -lt $((STOP_S * 10)) ]; do sleep 0.1; i=$((i + 1)); done
   if kill -0 $lp 2>/dev/null; then
     fail "round $r: the dispatcher stopped within ${STOP_S} s (still running, sched_ext $(scx_state))"
-    echo "--- dispatcher's kernel stack (/proc/$lp/task/*/stack) ---"
-    for t in /proc/$lp/task/*; do echo "$t $(cat $t/comm)"; cat $t/stack 2>/dev/null; done
-    echo "--- sysrq-w (blocked tasks) and sysrq-t to the console ---"
-    echo w > /proc/sysrq-trigger; echo t > /proc/sysrq-trigger
-    sleep 2
+    echo "--- online CPUs $(cat /sys/devices/system/cpu/online); hotplug state/target per CPU ---"
+    for c in /sys/devices/system/cpu/cpu[0-9]*; do echo "$c $(cat $c/hotplug/state) $(cat $c/hotplug/target)"; done
+    echo "--- tasks in D or R state, and the sched_ext kthreads: state, wchan, kernel stack (3 samples) ---"
+    for k in 1 2 3; do
+      for d in /proc/[0-9]*; do
+        st=$(cut -d' ' -f3 $d/stat 2>/dev/null)
+        comm=$(cat $d/comm 2>/dev/null)
+        case "$st:$comm" in D:*|R:*|*:sched_ext*|*:scx*) ;; *) continue ;; esac
+        echo "$d $comm state=$st wchan=$(cat $d/wchan 2>/dev/null)"; sed 's/^/    /' $d/stack 2>/dev/null
+      done
+      echo "---"; sleep 1
+    done
+    echo "--- sysrq-w (blocked tasks), sysrq-l (what each CPU runs), sysrq-t: the kernel log ---"
+    dmesg -c > /dev/null
+    echo w > /proc/sysrq-trigger; echo l > /proc/sysrq-trigger; sleep 2; dmesg -c
+    echo t > /proc/sysrq-trigger; sleep 2; dmesg -c | grep -A28 -E 'task:(sched_ext|scx|luasched|cpuhp|kworker)' | head -400
     break
   fi
   wait $lp; rc=$?
