@@ -19,7 +19,8 @@
  * acquire before reusing a slot. BPF has no acquire/release instructions before cpu v4, so on the
  * BPF side these are plain volatile accesses plus compiler barriers, which is enough on x86-64
  * (TSO: loads are not reordered with older loads, stores not with older stores). The BPF objects
- * are built for x86 only (-D__TARGET_ARCH_x86).
+ * are built for the host's architecture (bpf/bpf_arch.cmake), so the guard below stops a build for
+ * any other (tests/unit/bpf_arch_test.sh).
  */
 #include "intf.h"
 
@@ -36,7 +37,7 @@
 #define LSF_ARENA_MISS_SLOTS    256   /* per CPU; power of two */
 #define LSF_ARENA_VERDICT_SLOTS 4096  /* power of two */
 #define LSF_ARENA_MAGIC         0x4c53464152454e41ULL /* "LSFARENA" */
-#define LSF_ARENA_MAX_PAGES     4096  /* arena map size (pages); the layout for LSF_MAX_CPUS fits */
+#define LSF_ARENA_MAX_PAGES     16384 /* arena map size (pages); the layout for LSF_MAX_CPUS fits */
 #define LSF_ARENA_PAGE_SIZE     4096  /* x86-64 */
 
 #ifdef __bpf__

@@ -7,12 +7,14 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <vector>
 
 #include "bpf/arena_ring.h"
 #include "bpf/scx_host.h"
-#include "common/cpu_list.h"
 #include "luasched.skel.h"
 
 namespace lsf {
@@ -20,16 +22,27 @@ namespace {
 
 std::string Errno(int err) { return std::strerror(err < 0 ? -err : err); }
 
-// The online CPUs (sysfs); all possible CPUs if the file cannot be read.
-void ReadOnlineCpus(int nr_cpus, __u64 (&mask)[LSF_CPU_WORDS], uint32_t* count) {
-  FILE* f = std::fopen("/sys/devices/system/cpu/online", "re");
-  char buf[4096] = {};
-  bool ok = f && std::fgets(buf, sizeof buf, f) && ParseCpuList(buf, mask, count) && *count > 0;
-  if (f) std::fclose(f);
-  if (ok) return;
-  std::memset(mask, 0, sizeof mask);
-  *count = 0;
-  for (int c = 0; c < nr_cpus && c < LSF_MAX_CPUS; ++c, ++*count) mask[c / 64] |= 1ull << (c % 64);
+// The skeleton over the built-in object, or (tests) over the bytes of another build of the same
+// program (bpf/CMakeLists.txt): libbpf refuses an object that lacks a map or program the skeleton
+// names. `bytes` must outlive the skeleton's load.
+luasched_bpf* OpenSkeleton(const std::vector<char>& bytes) {
+  if (bytes.empty()) return luasched_bpf__open();
+  auto* skel = static_cast<luasched_bpf*>(std::calloc(1, sizeof(luasched_bpf)));
+  if (!skel) return nullptr;
+  int err = luasched_bpf__create_skeleton(skel);
+  if (!err) {
+    skel->skeleton->data = bytes.data();
+    skel->skeleton->data_sz = bytes.size();
+    err = bpf_object__open_skeleton(skel->skeleton, nullptr);
+  }
+  if (err) {
+    luasched_bpf__destroy(skel);
+    errno = -err;
+    return nullptr;
+  }
+  skel->struct_ops.luasched_ops = static_cast<decltype(skel->struct_ops.luasched_ops)>(
+      bpf_map__initial_value(skel->maps.luasched_ops, nullptr));
+  return skel;
 }
 
 }  // namespace
@@ -38,16 +51,19 @@ Result<std::unique_ptr<BpfKernelPort>> BpfKernelPort::Load(const Options& opts) 
   scx::SetupLibbpfLogging(opts.verbose);
   std::unique_ptr<BpfKernelPort> port(new BpfKernelPort());
   int ncpu = libbpf_num_possible_cpus();
-  if (ncpu <= 0) return MakeError("cannot count possible CPUs: " + Errno(ncpu));
-  if (ncpu > LSF_MAX_CPUS)
-    return MakeError("this machine has " + std::to_string(ncpu) + " possible CPUs; luasched-fast supports " +
-                     std::to_string(LSF_MAX_CPUS));
+  if (Status st = scx::CheckPossibleCpus(ncpu); !st) return MakeError(st.error());
   port->nr_cpus_ = ncpu;
+  std::vector<char> object;
+  if (!opts.object_path.empty()) {
+    std::ifstream in(opts.object_path, std::ios::binary);
+    object.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (object.empty()) return MakeError("cannot read the BPF object " + opts.object_path);
+  }
 
   // Feature probe: the kick program needs sched_ext kfuncs in syscall programs. Try with it, and
   // without it if the verifier refuses (verdicts are then applied at the next BPF timer tick).
   for (bool with_kick : {!opts.no_kick, false}) {
-    luasched_bpf* skel = luasched_bpf__open();
+    luasched_bpf* skel = OpenSkeleton(object);
     if (!skel) return MakeError("cannot open the BPF object: " + Errno(errno));
     skel->rodata->nr_cpus = static_cast<uint32_t>(ncpu);
     skel->rodata->self_tgid = getpid();
@@ -75,7 +91,6 @@ Result<std::unique_ptr<BpfKernelPort>> BpfKernelPort::Load(const Options& opts) 
                        (hint.empty() ? " (run with --verbose for the verifier log)" : "; " + hint));
     }
   }
-  ReadOnlineCpus(ncpu, port->skel_->bss->online_mask, &port->skel_->data->nr_online);
   if (bpf_program__fd(port->skel_->progs.lsf_kick) >= 0 &&
       bpf_program__autoload(port->skel_->progs.lsf_kick))
     port->kick_fd_ = bpf_program__fd(port->skel_->progs.lsf_kick);
@@ -150,6 +165,13 @@ Status BpfKernelPort::Attach() {
     if (err == EBUSY || err == EEXIST)
       return MakeError("another sched_ext scheduler is already loaded; stop it first");
     return MakeError("registering the sched_ext scheduler failed: " + Errno(err));
+  }
+  // When ops.init fails (e.g. a kfunc the scheduler needs is missing) the kernel still returns
+  // success from the attach and reports the error through ops.exit, which has run by now: that is
+  // a refusal to start, not an ejection of a running scheduler.
+  if (auto ei = ExitInfo(); ei && scx::ExitIsError(ei->kind)) {
+    Detach();
+    return MakeError("the kernel refused the scheduler: " + scx::FormatExit(*ei));
   }
   return {};
 }

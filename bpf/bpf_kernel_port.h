@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
 
 #include "bpf/kernel_port.h"
 #include "common/result.h"
@@ -28,6 +29,7 @@ class BpfKernelPort final : public KernelPort {
     bool miss_wait = false;  // a task waits for its verdict (else it runs by a provisional one)
     bool verbose = false;  // libbpf debug output
     bool no_kick = false;  // tests: do not load the kick program (verdicts wait for dispatch or the timer)
+    std::string object_path;  // tests: load this build of the BPF program instead of the built-in one
   };
 
   // Opens and loads the BPF programs (does not attach). Errors say what to do.

@@ -13,15 +13,28 @@
  * one is there, and the verifier drops the dead branch, so one object loads on every kernel.
  *
  * Names and signatures checked against the kernel sources: 6.12.117 (kernel/sched/ext.c) has only
- * the old names; 7.3.4 (kernel/sched/ext/ext.c) only the new ones. The new names come from the
- * committed vmlinux.h (generated from 7.3, where bpftool already declares every kfunc __weak).
- * The old ones are declared here with a "___lsf" flavour suffix: libbpf resolves a kfunc by the
- * name before "___", and the suffix keeps these declarations from clashing with a vmlinux.h made
- * from a kernel that still has the old names.
+ * the old names; 7.3.4 (kernel/sched/ext/ext.c) the 6.13 names and the 6.19+ forms
+ * scx_bpf_dsq_insert___v2 (returns whether it inserted), __scx_bpf_dsq_insert_vtime (its arguments in
+ * a struct: kfuncs take at most 5) and scx_bpf_dsq_move_to_local___v2 (7.1+, enqueue flags), keeping
+ * the 6.13 names for compatibility only ("will be removed"). Every declaration here carries a
+ * "___lsf" flavour suffix: libbpf resolves a kfunc by the name before the last "___" (so
+ * scx_bpf_dsq_insert___v2___lsf is scx_bpf_dsq_insert___v2, where a bare scx_bpf_dsq_insert___v2
+ * would be looked up as scx_bpf_dsq_insert), and the suffix keeps them from clashing with whatever
+ * a vmlinux.h declares.
  *
- * Each wrapper prefers the new kfunc. When neither exists (a kernel without sched_ext, or one that
- * removed both) the wrapper does nothing and returns false/NULL; the struct_ops load fails anyway.
+ * Each wrapper prefers the newest form the kernel has. A weak kfunc that resolves to nothing does
+ * not fail the load: its wrapper becomes a no-op, and a scheduler whose inserts do nothing would
+ * leave every task unqueued until the watchdog ejects it. So ops.init refuses to attach, naming the
+ * kfunc, when an operation the scheduler needs has no form at all (lsf_compat_missing).
  */
+
+/* Tests only (vm_no_insert_kfunc): a kernel with no DSQ insert kfunc of any generation, made by
+ * renaming the declarations below to names no kernel has. */
+#ifdef LSF_TEST_NO_INSERT_KFUNC
+#define scx_bpf_dsq_insert___v2___lsf scx_bpf_dsq_insert_lsf_absent___v2___lsf
+#define scx_bpf_dsq_insert___lsf      scx_bpf_dsq_insert_lsf_absent___lsf
+#define scx_bpf_dispatch___lsf        scx_bpf_dispatch_lsf_absent___lsf
+#endif
 
 /* 6.12 names (7.3 no longer has them). */
 void scx_bpf_dispatch___lsf(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags) __ksym __weak;
@@ -35,17 +48,29 @@ bool scx_bpf_dispatch_from_dsq___lsf(struct bpf_iter_scx_dsq *it__iter, struct t
 bool scx_bpf_dispatch_vtime_from_dsq___lsf(struct bpf_iter_scx_dsq *it__iter, struct task_struct *p,
 					   u64 dsq_id, u64 enq_flags) __ksym __weak;
 
-/* 6.13+ names, declared again (same prototypes as vmlinux.h) so this header also stands alone. */
-void scx_bpf_dsq_insert(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags) __ksym __weak;
-void scx_bpf_dsq_insert_vtime(struct task_struct *p, u64 dsq_id, u64 slice, u64 vtime,
-			      u64 enq_flags) __ksym __weak;
-bool scx_bpf_dsq_move_to_local(u64 dsq_id) __ksym __weak;
-void scx_bpf_dsq_move_set_slice(struct bpf_iter_scx_dsq *it__iter, u64 slice) __ksym __weak;
-void scx_bpf_dsq_move_set_vtime(struct bpf_iter_scx_dsq *it__iter, u64 vtime) __ksym __weak;
-bool scx_bpf_dsq_move(struct bpf_iter_scx_dsq *it__iter, struct task_struct *p, u64 dsq_id,
-		      u64 enq_flags) __ksym __weak;
-bool scx_bpf_dsq_move_vtime(struct bpf_iter_scx_dsq *it__iter, struct task_struct *p, u64 dsq_id,
+/* 6.13+ names (kept by 6.19+ kernels for compatibility only). */
+void scx_bpf_dsq_insert___lsf(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags) __ksym __weak;
+void scx_bpf_dsq_insert_vtime___lsf(struct task_struct *p, u64 dsq_id, u64 slice, u64 vtime,
+				    u64 enq_flags) __ksym __weak;
+bool scx_bpf_dsq_move_to_local___lsf(u64 dsq_id) __ksym __weak;
+void scx_bpf_dsq_move_set_slice___lsf(struct bpf_iter_scx_dsq *it__iter, u64 slice) __ksym __weak;
+void scx_bpf_dsq_move_set_vtime___lsf(struct bpf_iter_scx_dsq *it__iter, u64 vtime) __ksym __weak;
+bool scx_bpf_dsq_move___lsf(struct bpf_iter_scx_dsq *it__iter, struct task_struct *p, u64 dsq_id,
 			    u64 enq_flags) __ksym __weak;
+bool scx_bpf_dsq_move_vtime___lsf(struct bpf_iter_scx_dsq *it__iter, struct task_struct *p, u64 dsq_id,
+				  u64 enq_flags) __ksym __weak;
+
+/* 6.19+ forms (move_to_local___v2: 7.1+). */
+bool scx_bpf_dsq_insert___v2___lsf(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags) __ksym __weak;
+struct lsf_dsq_insert_vtime_args {  /* the kernel's struct scx_bpf_dsq_insert_vtime_args */
+	u64 dsq_id;
+	u64 slice;
+	u64 vtime;
+	u64 enq_flags;
+};
+bool __scx_bpf_dsq_insert_vtime___lsf(struct task_struct *p, struct lsf_dsq_insert_vtime_args *args) __ksym __weak;
+bool scx_bpf_dsq_move_to_local___v2___lsf(u64 dsq_id, u64 enq_flags) __ksym __weak;
+
 /* 6.19+; before 7.1 it could return NULL for a non-empty FIFO DSQ, so lsf_dsq_peek checks the version. */
 struct task_struct *scx_bpf_dsq_peek(u64 dsq_id) __ksym __weak;
 /* present in every sched_ext kernel (6.12+) */
@@ -60,8 +85,10 @@ extern int LINUX_KERNEL_VERSION __kconfig;
 /* Queue @p on @dsq_id (FIFO) with @slice ns. Callable where scx_bpf_dsq_insert is. */
 static __always_inline void lsf_dsq_insert(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags)
 {
-	if (bpf_ksym_exists(scx_bpf_dsq_insert))
-		scx_bpf_dsq_insert(p, dsq_id, slice, enq_flags);
+	if (bpf_ksym_exists(scx_bpf_dsq_insert___v2___lsf))
+		scx_bpf_dsq_insert___v2___lsf(p, dsq_id, slice, enq_flags);
+	else if (bpf_ksym_exists(scx_bpf_dsq_insert___lsf))
+		scx_bpf_dsq_insert___lsf(p, dsq_id, slice, enq_flags);
 	else if (bpf_ksym_exists(scx_bpf_dispatch___lsf))
 		scx_bpf_dispatch___lsf(p, dsq_id, slice, enq_flags);
 }
@@ -70,8 +97,14 @@ static __always_inline void lsf_dsq_insert(struct task_struct *p, u64 dsq_id, u6
 static __always_inline void lsf_dsq_insert_vtime(struct task_struct *p, u64 dsq_id, u64 slice, u64 vtime,
 						 u64 enq_flags)
 {
-	if (bpf_ksym_exists(scx_bpf_dsq_insert_vtime))
-		scx_bpf_dsq_insert_vtime(p, dsq_id, slice, vtime, enq_flags);
+	if (bpf_ksym_exists(__scx_bpf_dsq_insert_vtime___lsf)) {
+		struct lsf_dsq_insert_vtime_args args = {
+			.dsq_id = dsq_id, .slice = slice, .vtime = vtime, .enq_flags = enq_flags,
+		};
+
+		__scx_bpf_dsq_insert_vtime___lsf(p, &args);
+	} else if (bpf_ksym_exists(scx_bpf_dsq_insert_vtime___lsf))
+		scx_bpf_dsq_insert_vtime___lsf(p, dsq_id, slice, vtime, enq_flags);
 	else if (bpf_ksym_exists(scx_bpf_dispatch_vtime___lsf))
 		scx_bpf_dispatch_vtime___lsf(p, dsq_id, slice, vtime, enq_flags);
 }
@@ -79,8 +112,10 @@ static __always_inline void lsf_dsq_insert_vtime(struct task_struct *p, u64 dsq_
 /* ops.dispatch only: move the first task of @dsq_id to this CPU's local DSQ; true if one moved. */
 static __always_inline bool lsf_dsq_move_to_local(u64 dsq_id)
 {
-	if (bpf_ksym_exists(scx_bpf_dsq_move_to_local))
-		return scx_bpf_dsq_move_to_local(dsq_id);
+	if (bpf_ksym_exists(scx_bpf_dsq_move_to_local___v2___lsf))
+		return scx_bpf_dsq_move_to_local___v2___lsf(dsq_id, 0);
+	if (bpf_ksym_exists(scx_bpf_dsq_move_to_local___lsf))
+		return scx_bpf_dsq_move_to_local___lsf(dsq_id);
 	if (bpf_ksym_exists(scx_bpf_consume___lsf))
 		return scx_bpf_consume___lsf(dsq_id);
 	return false;
@@ -90,8 +125,8 @@ static __always_inline bool lsf_dsq_move_to_local(u64 dsq_id)
 static __always_inline bool lsf_dsq_move(struct bpf_iter_scx_dsq *it, struct task_struct *p, u64 dsq_id,
 					 u64 enq_flags)
 {
-	if (bpf_ksym_exists(scx_bpf_dsq_move))
-		return scx_bpf_dsq_move(it, p, dsq_id, enq_flags);
+	if (bpf_ksym_exists(scx_bpf_dsq_move___lsf))
+		return scx_bpf_dsq_move___lsf(it, p, dsq_id, enq_flags);
 	if (bpf_ksym_exists(scx_bpf_dispatch_from_dsq___lsf))
 		return scx_bpf_dispatch_from_dsq___lsf(it, p, dsq_id, enq_flags);
 	return false;
@@ -101,8 +136,8 @@ static __always_inline bool lsf_dsq_move(struct bpf_iter_scx_dsq *it, struct tas
 static __always_inline bool lsf_dsq_move_vtime(struct bpf_iter_scx_dsq *it, struct task_struct *p,
 					       u64 dsq_id, u64 enq_flags)
 {
-	if (bpf_ksym_exists(scx_bpf_dsq_move_vtime))
-		return scx_bpf_dsq_move_vtime(it, p, dsq_id, enq_flags);
+	if (bpf_ksym_exists(scx_bpf_dsq_move_vtime___lsf))
+		return scx_bpf_dsq_move_vtime___lsf(it, p, dsq_id, enq_flags);
 	if (bpf_ksym_exists(scx_bpf_dispatch_vtime_from_dsq___lsf))
 		return scx_bpf_dispatch_vtime_from_dsq___lsf(it, p, dsq_id, enq_flags);
 	return false;
@@ -111,8 +146,8 @@ static __always_inline bool lsf_dsq_move_vtime(struct bpf_iter_scx_dsq *it, stru
 /* Slice the next lsf_dsq_move[_vtime] on @it gives the task. */
 static __always_inline void lsf_dsq_move_set_slice(struct bpf_iter_scx_dsq *it, u64 slice)
 {
-	if (bpf_ksym_exists(scx_bpf_dsq_move_set_slice))
-		scx_bpf_dsq_move_set_slice(it, slice);
+	if (bpf_ksym_exists(scx_bpf_dsq_move_set_slice___lsf))
+		scx_bpf_dsq_move_set_slice___lsf(it, slice);
 	else if (bpf_ksym_exists(scx_bpf_dispatch_from_dsq_set_slice___lsf))
 		scx_bpf_dispatch_from_dsq_set_slice___lsf(it, slice);
 }
@@ -120,8 +155,8 @@ static __always_inline void lsf_dsq_move_set_slice(struct bpf_iter_scx_dsq *it, 
 /* Vtime the next lsf_dsq_move_vtime on @it gives the task. */
 static __always_inline void lsf_dsq_move_set_vtime(struct bpf_iter_scx_dsq *it, u64 vtime)
 {
-	if (bpf_ksym_exists(scx_bpf_dsq_move_set_vtime))
-		scx_bpf_dsq_move_set_vtime(it, vtime);
+	if (bpf_ksym_exists(scx_bpf_dsq_move_set_vtime___lsf))
+		scx_bpf_dsq_move_set_vtime___lsf(it, vtime);
 	else if (bpf_ksym_exists(scx_bpf_dispatch_from_dsq_set_vtime___lsf))
 		scx_bpf_dispatch_from_dsq_set_vtime___lsf(it, vtime);
 }
@@ -144,6 +179,37 @@ static __always_inline struct task_struct *lsf_dsq_peek(u64 dsq_id)
 	return p;
 }
 
+/* bpf_ksym_exists() as a plain 0/1 value: combined with others by ||/&&, clang would otherwise merge
+ * the kfunc addresses with a bitwise or, which the verifier refuses (arithmetic on a pointer). */
+#define lsf_have(sym)                                                            \
+	({                                                                       \
+		bool have_ = bpf_ksym_exists(sym);                               \
+		asm volatile("" : "+r"(have_));                                  \
+		have_;                                                           \
+	})
+
+/* The operations the scheduler cannot run without, each with every name a kernel gives it: the names
+ * of the first one this kernel has in no form, or NULL. ops.init refuses to attach with it. */
+static __always_inline const char *lsf_compat_missing(void)
+{
+	if (!lsf_have(scx_bpf_dsq_insert___v2___lsf) && !lsf_have(scx_bpf_dsq_insert___lsf) &&
+	    !lsf_have(scx_bpf_dispatch___lsf))
+		return "scx_bpf_dsq_insert___v2, scx_bpf_dsq_insert or scx_bpf_dispatch";
+	if (!lsf_have(__scx_bpf_dsq_insert_vtime___lsf) && !lsf_have(scx_bpf_dsq_insert_vtime___lsf) &&
+	    !lsf_have(scx_bpf_dispatch_vtime___lsf))
+		return "__scx_bpf_dsq_insert_vtime, scx_bpf_dsq_insert_vtime or scx_bpf_dispatch_vtime";
+	if (!lsf_have(scx_bpf_dsq_move_to_local___v2___lsf) && !lsf_have(scx_bpf_dsq_move_to_local___lsf) &&
+	    !lsf_have(scx_bpf_consume___lsf))
+		return "scx_bpf_dsq_move_to_local___v2, scx_bpf_dsq_move_to_local or scx_bpf_consume";
+	if (!lsf_have(scx_bpf_dsq_move_vtime___lsf) && !lsf_have(scx_bpf_dispatch_vtime_from_dsq___lsf))
+		return "scx_bpf_dsq_move_vtime or scx_bpf_dispatch_vtime_from_dsq";
+	if (!lsf_have(scx_bpf_dsq_move_set_vtime___lsf) && !lsf_have(scx_bpf_dispatch_from_dsq_set_vtime___lsf))
+		return "scx_bpf_dsq_move_set_vtime or scx_bpf_dispatch_from_dsq_set_vtime";
+	if (!lsf_have(bpf_iter_scx_dsq_new) || !lsf_have(bpf_iter_scx_dsq_next) || !lsf_have(bpf_iter_scx_dsq_destroy))
+		return "bpf_iter_scx_dsq_new/next/destroy";
+	return NULL;
+}
+
 /* lsf_dump_line(fmt, args...): a line of the debug dump (ops.dump*), printf-like. */
 #define LSF_BSTR_PREAMBLE(fmt, args...)                                          \
 	static char ___fmt[] = fmt;                                              \
@@ -157,6 +223,13 @@ static __always_inline struct task_struct *lsf_dsq_peek(u64 dsq_id)
 	({                                                                       \
 		LSF_BSTR_PREAMBLE(fmt, args)                                     \
 		scx_bpf_dump_bstr(___fmt, ___param, sizeof(___param));           \
+	})
+
+/* lsf_error(fmt, args...): fail the scheduler with a message (scx_bpf_error), printf-like. */
+#define lsf_error(fmt, args...)                                                  \
+	({                                                                       \
+		LSF_BSTR_PREAMBLE(fmt, args)                                     \
+		scx_bpf_error_bstr(___fmt, ___param, sizeof(___param));          \
 	})
 
 #endif /* LSF_COMPAT_BPF_H */

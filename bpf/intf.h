@@ -13,7 +13,11 @@
 #endif
 
 /* ---- limits -------------------------------------------------------------------------------- */
-#define LSF_MAX_CPUS       256   /* CPUs the scheduler supports (per-CPU DSQs, cpumask words) */
+/* Possible CPUs (online or hotplug slots) the scheduler supports. What scales with it: the CPU
+ * bitmaps (online, idle, a miss's allowed CPUs: 128 bytes each), so a miss record is 232 bytes. What
+ * scales with the machine's possible CPUs instead: one per-CPU DSQ each, and one arena miss ring each
+ * (256 records: 58 KiB, so 17 MiB of locked memory at 300 possible CPUs; bpf/arena_ring.h). */
+#define LSF_MAX_CPUS       1024
 #define LSF_CPU_WORDS      (LSF_MAX_CPUS / 64)
 #define LSF_COMM_LEN       16    /* == TASK_COMM_LEN */
 
@@ -186,9 +190,9 @@ struct lsf_exit_info {
 #else
 #define LSF_STATIC_ASSERT(c, m) _Static_assert(c, m)
 #endif
-LSF_STATIC_ASSERT(sizeof(struct lsf_miss) == 136, "lsf_miss layout changed");
-LSF_STATIC_ASSERT(__builtin_offsetof(struct lsf_miss, pid) == 56, "lsf_miss.pid moved");
-LSF_STATIC_ASSERT(__builtin_offsetof(struct lsf_miss, comm) == 104, "lsf_miss.comm moved");
+LSF_STATIC_ASSERT(sizeof(struct lsf_miss) == 232, "lsf_miss layout changed");
+LSF_STATIC_ASSERT(__builtin_offsetof(struct lsf_miss, pid) == 152, "lsf_miss.pid moved");
+LSF_STATIC_ASSERT(__builtin_offsetof(struct lsf_miss, comm) == 200, "lsf_miss.comm moved");
 LSF_STATIC_ASSERT(sizeof(struct lsf_verdict) == 48, "lsf_verdict layout changed");
 LSF_STATIC_ASSERT(__builtin_offsetof(struct lsf_verdict, pid) == 24, "lsf_verdict.pid moved");
 LSF_STATIC_ASSERT(sizeof(struct lsf_stats) == 8 * LSF_NR_STATS, "lsf_stats must be u64 only");

@@ -337,14 +337,34 @@ int BPF_PROG(lsf_on_rename, struct task_struct *p, const char *comm)
 	return 0;
 }
 
+/* CPU hotplug. online_mask starts as the kernel's cpu_online_mask in ops.init, which both kernels
+ * (6.12, 7.x) call under cpus_read_lock() in the same section that turns these callbacks on: no
+ * hotplug event falls between the copy and the callbacks. A bit that does not change (the event is
+ * already reflected) leaves nr_online alone, so the count cannot drift from the mask. */
+static __always_inline void set_online(s32 cpu, bool online)
+{
+	u32 w = ((u32)cpu / 64) & (LSF_CPU_WORDS - 1);
+	u64 bit = 1ULL << ((u32)cpu % 64);
+	u64 old;
+
+	if (online) {
+		old = __sync_fetch_and_or(&online_mask[w], bit);
+		if (!(old & bit))
+			__sync_fetch_and_add(&nr_online, 1);
+	} else {
+		old = __sync_fetch_and_and(&online_mask[w], ~bit);
+		if (old & bit)
+			__sync_fetch_and_sub(&nr_online, 1);
+	}
+	stat_inc(LSF_ST_HOTPLUG);
+}
+
 SEC("struct_ops/lsf_cpu_online")
 void BPF_PROG(lsf_cpu_online, s32 cpu)
 {
 	if (cpu < 0 || cpu >= LSF_MAX_CPUS)
 		return;
-	__sync_fetch_and_or(&online_mask[((u32)cpu / 64) & (LSF_CPU_WORDS - 1)], 1ULL << ((u32)cpu % 64));
-	__sync_fetch_and_add(&nr_online, 1);
-	stat_inc(LSF_ST_HOTPLUG);
+	set_online(cpu, true);
 }
 
 SEC("struct_ops/lsf_cpu_offline")
@@ -352,12 +372,28 @@ void BPF_PROG(lsf_cpu_offline, s32 cpu)
 {
 	if (cpu < 0 || cpu >= LSF_MAX_CPUS)
 		return;
-	__sync_fetch_and_and(&online_mask[((u32)cpu / 64) & (LSF_CPU_WORDS - 1)], ~(1ULL << ((u32)cpu % 64)));
-	if (nr_online > 1)
-		__sync_fetch_and_sub(&nr_online, 1);
-	offline_dirty = 1;
+	set_online(cpu, false);
+	__sync_lock_test_and_set(&offline_dirty, 1);  /* the timer empties its queue, fast */
 	timer_hurry();
-	stat_inc(LSF_ST_HOTPLUG);
+}
+
+/* ops.init: online_mask and nr_online from the kernel's online mask (see set_online). */
+static __always_inline void init_online(void)
+{
+	const struct cpumask *online = scx_bpf_get_online_cpumask();
+	u32 n = 0;
+	int i;
+
+	bpf_for(i, 0, nr_cpus) {
+		if (i >= LSF_MAX_CPUS)
+			break;
+		if (bpf_cpumask_test_cpu(i, online)) {
+			online_mask[((u32)i / 64) & (LSF_CPU_WORDS - 1)] |= 1ULL << ((u32)i % 64);
+			n++;
+		}
+	}
+	scx_bpf_put_cpumask(online);
+	nr_online = n;
 }
 
 /* Debug dump (sysrq-D, and the dump an error exit leaves in exit_dump): scheduler-wide state. */
@@ -400,9 +436,14 @@ void BPF_PROG(lsf_dump_task, struct scx_dump_ctx *dctx, struct task_struct *p)
 SEC("struct_ops.s/lsf_init")
 s32 BPF_PROG(lsf_init)
 {
+	const char *missing = lsf_compat_missing();
 	s32 ret;
 	int i;
 
+	if (missing) {  /* a scheduler that cannot queue tasks must not attach (bpf/compat.bpf.h) */
+		lsf_error("luasched-fast needs a kfunc this kernel lacks: %s", missing);
+		return -95;  /* EOPNOTSUPP */
+	}
 	if ((ret = scx_bpf_create_dsq(LSF_DSQ_REALTIME, -1)) || (ret = scx_bpf_create_dsq(LSF_DSQ_BATCH, -1)) ||
 	    (ret = scx_bpf_create_dsq(LSF_DSQ_DEFAULT, -1)) || (ret = scx_bpf_create_dsq(LSF_DSQ_PENDING, -1)))
 		return ret;
@@ -412,6 +453,7 @@ s32 BPF_PROG(lsf_init)
 		if ((ret = scx_bpf_create_dsq(pcpu_dsq(i), -1)))
 			return ret;
 	}
+	init_online();
 	calib_ns = bpf_ktime_get_ns();
 	calib_jiffies = bpf_jiffies64();
 	return timer_init();

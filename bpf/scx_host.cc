@@ -108,6 +108,14 @@ std::string MissingKernelFeatures(bool arena) {
   return missing;
 }
 
+Status CheckPossibleCpus(int possible) {
+  if (possible <= 0) return MakeError("cannot count possible CPUs: " + std::string(std::strerror(-possible)));
+  if (possible > LSF_MAX_CPUS)
+    return MakeError("this machine has " + std::to_string(possible) + " possible CPUs; luasched-fast supports " +
+                     std::to_string(LSF_MAX_CPUS));
+  return {};
+}
+
 std::string FormatExit(const lsf_exit_info& ei) {
   char head[96];
   std::snprintf(head, sizeof head, "kind=%d (%s) code=%lld", ei.kind, ExitKindName(ei.kind),

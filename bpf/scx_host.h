@@ -34,6 +34,10 @@ bool ExitWantsRestart(const lsf_exit_info& ei);
 // is missing (the cause is elsewhere: the verifier log says).
 std::string MissingKernelFeatures(bool arena);
 
+// Whether the scheduler supports a machine with `possible` possible CPUs (online ones and hotplug
+// slots): up to LSF_MAX_CPUS. The error says how many it has and the limit.
+Status CheckPossibleCpus(int possible);
+
 // One line: "kind=1026 (runnable task stall) reason='...' msg='...'".
 std::string FormatExit(const lsf_exit_info& ei);
 

@@ -8,7 +8,7 @@ char _license[] SEC("license") = "GPL";
 
 const volatile bool broken;      /* set before load: never move queued tasks to a CPU */
 struct lsf_exit_info exit_info;  /* written once in ops.exit */
-__u64 nr_enqueued, nr_dispatched, nr_direct;
+__u64 nr_enqueued, nr_dispatched, nr_direct, nr_hotplug;
 
 SEC("struct_ops/smoke_select_cpu")
 s32 BPF_PROG(smoke_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
@@ -39,6 +39,20 @@ void BPF_PROG(smoke_dispatch, s32 cpu, struct task_struct *prev)
 		__sync_fetch_and_add(&nr_dispatched, 1);
 }
 
+/* CPU hotplug callbacks that do nothing but count: with them the kernel keeps the scheduler loaded
+ * across hotplug (without, it unloads it), so the smoke scheduler is a control for hotplug tests. */
+SEC("struct_ops/smoke_cpu_online")
+void BPF_PROG(smoke_cpu_online, s32 cpu)
+{
+	__sync_fetch_and_add(&nr_hotplug, 1);
+}
+
+SEC("struct_ops/smoke_cpu_offline")
+void BPF_PROG(smoke_cpu_offline, s32 cpu)
+{
+	__sync_fetch_and_add(&nr_hotplug, 1);
+}
+
 SEC("struct_ops.s/smoke_init")
 s32 BPF_PROG(smoke_init)
 {
@@ -56,6 +70,8 @@ struct sched_ext_ops smoke_ops = {
 	.select_cpu = (void *)smoke_select_cpu,
 	.enqueue    = (void *)smoke_enqueue,
 	.dispatch   = (void *)smoke_dispatch,
+	.cpu_online = (void *)smoke_cpu_online,
+	.cpu_offline = (void *)smoke_cpu_offline,
 	.init       = (void *)smoke_init,
 	.exit       = (void *)smoke_exit,
 	.timeout_ms = LSF_WATCHDOG_MS,

@@ -26,11 +26,13 @@ volatile __u64 user_alive_ns;       /* written by userspace: CLOCK_MONOTONIC of 
 __u64 miss_seq;                     /* last miss seq handed out (identity of a miss, never reused) */
 __u64 hists[LSF_NR_HISTS][LSF_HIST_BUCKETS];  /* latency histograms (enum lsf_hist), log2 ns buckets */
 __u64 idle_mask[LSF_CPU_WORDS];     /* CPUs idle right now (ops.update_idle), for userspace placement */
-/* CPUs online: set by the loader from sysfs, kept by ops.cpu_online/offline. A verdict's target CPU
- * must be online and allowed; queues of a CPU that went offline are emptied by the timer. */
+/* CPUs online: copied from the kernel's mask in ops.init, kept by ops.cpu_online/offline
+ * (luasched.bpf.c). A verdict's target CPU must be online and allowed; queues of a CPU that went
+ * offline are emptied by the timer. */
 __u64 online_mask[LSF_CPU_WORDS];
 __u32 nr_online = 1;
-volatile __u32 offline_dirty;       /* a CPU went offline: its per-CPU queue may hold tasks */
+volatile __u32 offline_dirty;       /* a CPU went offline: the timer runs fast until its queue is empty */
+__u64 offline_scan_ns;              /* the timer's last look at offline CPUs' queues */
 struct lsf_exit_info exit_info;
 char exit_dump[LSF_EXIT_DUMP_LEN];  /* the kernel's debug dump (ops.dump* lines included) at exit */
 

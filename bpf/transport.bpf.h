@@ -357,17 +357,24 @@ static __always_inline void apply_verdicts(void)
 		scan_pending();
 }
 
-/* A CPU went offline: move the tasks of its queue to their class queues (a few per call). */
-static __always_inline void rescue_offline(void)
+/* Tasks on the queue of an offline CPU (no CPU serves it) go to their class queues, at most
+ * kOfflineMoveMax per call. The queues are looked at after an offline event and at least every
+ * kTimerIdleNs otherwise: a task inserted after its target CPU's offline event (the enqueue saw it
+ * online, the insert landed later) waits one idle period at most. offline_dirty keeps the timer fast
+ * while tasks are left; it is cleared with an atomic exchange (a full barrier) before the scan, so
+ * an offline event during the scan sets it again and is not lost. Cost: one queue length per offline
+ * possible CPU per scan. */
+static __always_inline void rescue_offline(u64 now)
 {
 	struct task_struct *p;
 	s32 victim = -1;
 	u32 n = 0;
 	int i;
 
-	if (!offline_dirty)
+	if (!offline_dirty && now - offline_scan_ns < kTimerIdleNs)
 		return;
-	offline_dirty = 0;
+	offline_scan_ns = now;
+	__sync_lock_test_and_set(&offline_dirty, 0);
 	bpf_for(i, 0, nr_cpus) {
 		if (i >= LSF_MAX_CPUS)
 			break;
@@ -390,7 +397,7 @@ static __always_inline void rescue_offline(void)
 			kick_idle_for(p);
 		}
 	}
-	offline_dirty = 1;  /* look again next time: this or another offline CPU may hold more */
+	__sync_lock_test_and_set(&offline_dirty, 1);  /* look again soon: this or another queue may hold more */
 }
 
 /* The timer: frees parked tasks (verdicts, deadlines), empties offline CPUs' queues. Never stops. */
@@ -402,7 +409,7 @@ static int timer_fn(void *map, int *key, struct lsf_timer *t)
 	 * need an explicit RCU section there; nesting it is harmless elsewhere. */
 	bpf_rcu_read_lock();
 	apply_verdicts();
-	rescue_offline();
+	rescue_offline(bpf_ktime_get_ns());
 	bpf_rcu_read_unlock();
 	busy = scx_bpf_dsq_nr_queued(LSF_DSQ_PENDING) > 0 || offline_dirty;
 	if (busy) {

@@ -41,7 +41,19 @@
 
 /* Always inlined: BPF calls take at most 5 arguments, and lsf_vs_begin_miss has 7. */
 #define LSF_VS_FN static inline __attribute__((always_inline))
-#define LSF_VS_BARRIER() __asm__ __volatile__("" ::: "memory")
+/* READY is published across CPUs: lsf_vs_apply runs where the verdict is applied while
+ * lsf_vs_inherit reads the parent's state on the CPU where it forks. The verdict's fields are stored
+ * before READY and read after it, so READY is stored with release and loaded with acquire order. BPF:
+ * atomic exchange and fetch-and-add are fully ordered on every JIT (a compiler barrier alone is
+ * enough on x86 only); native (the sim tier, tests/unit/verdict_order_test.cc under TSan): C11
+ * atomics. Everything else in a task's state is read and written by one CPU at a time (its rq lock). */
+#ifdef __bpf__
+#define LSF_VS_STORE_RELEASE(p, v) ((void)__sync_lock_test_and_set((p), (v)))
+#define LSF_VS_LOAD_ACQUIRE(p) __sync_fetch_and_add((__u32 *)(p), 0)
+#else
+#define LSF_VS_STORE_RELEASE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define LSF_VS_LOAD_ACQUIRE(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#endif
 
 enum lsf_vstate_state {
 	LSF_VS_NONE    = 0, /* never asked, or invalidated */
@@ -133,9 +145,8 @@ LSF_VS_FN __u32 lsf_vs_fingerprint(__u32 uid, __u32 gid, __s32 prio, __u32 nr_cp
 LSF_VS_FN int lsf_vs_inherit(struct lsf_vstate *child, const struct lsf_vstate *parent, __u32 gen, __u32 child_fp,
 			     int same_comm)
 {
-	__u32 state = *(const volatile __u32 *)&parent->state;
+	__u32 state = LSF_VS_LOAD_ACQUIRE(&parent->state);
 
-	LSF_VS_BARRIER();
 	if (state != LSF_VS_READY || parent->stale || parent->policy_gen != gen)
 		return 0;
 	child->cls = parent->cls;
@@ -145,8 +156,7 @@ LSF_VS_FN int lsf_vs_inherit(struct lsf_vstate *child, const struct lsf_vstate *
 	if (parent->forks && parent->cpu == LSF_CPU_ANY && same_comm && child_fp == parent->fp) {
 		child->fp = child_fp;
 		child->forks = 1;
-		LSF_VS_BARRIER();
-		child->state = LSF_VS_READY;
+		child->state = LSF_VS_READY;  /* not visible to any other CPU yet */
 		return 1;
 	}
 	child->inherited = 1;
@@ -216,8 +226,7 @@ LSF_VS_FN int lsf_vs_apply(struct lsf_vstate *s, const struct lsf_verdict *v, __
 	s->policy_gen = v->policy_gen;
 	s->flags = 0;
 	s->nowait = 0;
-	LSF_VS_BARRIER();  /* READY last: lsf_vs_inherit reads it first, from another CPU */
-	s->state = LSF_VS_READY;
+	LSF_VS_STORE_RELEASE(&s->state, LSF_VS_READY);  /* last: lsf_vs_inherit reads it first, elsewhere */
 	return ret;
 }
 

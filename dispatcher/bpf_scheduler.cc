@@ -1,6 +1,8 @@
 // The real scheduler for the Service: the BPF scheduler loaded through BpfKernelPort.
 #include "dispatcher/bpf_scheduler.h"
 
+#include <unistd.h>
+
 #include "bpf/bpf_kernel_port.h"
 #include "bpf/scx_host.h"
 #include "dispatcher/log.h"
@@ -11,9 +13,16 @@ namespace {
 
 class BpfScheduler final : public LoadedScheduler {
  public:
-  BpfScheduler(std::unique_ptr<BpfKernelPort> port, const Topology* topo) : port_(std::move(port)), topo_(topo) {}
+  BpfScheduler(std::unique_ptr<BpfKernelPort> port, const Topology* topo, int attach_delay_ms)
+      : port_(std::move(port)), topo_(topo), attach_delay_ms_(attach_delay_ms) {}
   KernelPort& port() override { return *port_; }
-  Status Attach() override { return port_->Attach(); }
+  Status Attach() override {
+    if (attach_delay_ms_ > 0) {  // tests: widen the window between load and attach
+      LogWarning("fault injection: attaching in %d ms", attach_delay_ms_);
+      usleep(static_cast<useconds_t>(attach_delay_ms_) * 1000);
+    }
+    return port_->Attach();
+  }
   void Detach() override { port_->Detach(); }
   std::string ExitDump() const override { return port_->ExitDump(); }
   std::string Describe() const override {
@@ -27,6 +36,7 @@ class BpfScheduler final : public LoadedScheduler {
  private:
   std::unique_ptr<BpfKernelPort> port_;
   const Topology* topo_;
+  int attach_delay_ms_;
 };
 
 }  // namespace
@@ -35,6 +45,7 @@ Result<std::unique_ptr<LoadedScheduler>> LoadBpfScheduler(const Options& opt, co
                                                           const Topology* topology) {
   BpfKernelPort::Options k;
   k.no_kick = faults.no_kick;
+  k.object_path = faults.bpf_object;
   k.default_slice_ns = opt.slice_ns;
   k.miss_wait = opt.miss == "wait";
   k.verbose = opt.verbose;
@@ -46,7 +57,7 @@ Result<std::unique_ptr<LoadedScheduler>> LoadBpfScheduler(const Options& opt, co
     port = BpfKernelPort::Load(k);
   }
   if (!port) return MakeError(port.error());
-  return std::unique_ptr<LoadedScheduler>(std::make_unique<BpfScheduler>(std::move(*port), topology));
+  return std::unique_ptr<LoadedScheduler>(std::make_unique<BpfScheduler>(std::move(*port), topology, faults.attach_delay_ms));
 }
 
 }  // namespace lsf

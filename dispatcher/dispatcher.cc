@@ -37,9 +37,10 @@ const char* ClassName(uint32_t cls) {
   }
 }
 
-Dispatcher::Dispatcher(KernelPort& port, PolicyEngine& policy, Options opts)
-    : port_(port), policy_(&policy), opts_(opts), start_ns_(MonotonicNs()),
-      start_cpu_ns_(ClockNs(CLOCK_PROCESS_CPUTIME_ID)) {
+Dispatcher::Dispatcher(KernelPort& port, PolicyEngine& policy, Options opts, const CarriedCounts& carried)
+    : port_(port), policy_(&policy), opts_(opts), generation_(carried.generation), base_(carried),
+      retired_policy_(carried.policy), counters_(carried.counters), miss_latency_(carried.miss_latency),
+      start_ns_(MonotonicNs()), start_cpu_ns_(ClockNs(CLOCK_PROCESS_CPUTIME_ID)) {
   port_.SetPolicyGeneration(generation_);
   port_.Heartbeat(MonotonicNs());
 }
@@ -127,10 +128,12 @@ int Dispatcher::RunOnce(int timeout_ms) {
 
 void Dispatcher::SetWorkerPool(WorkerPool* pool) {
   while (pool_ && pool_->in_flight() > 0) DrainPool(1'000'000);
+  if (pool_ && pool_ != pool) retired_policy_.AddRelaxed(pool_->Counters());  // its counts outlive it
   pool_ = pool;
 }
 
 void Dispatcher::SwapPolicy(PolicyEngine& policy) {
+  if (policy_ != &policy) retired_policy_.AddRelaxed(policy_->counters());
   policy_ = &policy;
   port_.SetPolicyGeneration(++generation_);
   ++counters_.reloads;
@@ -180,9 +183,31 @@ void Dispatcher::PublishFiles() {
   publish(opts_.metrics_file, FormatMetrics(snap), "metrics file");
 }
 
-StatsSnapshot Dispatcher::Snapshot() const {
+CarriedCounts Dispatcher::Carry() const {
+  CarriedCounts c = base_;
   KernelStats k = port_.ReadStats();
-  PolicyCounters p = pool_ ? pool_->Counters() : PolicyCounters{};
+  for (int i = 0; i < LSF_NR_STATS; ++i) c.kernel.v[i] += k.v[i];
+  std::vector<KernelStats> per_cpu = port_.ReadStatsPerCpu();
+  if (c.per_cpu.size() < per_cpu.size()) c.per_cpu.resize(per_cpu.size());
+  for (size_t cpu = 0; cpu < per_cpu.size(); ++cpu)
+    for (int i = 0; i < LSF_NR_STATS; ++i) c.per_cpu[cpu].v[i] += per_cpu[cpu].v[i];
+  for (int h = 0; h < LSF_NR_HISTS; ++h) {
+    uint64_t buckets[LSF_HIST_BUCKETS];
+    port_.ReadHistogram(static_cast<lsf_hist>(h), buckets);
+    for (int b = 0; b < LSF_HIST_BUCKETS; ++b) c.hists[h][b] += buckets[b];
+  }
+  c.counters = counters_;
+  c.policy = retired_policy_;  // the engine and pool in use keep their own counts (and outlive us)
+  c.miss_latency = miss_latency_;
+  c.generation = generation_;
+  return c;
+}
+
+StatsSnapshot Dispatcher::Snapshot() const {
+  CarriedCounts all = Carry();
+  const KernelStats& k = all.kernel;
+  PolicyCounters p = all.policy;
+  if (pool_) p.AddRelaxed(pool_->Counters());
   p.AddRelaxed(policy_->counters());
   uint64_t lookups = k[LSF_ST_HIT] + k[LSF_ST_MISS];
   uint64_t wall = MonotonicNs() - start_ns_;
@@ -190,7 +215,7 @@ StatsSnapshot Dispatcher::Snapshot() const {
   auto d = [](uint64_t v) { return static_cast<double>(v); };
   StatsSnapshot s;
   for (int i = 0; i < LSF_NR_STATS; ++i) s.Set(KernelStat(static_cast<lsf_stat>(i)), d(k.v[i]));
-  s.per_cpu = port_.ReadStatsPerCpu();
+  s.per_cpu = std::move(all.per_cpu);
   s.Set(Stat::UPTIME, d(wall) / 1e9);
   s.Set(Stat::HIT_RATE, lookups ? 100.0 * d(k[LSF_ST_HIT]) / d(lookups) : 0.0);
   s.Set(Stat::VERDICTS_SENT, d(counters_.verdicts_sent));
@@ -208,11 +233,7 @@ StatsSnapshot Dispatcher::Snapshot() const {
   s.Set(Stat::MISS_TO_VERDICT_P50, d(miss_latency_.Quantile(0.5)) / 1e3);
   s.Set(Stat::MISS_TO_VERDICT_P99, d(miss_latency_.Quantile(0.99)) / 1e3);
   s.Set(Stat::MISS_TO_VERDICT_MAX, d(miss_latency_.max()) / 1e3);
-  auto hist = [this](lsf_hist h) {
-    uint64_t buckets[LSF_HIST_BUCKETS];
-    port_.ReadHistogram(h, buckets);
-    return LatencyHistogram::FromBuckets(buckets, LSF_HIST_BUCKETS);
-  };
+  auto hist = [&all](lsf_hist h) { return LatencyHistogram::FromBuckets(all.hists[h], LSF_HIST_BUCKETS); };
   LatencyHistogram rtt = hist(LSF_HIST_ROUND_TRIP);
   s.Set(Stat::ROUND_TRIP_P50, d(rtt.Quantile(0.5)) / 1e3);
   s.Set(Stat::ROUND_TRIP_P99, d(rtt.Quantile(0.99)) / 1e3);

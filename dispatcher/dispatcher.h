@@ -6,15 +6,16 @@
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "bpf/kernel_port.h"
 #include "dispatcher/latency_histogram.h"
 #include "dispatcher/stats.h"
+#include "policies/policy_engine.h"
 #include "topology/placement.h"
 
 namespace lsf {
 
-class PolicyEngine;
 class WorkerPool;
 struct Topology;
 struct Decision;
@@ -28,6 +29,21 @@ struct DispatcherCounters {
   uint64_t sleeps = 0;             // blocking waits (epoll) once idle
   uint64_t reloads = 0;            // successful policy swaps
   uint64_t placements = 0;         // ctx:llc() requests turned into a target CPU
+};
+
+// What earlier scheduler instances of this process counted (the kernel unloaded one and asked for
+// a restart: a new BPF object and a new Dispatcher start from zero), and what retired policy
+// engines and worker pools counted (reloads). A Dispatcher built with them adds them to every
+// snapshot, so each counter is monotonic for the life of the process.
+struct CarriedCounts {
+  KernelStats kernel;                          // BPF counters, summed over CPUs
+  std::vector<KernelStats> per_cpu;            // BPF counters per CPU (empty: none yet)
+  uint64_t hists[LSF_NR_HISTS][LSF_HIST_BUCKETS] = {};  // BPF latency histograms (enum lsf_hist)
+  DispatcherCounters counters;
+  PolicyCounters policy;                       // retired engines and pools only: the ones in use
+                                               // carry their own counts into the next Dispatcher
+  LatencyHistogram miss_latency;
+  uint32_t generation = 1;                     // policy generation: the new BPF side continues from it
 };
 
 class Dispatcher {
@@ -47,8 +63,9 @@ class Dispatcher {
     std::string fault_drop_comm;         //   of tasks with this comm only (if not empty)
   };
 
-  // REQUIRES: `port` and `policy` outlive the dispatcher. Publishes policy generation 1.
-  Dispatcher(KernelPort& port, PolicyEngine& policy, Options opts);
+  // REQUIRES: `port` and `policy` outlive the dispatcher. Publishes the policy generation (1, or the
+  // one `carried` ends with) and counts on from `carried`.
+  Dispatcher(KernelPort& port, PolicyEngine& policy, Options opts, const CarriedCounts& carried = {});
 
   // One pass: heartbeat, wait up to `timeout_ms` for misses, decide each, send the verdicts, flush.
   // Returns the number of misses handled, or -1 if a signal interrupted the wait.
@@ -66,13 +83,17 @@ class Dispatcher {
   // and is re-decided by the new policy. REQUIRES: `policy` outlives its use (until the next swap).
   void SwapPolicy(PolicyEngine& policy);
 
-  // Every counter since start (kernel, dispatcher, policy, latency, own CPU and page faults).
+  // Every counter since the process started (kernel, dispatcher, policy, latency, own CPU and
+  // page faults), earlier instances and retired policies included.
   StatsSnapshot Snapshot() const;
+  // Everything counted so far, to carry into the next Dispatcher after a kernel restart.
+  CarriedCounts Carry() const;
   // Writes the stats and metrics files (those set in the options) from one snapshot now.
   void PublishFiles();
   // One human-readable stats line over everything since start.
   std::string StatsLine() const { return FormatStatsLine(Snapshot()); }
 
+  // Since the process started (carried counts included).
   const DispatcherCounters& counters() const { return counters_; }
   const LatencyHistogram& miss_latency() const { return miss_latency_; }
   uint32_t generation() const { return generation_; }
@@ -91,6 +112,9 @@ class Dispatcher {
   CpuSet placed_;                // CPUs ctx:llc() placement handed out since the LLC was last exhausted
   Options opts_;
   uint32_t generation_ = 1;
+  CarriedCounts base_;             // kernel counters and histograms of earlier instances (counters_,
+                                   // miss_latency_ and generation_ start from theirs)
+  PolicyCounters retired_policy_;  // engines and pools replaced by reloads, earlier instances' too
   DispatcherCounters counters_;
   LatencyHistogram miss_latency_;  // kernel enqueue -> verdict queued, ns
   uint64_t start_ns_ = 0;          // CLOCK_MONOTONIC at construction

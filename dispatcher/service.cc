@@ -2,12 +2,14 @@
 #include "dispatcher/service.h"
 
 #include <cstdlib>
+#include <fstream>
 #include <vector>
 
 #include "alloc/memory_lock.h"
 #include "bpf/scx_host.h"
 #include "dispatcher/log.h"
 #include "dispatcher/worker_pool.h"
+#include "topology/placement.h"
 
 #ifndef LSF_VERSION
 #define LSF_VERSION "0.0.0"
@@ -23,10 +25,13 @@ Faults ParseFaults(std::string_view s) {
     if (item.rfind("drop-verdicts=", 0) == 0) f.drop_verdicts = std::strtoull(item.c_str() + 14, nullptr, 10);
     else if (item.rfind("drop-comm=", 0) == 0) f.drop_comm = item.substr(10);
     else if (item == "no-kick") f.no_kick = true;
+    else if (item.rfind("attach-delay-ms=", 0) == 0) f.attach_delay_ms = std::atoi(item.c_str() + 16);
+    else if (item.rfind("bpf-object=", 0) == 0) f.bpf_object = item.substr(11);
     else if (!item.empty()) LogWarning("LUASCHED_FAULTS: unknown fault '%s' ignored", item.c_str());
     pos = end == std::string_view::npos ? s.size() : end + 1;
   }
-  if (f.drop_verdicts || f.no_kick) LogWarning("fault injection: %.*s", static_cast<int>(s.size()), s.data());
+  if (f.drop_verdicts || f.no_kick || f.attach_delay_ms > 0 || !f.bpf_object.empty())
+    LogWarning("fault injection: %.*s", static_cast<int>(s.size()), s.data());
   return f;
 }
 
@@ -46,10 +51,10 @@ Result<std::unique_ptr<PolicyEngine>> Service::LoadPolicy(std::string* source) {
 // built from the same checked text.
 Result<std::unique_ptr<WorkerPool>> Service::StartWorkers(const std::string& source) {
   if (opt_.workers <= 0) return std::unique_ptr<WorkerPool>();
-  std::vector<int> cpus;
-  long online = sysconf(_SC_NPROCESSORS_ONLN);
-  for (int c = 0; c < online; ++c)
-    if (c != opt_.cpu) cpus.push_back(c);
+  std::ifstream in("/sys/devices/system/cpu/online");
+  std::string online;
+  std::getline(in, online);
+  std::vector<int> cpus = WorkerCpus(online, opt_.cpu);
   std::string path = opt_.policy_path;
   PolicyEngine::Options popts = env_.policy;
   return WorkerPool::Start(
@@ -91,7 +96,7 @@ Status Service::Start() {
   d.metrics_file = opt_.metrics_file;
   d.fault_drop_verdicts = faults_.drop_verdicts;
   d.fault_drop_comm = faults_.drop_comm;
-  dispatcher_ = std::make_unique<Dispatcher>(sched_->port(), *active_, d);
+  dispatcher_ = std::make_unique<Dispatcher>(sched_->port(), *active_, d, carried_);
   if (pool_) dispatcher_->SetWorkerPool(pool_.get());
   if (auto st = sched_->Attach(); !st) return st;
   LogInfo("version %s running: policy %s, dispatcher on CPU %d, %s", LSF_VERSION, opt_.policy_path.c_str(), opt_.cpu,
@@ -147,6 +152,7 @@ Service::Stopped Service::Shutdown() {
     }
   }
   std::fflush(env_.out);
+  carried_ = dispatcher_->Carry();  // a restarted scheduler counts on from here
   dispatcher_.reset();
   sched_.reset();
   return out;

@@ -22,13 +22,17 @@ class WorkerPool;
 struct Topology;
 
 // Fault injection for the VM tests, from the environment:
-//   LUASCHED_FAULTS=drop-verdicts=N[,drop-comm=NAME][,no-kick]
+//   LUASCHED_FAULTS=drop-verdicts=N[,drop-comm=NAME][,no-kick][,attach-delay-ms=MS][,bpf-object=PATH]
 // drops the first N verdicts (for tasks named NAME only, if given) as if the verdict queue were
-// full, and/or does not load the kick program. Unknown items are warned about and ignored.
+// full; does not load the kick program; waits MS ms between loading the BPF scheduler and attaching
+// it; loads the BPF object at PATH (another build of the same program) instead of the built-in one.
+// Unknown items are warned about and ignored.
 struct Faults {
   uint64_t drop_verdicts = 0;
   std::string drop_comm;
   bool no_kick = false;
+  int attach_delay_ms = 0;
+  std::string bpf_object;
 };
 Faults ParseFaults(std::string_view spec);
 
@@ -103,6 +107,7 @@ class Service {
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<LoadedScheduler> sched_;
   std::unique_ptr<Dispatcher> dispatcher_;
+  CarriedCounts carried_;  // what earlier scheduler instances counted (kernel restarts)
   bool memory_ready_ = false;
   int restarts_ = 0;
 };

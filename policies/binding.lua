@@ -74,7 +74,7 @@ end
 
 -- task: read-only view of the miss record -------------------------------------------------------
 local function allowed(n)
-  if type(n) ~= "number" or n ~= floor(n) or n < 0 or n >= 256 then return false end
+  if type(n) ~= "number" or n ~= floor(n) or n < 0 or n >= nr_cpus then return false end
   return band(rshift(m.cpus_allowed[floor(n / 64)], n % 64), 1ULL) ~= 0ULL
 end
 -- Fields a fork does not share with its parent mark the decision (frame.varies): only a decision

@@ -37,7 +37,7 @@ struct LsfFrame {
   uint32_t overrun;   // 1 once the decision went past its deadline
   uint32_t varies;    // 1 once the decision read a field a fork does not share with its parent
 };
-static_assert(sizeof(LsfFrame) == 216, "LsfFrame must match struct lsf_frame in binding.lua");
+static_assert(sizeof(LsfFrame) == 312, "LsfFrame must match struct lsf_frame in binding.lua");
 static_assert(offsetof(LsfFrame, slice_ns) == sizeof(lsf_miss), "LsfFrame must match binding.lua");
 
 namespace {

@@ -1,6 +1,8 @@
 // CPU placement over a Topology: idle CPU near the previous one, SMT-aware, within allowed CPUs.
 #include "topology/placement.h"
 
+#include "common/cpu_list.h"
+
 namespace lsf {
 
 CpuSet CpuSetFromWords(const __u64 (&words)[LSF_CPU_WORDS]) {
@@ -36,6 +38,16 @@ int PickCpu(const Topology& topo, const CpuSet& allowed, const CpuSet& idle, int
   if (prev && ok(*prev) && want_llc < 0) return prev->id;
   if ((cpu = scan([&](const auto& c) { return c.llc == llc; })) >= 0) return cpu;
   return scan([](const auto&) { return true; });
+}
+
+std::vector<int> WorkerCpus(const std::string& online, int dispatcher_cpu) {
+  __u64 mask[LSF_CPU_WORDS];
+  uint32_t count = 0;
+  std::vector<int> cpus;
+  if (!ParseCpuList(online, mask, &count)) return cpus;
+  for (int c = 0; c < LSF_MAX_CPUS; ++c)
+    if ((mask[c / 64] >> (c % 64) & 1) && c != dispatcher_cpu) cpus.push_back(c);
+  return cpus;
 }
 
 }  // namespace lsf

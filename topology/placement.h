@@ -2,6 +2,8 @@
 #pragma once
 
 #include <bitset>
+#include <string>
+#include <vector>
 
 #include "bpf/intf.h"
 #include "topology/topology.h"
@@ -21,5 +23,10 @@ CpuSet CpuSetFromWords(const __u64 (&words)[LSF_CPU_WORDS]);
 // are skipped while the LLC has an allowed CPU (step 6 comes first). Ties go to the lowest CPU id
 // after prev_cpu itself. Returns -1 only if `allowed` has no CPU of the topology.
 int PickCpu(const Topology& topo, const CpuSet& allowed, const CpuSet& idle, int prev_cpu, int want_llc = -1);
+
+// CPUs the policy workers are pinned to: the CPUs of `online` (the kernel's list format, as in
+// /sys/devices/system/cpu/online) but the dispatcher's. Empty if the list cannot be parsed: the
+// workers then run unpinned.
+std::vector<int> WorkerCpus(const std::string& online, int dispatcher_cpu);
 
 }  // namespace lsf

@@ -69,7 +69,7 @@ class ServiceSim : public ::testing::Test {
   }
   // A service whose kernels are FakeKernels; `exits[i]` (if given) is what the i-th kernel reports
   // as soon as it is attached (the kernel unloading it at once).
-  std::unique_ptr<Service> Make(std::vector<lsf_exit_info> exits = {}) {
+  std::unique_ptr<Service> Make(std::vector<lsf_exit_info> exits = {}, int workers = 0) {
     Service::Env env;
     env.load = [this, exits](const Options&, const Faults&) -> Result<std::unique_ptr<LoadedScheduler>> {
       auto s = std::make_unique<FakeScheduler>(&loaded_);
@@ -80,7 +80,9 @@ class ServiceSim : public ::testing::Test {
     env.policy.log = [](const std::string&) {};
     env.uid = getuid();
     env.out = out_;
-    return std::make_unique<Service>(Opts(), std::move(env), Faults{});
+    Options o = Opts();
+    o.workers = workers;
+    return std::make_unique<Service>(o, std::move(env), Faults{});
   }
   static bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 
@@ -154,6 +156,58 @@ TEST_F(ServiceSim, ShutdownPublishedFilesAndRemovesThem) {
   EXPECT_FALSE(Exists(dir_ + "/metrics.prom")) << "no stale metrics after a stop";
 }
 
+// Counters are monotonic for the life of the process: a policy reload (new engine, new worker
+// pool) and a kernel restart (new BPF scheduler, new dispatcher) keep every count.
+class ServiceCounters : public ServiceSim, public ::testing::WithParamInterface<int> {};
+
+TEST_P(ServiceCounters, SurviveReloadsAndKernelRestarts) {
+  auto svc = Make({}, GetParam());
+  ASSERT_TRUE(svc->Prepare().ok());
+  ASSERT_TRUE(svc->Start().ok());
+  int32_t pid = 100;
+  double asked = 0;
+  // n new tasks decided (inline or by the pool's workers), then every counter
+  auto decide = [&](int n) {
+    FakeKernel& k = *loaded_.back();
+    for (int i = 0; i < n; ++i) k.Enqueue({.pid = pid++, .comm = "nginx"});
+    asked += n;
+    for (int i = 0; i < 500 && svc->dispatcher().Snapshot()[Stat::VERDICTS_SENT] < asked; ++i)
+      svc->dispatcher().RunOnce(0);
+    return svc->dispatcher().Snapshot();
+  };
+  const Stat kMonotonic[] = {Stat::POLICY_DECISIONS, Stat::VERDICTS_SENT, Stat::POLICY_RELOADS, Stat::BATCHES,
+                             KernelStat(LSF_ST_MISS), KernelStat(LSF_ST_VERDICT)};
+  StatsSnapshot before = decide(5);
+  EXPECT_EQ(before[Stat::POLICY_DECISIONS], 5);
+  for (int reload = 1; reload <= 3; ++reload) {
+    Write(reload % 2 ? kBatchEverything : kRealtimeNginx);
+    ASSERT_TRUE(svc->Reload().ok());
+    StatsSnapshot after = decide(2);
+    for (Stat s : kMonotonic)
+      EXPECT_GE(after[s], before[s]) << Field(s).key << " went back after reload " << reload;
+    EXPECT_EQ(after[Stat::POLICY_DECISIONS], 5 + 2 * reload) << "after reload " << reload;
+    EXPECT_EQ(after[Stat::POLICY_RELOADS], reload);
+    before = after;
+  }
+  // the kernel unloads the scheduler asking for a restart; the service loads a new one
+  loaded_.back()->SetExit(Exit(66, kRestartCode));
+  ASSERT_TRUE(svc->Shutdown().restart);
+  ASSERT_TRUE(svc->Start().ok());
+  ASSERT_EQ(loaded_.size(), 2u);
+  StatsSnapshot restarted = decide(1);
+  for (Stat s : kMonotonic)
+    EXPECT_GE(restarted[s], before[s]) << Field(s).key << " went back after the kernel restart";
+  EXPECT_EQ(restarted[Stat::POLICY_DECISIONS], before[Stat::POLICY_DECISIONS] + 1);
+  EXPECT_EQ(restarted[KernelStat(LSF_ST_MISS)], before[KernelStat(LSF_ST_MISS)] + 1);
+  EXPECT_EQ(restarted[Stat::POLICY_RELOADS], 3) << "the reload count survives the restart";
+  EXPECT_EQ(restarted[Stat::POLICY_GENERATION], 4) << "and so does the generation";
+  EXPECT_EQ(loaded_.back()->policy_gen(), 4u) << "the new BPF side is told the running generation";
+  svc->Shutdown();
+}
+
+INSTANTIATE_TEST_SUITE_P(InlineAndWorkers, ServiceCounters, ::testing::Values(0, 2),
+                         [](const auto& info) { return info.param ? std::string("Workers") : std::string("Inline"); });
+
 TEST_F(ServiceSim, PrepareRefusesAMissingPolicy) {
   std::remove((dir_ + "/policy.lua").c_str());
   auto svc = Make();
@@ -189,10 +243,13 @@ TEST_F(ServiceSim, AnErrorExitIsReportedAsAnEjection) {
 }
 
 TEST(Faults, ParsedFromTheEnvironmentSyntax) {
-  Faults f = ParseFaults("drop-verdicts=3,drop-comm=nginx-worker,no-kick,bogus");
+  Faults f = ParseFaults("drop-verdicts=3,drop-comm=nginx-worker,no-kick,bogus,attach-delay-ms=250,"
+                         "bpf-object=/opt/x.bpf.o");
   EXPECT_EQ(f.drop_verdicts, 3u);
   EXPECT_EQ(f.drop_comm, "nginx-worker");
   EXPECT_TRUE(f.no_kick);
+  EXPECT_EQ(f.attach_delay_ms, 250);
+  EXPECT_EQ(f.bpf_object, "/opt/x.bpf.o");
   Faults none = ParseFaults("");
   EXPECT_EQ(none.drop_verdicts, 0u);
   EXPECT_FALSE(none.no_kick);

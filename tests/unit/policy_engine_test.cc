@@ -29,13 +29,14 @@ lsf_miss Task(const char* comm, int32_t pid = 100) {
 }
 
 struct Engine {
+  int nr_cpus = 4;
   std::vector<std::string> logs;
   std::vector<int32_t> cgroup_calls;
   std::unique_ptr<PolicyEngine> engine;
 
   PolicyEngine::Options Opts() {
     PolicyEngine::Options o;
-    o.nr_cpus = 4;
+    o.nr_cpus = nr_cpus;
     o.default_slice_ns = 5'000'000;
     o.log = [this](const std::string& s) { logs.push_back(s); };
     o.cgroup_path = [this](int32_t pid) {
@@ -200,6 +201,19 @@ TEST(PolicyEngine, InvalidCpuIsIgnoredNotFatal) {
     EXPECT_EQ(d.cpu, LSF_CPU_ANY) << cpu;
     EXPECT_EQ(p.counters().invalid, 1u) << cpu;
   }
+}
+
+// Machines with more than 256 possible CPUs: a target CPU is checked against the task's whole mask.
+TEST(PolicyEngine, TargetCpuAbove256) {
+  Engine e;
+  e.nr_cpus = 300;
+  PolicyEngine& p = e.Body("assert(task:cpu_allowed(290)) ctx:dsq(BATCH) ctx:cpu(290)");
+  lsf_miss m = Task("x");
+  m.cpus_allowed[290 / 64] |= 1ull << (290 % 64);
+  Decision d = p.Decide(m);
+  EXPECT_EQ(d.cpu, 290);
+  EXPECT_EQ(p.counters().invalid, 0u);
+  EXPECT_EQ(p.counters().errors, 0u);
 }
 
 TEST(PolicyEngine, ErrorsYieldDefaultCountedAndLoggedOnceWithTraceback) {

@@ -47,6 +47,18 @@ TEST(ScxHost, MissingKernelFeaturesNamesWhatThisKernelLacks) {
   }
 }
 
+// Cloud VMs often have hundreds of possible CPUs (hotplug slots) and a few online.
+TEST(ScxHost, PossibleCpusUpTo1024AreSupported) {
+  EXPECT_TRUE(CheckPossibleCpus(4).ok());
+  EXPECT_TRUE(CheckPossibleCpus(300).ok()) << "more than 256: hotplug slots of a cloud VM";
+  EXPECT_TRUE(CheckPossibleCpus(1024).ok());
+  auto too_many = CheckPossibleCpus(1025);
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_NE(too_many.error().find("1025 possible CPUs; luasched-fast supports 1024"), std::string::npos)
+      << too_many.error();
+  EXPECT_FALSE(CheckPossibleCpus(-2).ok());
+}
+
 TEST(ScxHost, FormatExitShowsReasonAndMessage) {
   lsf_exit_info ei{};
   ei.kind = 1026;

@@ -99,5 +99,15 @@ TEST(Placement, HonoursAllowedAndWantedLlc) {
   EXPECT_EQ(PickCpu(t, CpuSet(), All(t), 0), -1);
 }
 
+// Workers go to the CPUs that are online, by number, not to the first N numbers: online CPUs need
+// not be contiguous (CPU 1 offline; CPUs above a hotplug gap; more than 256 possible).
+TEST(Placement, WorkerCpusAreTheOnlineCpusButTheDispatchers) {
+  EXPECT_EQ(WorkerCpus("0-3\n", 0), (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(WorkerCpus("0,2-3,8\n", 0), (std::vector<int>{2, 3, 8}));
+  EXPECT_EQ(WorkerCpus("0,2-3,8", 2), (std::vector<int>{0, 3, 8}));
+  EXPECT_EQ(WorkerCpus("0-1,300-301", 0), (std::vector<int>{1, 300, 301}));
+  EXPECT_TRUE(WorkerCpus("garbage", 0).empty()) << "unreadable: unpinned workers";
+}
+
 }  // namespace
 }  // namespace lsf

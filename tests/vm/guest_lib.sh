@@ -45,6 +45,17 @@ wait_state() {
   [ "$(scx_state)" = "$1" ]
 }
 
+# scx_dump OUT: the sched_ext debug dump (sysrq-D), the scheduler's own lines included, into OUT.
+# The dump goes to the sched_ext_dump trace event (what an error exit's dump also holds).
+scx_dump() {
+  T=/sys/kernel/tracing
+  [ -d $T/events ] || mount -t tracefs nodev $T 2>/dev/null
+  echo 1 > $T/events/sched_ext/sched_ext_dump/enable 2>/dev/null
+  echo > $T/trace
+  echo D > /proc/sysrq-trigger; sleep 1
+  cat $T/trace > "$1" 2>/dev/null
+}
+
 # hog_all SECONDS: one busy loop per vCPU, in the background
 hog_all() {
   i=0

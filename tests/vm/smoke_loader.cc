@@ -91,10 +91,11 @@ int main(int argc, char** argv) {
 
   bpf_link__destroy(link);  // unregisters; ops.exit fills exit_info if not already set
   const lsf_exit_info& ei = skel->bss->exit_info;
-  std::printf("lsf-smoke: enqueued=%llu dispatched=%llu direct=%llu\n",
+  std::printf("lsf-smoke: enqueued=%llu dispatched=%llu direct=%llu hotplug=%llu\n",
               static_cast<unsigned long long>(skel->bss->nr_enqueued),
               static_cast<unsigned long long>(skel->bss->nr_dispatched),
-              static_cast<unsigned long long>(skel->bss->nr_direct));
+              static_cast<unsigned long long>(skel->bss->nr_direct),
+              static_cast<unsigned long long>(skel->bss->nr_hotplug));
   std::printf("lsf-smoke: exit %s\n", lsf::scx::FormatExit(ei).c_str());
   int rc = lsf::scx::ExitIsError(ei.kind) ? 1 : 0;
   smoke_bpf__destroy(skel);

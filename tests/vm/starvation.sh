@@ -32,12 +32,7 @@ for f in pa pb; do
 done
 check_ge "REALTIME hogs still got most of the CPU (rthog0 cpu ms)" "$(int "$(json_num cpu_ms /tmp/rt0.json)")" $((SECS * 200))
 check_eq "still enabled" "$(scx_state)" enabled
-# The sysrq-D dump goes to the sched_ext_dump trace event (what an error exit's dump also holds)
-T=/sys/kernel/tracing
-[ -d $T/events ] || mount -t tracefs nodev $T 2>/dev/null
-echo 1 > $T/events/sched_ext/sched_ext_dump/enable 2>/dev/null
-echo D > /proc/sysrq-trigger; sleep 1
-cat $T/trace > /tmp/dump.txt 2>/dev/null
+scx_dump /tmp/dump.txt
 grep -E "luasched-fast: policy_gen|queued: realtime|lsf cpu" /tmp/dump.txt | head -6
 check "the sched_ext debug dump carries the scheduler's own lines (sysrq-D)" grep -q "lsf cpu 0: online=1" /tmp/dump.txt
 kill -INT $lp; wait $lp; rc=$?
