@@ -19,7 +19,8 @@ char _license[] SEC("license") = "GPL";
  *    per-CPU queue for targeted verdicts merged into each class by key; REALTIME wakeups preempt
  *    lower classes, BATCH/DEFAULT wakeups preempt a same-class task far ahead in vtime.
  *  - One starvation rule over every queue (bpf/starve.bpf.h): no runnable task waits much past
- *    LSF_STARVE_NS, whatever its class.
+ *    LSF_STARVE_NS, whatever its class and the depth of its queue (vtime queues are bounded, the
+ *    rest waits oldest first). The accounting rules (vtime, slices) are in bpf/fair.h.
  *  - Kernel features are probed (bpf/compat.bpf.h): one object for 6.12 LTS and newer kernels.
  *  - CPU hotplug is handled (ops.cpu_online/offline): targets must be online, queues of an offline
  *    CPU are emptied by the timer.
@@ -42,6 +43,7 @@ static __always_inline void insert_local(struct task_struct *p, struct task_ctx 
 	if (tc) {
 		tc->ins_cls = cls;
 		tc->wake_at = wakeup_stamp(wake_flags);
+		lsf_fair_queued(&tc->fair, 0);      /* straight onto a CPU: not in key order */
 	}
 	lsf_dsq_insert(p, SCX_DSQ_LOCAL, slice, enq_flags);
 }
@@ -153,6 +155,7 @@ void BPF_PROG(lsf_dispatch, s32 cpu, struct task_struct *prev)
 	apply_verdicts();
 	if (!cc)
 		return;
+	refill_all();
 	if (serve_starved(cpu, cc) || serve_classes(cpu))
 		return;
 	/* Nothing else to run: the previous task goes on with its own slice (the kernel would refill
@@ -165,16 +168,17 @@ void BPF_PROG(lsf_dispatch, s32 cpu, struct task_struct *prev)
 }
 
 /* Records what this CPU runs (for preemption decisions elsewhere), sets the contended slice,
- * advances the class's vtime_now and the miss round trip. */
+ * advances the class's vtime_now and the miss round trip (rules: bpf/fair.h). */
 SEC("struct_ops/lsf_running")
 void BPF_PROG(lsf_running, struct task_struct *p)
 {
 	struct task_ctx *tc = tctx_get(p);
 	struct cpu_ctx *cc = cctx_this();
 	s32 cpu = scx_bpf_task_cpu(p);
-	u64 now = bpf_ktime_get_ns();
+	u64 now = bpf_ktime_get_ns(), slice = p->scx.slice;
 	u32 cls = tc ? class_norm(tc->ins_cls) : LSF_CLASS_DEFAULT;
 	bool prot = never_waits(p) || cls == LSF_CLASS_REALTIME;
+	struct lsf_fair *f = tc ? &tc->fair : NULL;
 
 	if (tc) {
 		tc->run_at = now;
@@ -187,22 +191,15 @@ void BPF_PROG(lsf_running, struct task_struct *p)
 			hist_add(cls - LSF_CLASS_REALTIME + LSF_HIST_WAKE_REALTIME, now - tc->wake_at);
 			tc->wake_at = 0;
 		}
-		if (cls != LSF_CLASS_REALTIME && (s64)(tc->vtime - vtime_now[cls]) > 0)
-			vtime_now[cls] = tc->vtime;
 	}
-	if (!prot)
-		p->scx.slice = contended_slice(p->scx.slice, cpu);
 	if (!cc)
 		return;
-	cc->starved_run = cc->starve_next;
-	if (cc->starve_next) {
-		cc->starve_next = 0;
-		if (p->scx.slice > kStarveSliceNs)
-			p->scx.slice = kStarveSliceNs;
-	}
+	if (!prot && lsf_fair_take_fresh(f))
+		slice = contended_slice(slice, cpu);
+	p->scx.slice = lsf_fair_running(f, &cc->fair, &vtime_now[cls], cls != LSF_CLASS_REALTIME, slice);
 	cc->run_start = now;
 	cc->on_cpu = 1;
-	cc->run_vtime = tc ? tc->vtime : 0;
+	cc->run_vtime = tc ? tc->fair.vtime : 0;
 	cc->run_cls = cls;
 	cc->protected = prot;
 }
@@ -368,9 +365,10 @@ void BPF_PROG(lsf_dump, struct scx_dump_ctx *dctx)
 
 	lsf_dump_line("luasched-fast: policy_gen=%u miss_seq=%llu online=%u dispatcher_seen=%llums ago\n", policy_gen,
 		 miss_seq, nr_online, (now - user_alive_ns) / LSF_NSEC_PER_MSEC);
-	lsf_dump_line("queued: realtime=%d batch=%d default=%d pending=%d\n", scx_bpf_dsq_nr_queued(LSF_DSQ_REALTIME),
-		 scx_bpf_dsq_nr_queued(LSF_DSQ_BATCH), scx_bpf_dsq_nr_queued(LSF_DSQ_DEFAULT),
-		 scx_bpf_dsq_nr_queued(LSF_DSQ_PENDING));
+	lsf_dump_line("queued: realtime=%d batch=%d+%d default=%d+%d pending=%d (+: aged)\n",
+		 scx_bpf_dsq_nr_queued(LSF_DSQ_REALTIME), scx_bpf_dsq_nr_queued(LSF_DSQ_BATCH),
+		 scx_bpf_dsq_nr_queued(LSF_DSQ_BATCH_AGED), scx_bpf_dsq_nr_queued(LSF_DSQ_DEFAULT),
+		 scx_bpf_dsq_nr_queued(LSF_DSQ_DEFAULT_AGED), scx_bpf_dsq_nr_queued(LSF_DSQ_PENDING));
 	lsf_dump_line("vtime_now: batch=%llu default=%llu\n", vtime_now[LSF_CLASS_BATCH], vtime_now[LSF_CLASS_DEFAULT]);
 }
 
@@ -394,7 +392,7 @@ void BPF_PROG(lsf_dump_task, struct scx_dump_ctx *dctx, struct task_struct *p)
 	if (!tc)
 		return;
 	lsf_dump_line("lsf task: state=%u class=%u cpu=%d gen=%u seq=%llu queued_as=%u vtime=%llu\n", tc->v.state,
-		 tc->v.cls, tc->v.cpu, tc->v.policy_gen, tc->v.seq, tc->ins_cls, tc->vtime);
+		 tc->v.cls, tc->v.cpu, tc->v.policy_gen, tc->v.seq, tc->ins_cls, tc->fair.vtime);
 }
 
 SEC("struct_ops.s/lsf_init")
@@ -404,7 +402,8 @@ s32 BPF_PROG(lsf_init)
 	int i;
 
 	if ((ret = scx_bpf_create_dsq(LSF_DSQ_REALTIME, -1)) || (ret = scx_bpf_create_dsq(LSF_DSQ_BATCH, -1)) ||
-	    (ret = scx_bpf_create_dsq(LSF_DSQ_DEFAULT, -1)) || (ret = scx_bpf_create_dsq(LSF_DSQ_PENDING, -1)))
+	    (ret = scx_bpf_create_dsq(LSF_DSQ_DEFAULT, -1)) || (ret = scx_bpf_create_dsq(LSF_DSQ_PENDING, -1)) ||
+	    (ret = scx_bpf_create_dsq(LSF_DSQ_BATCH_AGED, -1)) || (ret = scx_bpf_create_dsq(LSF_DSQ_DEFAULT_AGED, -1)))
 		return ret;
 	bpf_for(i, 0, nr_cpus) {
 		if (i >= LSF_MAX_CPUS)
@@ -414,7 +413,9 @@ s32 BPF_PROG(lsf_init)
 	}
 	calib_ns = bpf_ktime_get_ns();
 	calib_jiffies = bpf_jiffies64();
-	return timer_init();
+	if ((ret = timer_init()))
+		return ret;
+	return sweep_timer_init();
 }
 
 SEC("struct_ops/lsf_exit")
