@@ -43,6 +43,7 @@ static __always_inline void insert_local(struct task_struct *p, struct task_ctx 
 	if (tc) {
 		tc->ins_cls = cls;
 		tc->wake_at = wakeup_stamp(wake_flags);
+		class_key(tc, class_norm(cls), 0);  /* its vtime kept within its class's window */
 		lsf_fair_queued(&tc->fair, 0);      /* straight onto a CPU: not in key order */
 	}
 	lsf_dsq_insert(p, SCX_DSQ_LOCAL, slice, enq_flags);
