@@ -108,7 +108,8 @@ static __always_inline u32 band_class(u64 key)
 }
 
 /* Where a task of class cls with target cpu goes, and its key there: the target's own queue if the
- * CPU is usable (online, allowed) and the queue has room, else the class queue; a full BATCH/DEFAULT queue sends it to
+ * CPU is usable (online, allowed, not held by a higher sched class) and the queue has room, else the
+ * class queue; a full BATCH/DEFAULT queue sends it to
  * the class's aged queue, keyed by when it became runnable (bpf/starve.bpf.h). wake: a wakeup. */
 static __always_inline u64 place(struct task_struct *p, struct task_ctx *tc, u32 cls, s32 cpu, u64 now, bool wake,
 				 u64 *key)
@@ -119,7 +120,7 @@ static __always_inline u64 place(struct task_struct *p, struct task_ctx *tc, u32
 	*key = class_key(tc, cls, now);
 	if (tc)
 		tc->ins_cls = cls;
-	if (cpu != LSF_CPU_ANY && cpu_ok(p, cpu) && queue_room(pcpu_dsq(cpu), wake)) {
+	if (cpu != LSF_CPU_ANY && cpu_ok(p, cpu) && !cpu_released(cpu) && queue_room(pcpu_dsq(cpu), wake)) {
 		*key = band_key(cls, *key);
 		if (tc)
 			lsf_fair_queued(&tc->fair, 1);
@@ -144,7 +145,7 @@ static __always_inline bool rt_may_preempt(struct task_struct *p, s32 cpu)
 {
 	struct cpu_ctx *c = cctx_of(cpu);
 
-	return c && !c->protected && !c->fair.starved_run && cpu_ok(p, cpu);
+	return c && !c->protected && !c->fair.starved_run && !c->released && cpu_ok(p, cpu);
 }
 
 /* A REALTIME task was queued: an idle CPU it may use is woken; else its last CPU, or one other
@@ -178,7 +179,8 @@ static __always_inline bool wake_may_preempt(struct task_struct *p, s32 cpu, u32
 	u64 ran;
 	s64 lead;
 
-	if (!c || c->protected || c->fair.starved_run || c->run_cls != cls || !cpu_ok(p, cpu))  /* online, allowed */
+	if (!c || c->protected || c->fair.starved_run || c->released || c->run_cls != cls ||
+	    !cpu_ok(p, cpu))  /* online, allowed */
 		return false;
 	ran = now - c->run_start;
 	lead = (s64)(c->run_vtime + ran - key);

@@ -21,6 +21,8 @@ char _license[] SEC("license") = "GPL";
  *  - One starvation rule over every queue (bpf/starve.bpf.h): no runnable task waits much past
  *    LSF_STARVE_NS, whatever its class and the depth of its queue (vtime queues are bounded, the
  *    rest waits oldest first). The accounting rules (vtime, slices) are in bpf/fair.h.
+ *  - A CPU taken by a higher sched class (RT, deadline) strands nothing: ops.cpu_release queues its
+ *    local tasks again and nothing is targeted at it until ops.cpu_acquire.
  *  - Kernel features are probed (bpf/compat.bpf.h): one object for 6.12 LTS and newer kernels.
  *  - CPU hotplug is handled (ops.cpu_online/offline): targets must be online, queues of an offline
  *    CPU are emptied by the timer.
@@ -57,7 +59,7 @@ s32 BPF_PROG(lsf_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags
 	bool is_idle = false;
 	s32 cpu;
 
-	if (hit && tc->v.cpu != LSF_CPU_ANY && cpu_ok(p, tc->v.cpu))
+	if (hit && tc->v.cpu != LSF_CPU_ANY && cpu_ok(p, tc->v.cpu) && !cpu_released(tc->v.cpu))
 		return tc->v.cpu;  /* enqueue puts it on that CPU's queue and wakes the CPU */
 
 	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &is_idle);
@@ -238,6 +240,34 @@ void BPF_PROG(lsf_tick, struct task_struct *p)
 	}
 }
 
+/* A higher sched class (an RT or deadline task) takes this CPU. The kernel leaves what waits on its
+ * local queue there (the task it preempted at the head, tasks select_cpu or dispatch put there) and
+ * sched_ext serves that queue only from this CPU: they go through ops.enqueue again and wait where
+ * other CPUs and the starvation rule see them. Nothing is targeted here until ops.cpu_acquire; what
+ * waits in this CPU's own queue is moved to the class queues by the sweep (bpf/starve.bpf.h) if the
+ * CPU is still held then. */
+SEC("struct_ops/lsf_cpu_release")
+void BPF_PROG(lsf_cpu_release, s32 cpu, struct scx_cpu_release_args *args)
+{
+	struct cpu_ctx *cc = cctx_this();
+
+	if (cc) {
+		cc->released = 1;
+		cc->on_cpu = 0;
+	}
+	lsf_reenqueue_local();
+	stat_inc(LSF_ST_CPU_RELEASE);
+}
+
+SEC("struct_ops/lsf_cpu_acquire")
+void BPF_PROG(lsf_cpu_acquire, s32 cpu, struct scx_cpu_acquire_args *args)
+{
+	struct cpu_ctx *cc = cctx_this();
+
+	if (cc)
+		cc->released = 0;
+}
+
 /* Publishes idle CPUs for userspace placement; the built-in idle tracking stays on (KEEP_BUILTIN_IDLE). */
 SEC("struct_ops/lsf_update_idle")
 void BPF_PROG(lsf_update_idle, s32 cpu, bool idle)
@@ -380,8 +410,8 @@ void BPF_PROG(lsf_dump_cpu, struct scx_dump_ctx *dctx, s32 cpu, bool idle)
 
 	if (!c)
 		return;
-	lsf_dump_line("lsf cpu %d: online=%d own_queue=%d class=%u protected=%u running_for=%lluus\n", cpu,
-		 cpu_is_online(cpu), scx_bpf_dsq_nr_queued(pcpu_dsq(cpu)), c->run_cls, c->protected,
+	lsf_dump_line("lsf cpu %d: online=%d released=%u own_queue=%d class=%u protected=%u running_for=%lluus\n", cpu,
+		 cpu_is_online(cpu), c->released, scx_bpf_dsq_nr_queued(pcpu_dsq(cpu)), c->run_cls, c->protected,
 		 (bpf_ktime_get_ns() - c->run_start) / 1000);
 }
 
@@ -436,6 +466,8 @@ struct sched_ext_ops luasched_ops = {
 	.running     = (void *)lsf_running,
 	.stopping    = (void *)lsf_stopping,
 	.update_idle = (void *)lsf_update_idle,
+	.cpu_acquire = (void *)lsf_cpu_acquire,
+	.cpu_release = (void *)lsf_cpu_release,
 	.init_task   = (void *)lsf_init_task,
 	.exit_task   = (void *)lsf_exit_task,
 	.cpu_online  = (void *)lsf_cpu_online,

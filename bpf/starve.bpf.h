@@ -364,6 +364,45 @@ static __always_inline bool sweep_shared(u32 cls, u64 now_j, u64 starve_j)
 	return false;
 }
 
+/* A CPU a higher sched class holds (ops.cpu_release) serves none of its own queue: moves the tasks
+ * of the first such queue found to their class queues (the aged one when full), at most
+ * kSweepMoveMax. Returns true if it moved any (there may be more). */
+static __always_inline bool sweep_released(void)
+{
+	struct task_struct *p;
+	s32 victim = -1;
+	u32 n = 0;
+	int i;
+
+	bpf_for(i, 0, nr_cpus) {
+		if (i >= LSF_MAX_CPUS)
+			break;
+		if (cpu_released(i) && scx_bpf_dsq_nr_queued(pcpu_dsq(i)) > 0) {
+			victim = i;
+			break;
+		}
+	}
+	if (victim < 0)
+		return false;
+	bpf_for_each(scx_dsq, p, pcpu_dsq(victim), 0) {
+		u64 key = p->scx.dsq_vtime, dsq;
+		u32 cls = band_class(key);
+
+		if (++n > kSweepMoveMax)
+			break;
+		dsq = class_dsq(cls);
+		key &= kBandMask;
+		if (cls != LSF_CLASS_REALTIME && !queue_room(dsq, false)) {
+			dsq = aged_dsq(cls);
+			key = p->scx.runnable_at;
+		}
+		lsf_dsq_move_set_vtime(BPF_FOR_EACH_ITER, key);
+		if (lsf_dsq_move_vtime(BPF_FOR_EACH_ITER, p, dsq, 0))
+			stat_inc(LSF_ST_RELEASE_MOVE);
+	}
+	return true;
+}
+
 static int sweep_fn(void *map, int *key, struct lsf_sweep_timer *t)
 {
 	u64 now_j = bpf_jiffies64(), starve_j = starve_jiffies();
@@ -374,6 +413,7 @@ static int sweep_fn(void *map, int *key, struct lsf_sweep_timer *t)
 	bpf_rcu_read_lock();
 	more = sweep_shared(LSF_CLASS_BATCH, now_j, starve_j);
 	more = sweep_shared(LSF_CLASS_DEFAULT, now_j, starve_j) || more;
+	more = sweep_released() || more;
 	bpf_rcu_read_unlock();
 	bpf_timer_start(&t->timer, more ? kSweepAgainNs : kRescueEveryNs, 0);
 	return 0;

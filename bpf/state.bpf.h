@@ -103,6 +103,8 @@ struct cpu_ctx {
 	__u64 last_cut_ns;    /* last DEFAULT slice cut by ops.tick (default_slice_over) */
 	__u32 on_cpu;         /* 1 from ops.running to ops.stopping: run_* describe the current task (0:
 			       * idle, or a task of a higher sched class runs and will not be preempted) */
+	__u32 released;       /* 1 from ops.cpu_release to ops.cpu_acquire: a higher sched class (RT,
+			       * deadline) holds the CPU; nothing is targeted at it meanwhile */
 };
 
 struct {
@@ -162,6 +164,14 @@ static __always_inline bool cpu_is_online(s32 cpu)
 static __always_inline bool cpu_ok(struct task_struct *p, s32 cpu)
 {
 	return cpu_is_online(cpu) && bpf_cpumask_test_cpu(cpu, p->cpus_ptr);
+}
+
+/* A higher sched class holds cpu (ops.cpu_release): it serves none of its queues meanwhile. */
+static __always_inline bool cpu_released(s32 cpu)
+{
+	struct cpu_ctx *c = cctx_of(cpu);
+
+	return c && c->released;
 }
 
 static __always_inline bool never_waits(struct task_struct *p)
