@@ -15,10 +15,7 @@ sched.attach(function(ctx)
   if ctx:task():comm() == "tprobe" then ctx:cpu(1) end
 end)
 LUA
-luasched-fast --cpu 0 --policy /tmp/rt.lua --stats 0 > /tmp/lsf.log 2>&1 &
-lp=$!
-wait_state enabled $LSF_START_S
-check_eq "scheduler enabled" "$(scx_state)" enabled
+start_lsf /tmp/rt.lua
 n=$(nproc)
 say "$((n + 1)) DEFAULT probes, a sleeping one, one targeted at CPU 1; then SCHED_FIFO on CPU 1 for ${SECS}s"
 lsf-probe $((SECS + 3)) --name probe --procs $((n + 1)) > /tmp/p.json & a=$!
@@ -40,7 +37,5 @@ for f in /tmp/p.json /tmp/w.json /tmp/t.json; do
   done < $f
 done
 check_eq "still enabled" "$(scx_state)" enabled
-kill -INT $lp; wait $lp; rc=$?
-grep -E '^(stats|sched_ext exit|luasched-fast:)' /tmp/lsf.log
-check_eq "no ejection (dispatcher exit 0)" "$rc" 0
+stop_lsf
 finish

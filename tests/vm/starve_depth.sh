@@ -16,10 +16,7 @@ sched.attach(function(ctx)
   if comm == "tspin" or comm == "tprobe" then ctx:cpu(1) end
 end)
 LUA
-luasched-fast --cpu 0 --policy /tmp/depth.lua --stats 0 > /tmp/lsf.log 2>&1 &
-lp=$!
-wait_state enabled $LSF_START_S
-check_eq "scheduler enabled" "$(scx_state)" enabled
+start_lsf /tmp/depth.lua
 
 # run_phase NAME SPINNER_COMM PROBE_COMM: N nice-0 spinners forked and held at a gate, the nice-19
 # probe started, the spinners released a second later (all at once)
@@ -46,7 +43,5 @@ run_phase() {
 }
 run_phase shared spin probe
 run_phase targeted tspin tprobe
-kill -INT $lp; wait $lp; rc=$?
-grep -E '^(stats|sched_ext exit|luasched-fast:)' /tmp/lsf.log
-check_eq "no ejection (dispatcher exit 0)" "$rc" 0
+stop_lsf
 finish
