@@ -29,13 +29,16 @@
  *   - A task hidden behind younger heads of a vtime queue (vtime order, bands) is found by a sweep
  *     that covers the whole queue: for BATCH and DEFAULT a BPF timer every kRescueEveryNs (no rq
  *     lock) moves every overdue task (and any beyond queue_max) to the aged queue, where the oldest
- *     is a head; for CPU n's own queue, n's dispatch every kRescueEveryNs serves its oldest overdue
- *     task directly (again at the next dispatch while more are overdue).
+ *     is a head; CPU n's own queue, which only n serves, is swept by n's dispatch every
+ *     kRescueEveryNs: its overdue BATCH/DEFAULT tasks go to their class's aged queue (then any CPU
+ *     they may use serves them, oldest first), its oldest overdue REALTIME task runs here (again at
+ *     the next dispatch while more are overdue).
  *   - A CPU whose running task holds a long slice is interrupted from ops.tick (every kTickCheckNs)
  *     when a head is overdue or its own queue's sweep is due.
  * Work per dispatch under the rq lock: O(1) heads (aged_scan_max entries when a head is pinned
- * elsewhere), kRefillMax moves, and, every kRescueEveryNs, one walk of n's own queue
- * (queue_max + nr_cpus + kWalkSlack entries: inserts that race past the depth check).
+ * elsewhere), kRefillMax moves, and, every kRescueEveryNs, two walks of n's own queue
+ * (queue_max + nr_cpus + kWalkSlack entries: inserts that race past the depth check) and at most
+ * kOwnMoveMax moves.
  * Alternatives weighed: walking from both ends (SCX_DSQ_ITER_REV) finds a low-weight task at the tail
  * but not one between two deep groups (nice 0 spinners ahead, nice 19 behind, a nice 5 probe between);
  * an age index beside the DSQs needs every departure reported (ops.dequeue) and a second structure
@@ -56,6 +59,7 @@
 #define kRefillMax       4     /* tasks moved from an aged queue into its vtime queue per dispatch */
 #define kSweepMoveMax    128   /* tasks one shared sweep moves to an aged queue, per queue */
 #define kWalkSlack       32    /* entries walked past queue_max + nr_cpus */
+#define kOwnMoveMax      32    /* overdue tasks one sweep of a CPU's own queue moves to an aged queue */
 
 static __always_inline u64 starve_jiffies(void)
 {
@@ -183,31 +187,55 @@ static __always_inline bool serve_first(u64 dsq, s32 cpu, struct cpu_ctx *cc, u6
 	return false;
 }
 
-/* CPU n's own queue: serves its oldest overdue task here (two passes: find its age, then move the
- * first task that old). Returns the number of overdue tasks seen; *served if one moved here. */
+/* CPU n's own queue, which only n serves: its overdue BATCH/DEFAULT tasks go to their class's aged
+ * queue (at most kOwnMoveMax per sweep), where every CPU they may use serves them oldest first; its
+ * oldest overdue REALTIME task is served here (two passes: find its age, then move the first task
+ * that old). Returns the number of overdue tasks left here or stopped at the cap (0 or 1: the sweep
+ * is done); *served if one moved here. */
 static __always_inline u32 sweep_own(s32 cpu, struct cpu_ctx *cc, u64 now_j, u64 starve_j, bool *served)
 {
 	u64 own = pcpu_dsq(cpu), oldest = starve_j, age;
 	struct task_struct *p;
-	u32 n = 0, found = 0;
+	u32 n = 0, found = 0, moved = 0;
 
 	bpf_for_each(scx_dsq, p, own, 0) {
+		u32 cls = band_class(p->scx.dsq_vtime);
+		struct task_ctx *tc;
+
 		if (++n > walk_max())
 			break;
 		age = now_j - p->scx.runnable_at;
-		if (age > starve_j && bpf_cpumask_test_cpu(cpu, p->cpus_ptr)) {
-			found++;
-			if (age > oldest)
-				oldest = age;
+		if (age <= starve_j)
+			continue;
+		if (cls != LSF_CLASS_REALTIME) {
+			if (moved >= kOwnMoveMax) {
+				found++;
+				continue;
+			}
+			lsf_dsq_move_set_vtime(BPF_FOR_EACH_ITER, p->scx.runnable_at);
+			if (lsf_dsq_move_vtime(BPF_FOR_EACH_ITER, p, aged_dsq(cls), 0)) {
+				moved++;
+				tc = tctx_get(p);
+				if (tc)
+					lsf_fair_queued(&tc->fair, 0);
+				stat_inc(LSF_ST_AGED_OVERDUE);
+			}
+			continue;
 		}
+		if (!bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+			continue;
+		found++;
+		if (age > oldest)
+			oldest = age;
 	}
-	if (!found)
-		return 0;
+	if (oldest == starve_j)
+		return found;
 	n = 0;
 	bpf_for_each(scx_dsq, p, own, 0) {
 		if (++n > walk_max())
 			break;
-		if (now_j - p->scx.runnable_at < oldest || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+		if (band_class(p->scx.dsq_vtime) != LSF_CLASS_REALTIME || now_j - p->scx.runnable_at < oldest ||
+		    !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
 			continue;
 		if (lsf_dsq_move(BPF_FOR_EACH_ITER, p, SCX_DSQ_LOCAL, 0)) {
 			starve_mark(p, cc);
