@@ -202,6 +202,7 @@ void BPF_PROG(lsf_running, struct task_struct *p)
 	p->scx.slice = lsf_fair_running(f, &cc->fair, &vtime_now[cls], cls != LSF_CLASS_REALTIME, slice);
 	cc->run_start = now;
 	cc->on_cpu = 1;
+	cc->released = 0;  /* a sched_ext task runs: no higher class holds the CPU (ops.cpu_acquire too) */
 	cc->run_vtime = tc ? tc->fair.vtime : 0;
 	cc->run_cls = cls;
 	cc->protected = prot;
