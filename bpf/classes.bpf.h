@@ -8,28 +8,29 @@
  * Queues (DSQs), all ordered by a key the kernel keeps in p->scx.dsq_vtime (the task's own vtime
  * lives in its task_ctx, never in that field):
  *   REALTIME  shared; key = enqueue time (FIFO)
- *   BATCH     shared; key = the task's weighted virtual time, clamped (see class_key)
+ *   BATCH     shared; key = the task's weighted virtual time, clamped (bpf/fair.h); at most
+ *             queue_max tasks (bpf/starve.bpf.h)
  *   DEFAULT   shared; same
+ *   BATCH_AGED, DEFAULT_AGED  shared; key = p->scx.runnable_at (oldest first): what does not fit in
+ *             its class's vtime queue, and tasks past the starvation bound (bpf/starve.bpf.h)
  *   CPU n     one per CPU, for verdicts with a target CPU; every class in it, key = band | key,
  *             the band (class) in the top bits, so REALTIME goes before BATCH before DEFAULT and
- *             each class keeps its own order. Dispatch on CPU n compares its head with the shared
+ *             each class keeps its own order; at most queue_max tasks (a full one sends the task to
+ *             its class's queue for that insert). Dispatch on CPU n compares its head with the shared
  *             head of the same class, so a targeted task and an untargeted one allowed on n share
  *             n fairly (bpf/starve.bpf.h bounds what either can wait).
  *   PENDING   tasks waiting for their first verdict (FIFO; bpf/transport.bpf.h)
  *
- * Virtual time: a task is charged the time it actually ran (ops.running/stopping timestamps),
- * scaled by its weight (100 = nice 0). A sleeper's credit is capped at kVtimeCreditNs behind the
- * class's vtime_now, a heavy user's debt at kVtimeDebtNs ahead of it. Trade-off: the key bands
- * make a per-CPU key wrap after 2^58 ns (9 years of uptime or of weighted vtime); at the wrap the
- * order inside one band is briefly wrong, nothing else.
+ * Virtual time (bpf/fair.h): a task is charged the time it actually ran (ops.running/stopping
+ * timestamps), scaled by its weight (100 = nice 0). A sleeper's credit is capped at kFairCreditNs
+ * behind the class's vtime_now, a heavy user's debt at kFairDebtNs ahead of it. Trade-off: the key
+ * bands make a per-CPU key wrap after 2^58 ns (9 years of uptime or of weighted vtime); at the wrap
+ * the order inside one band is briefly wrong, nothing else.
  */
 
-#define kVtimeCreditNs   (20ULL * LSF_NSEC_PER_MSEC)  /* most a sleeper can be ahead of the runners */
-#define kVtimeDebtNs     (100ULL * LSF_NSEC_PER_MSEC) /* most a task can be behind them (low weight) */
 #define kWakeLagNs       (2ULL * LSF_NSEC_PER_MSEC)   /* vtime lead that lets a wakeup preempt */
 #define kWakeMinRunNs    (250ULL * 1000)              /* a victim's time on the CPU before that */
 #define kWakeFarNs       (10ULL * LSF_NSEC_PER_MSEC)  /* a victim this far ahead: no kWakeMinRunNs */
-#define kMinSliceNs      (1ULL * LSF_NSEC_PER_MSEC)   /* shortest contended slice */
 #define kDefaultSliceCapNs (3ULL * LSF_NSEC_PER_MSEC) /* longest DEFAULT run while others wait */
 #define kBandShift       58
 #define kBandMask        ((1ULL << kBandShift) - 1)
@@ -41,6 +42,30 @@ static __always_inline u64 class_dsq(u32 cls)
 	case LSF_CLASS_BATCH: return LSF_DSQ_BATCH;
 	default: return LSF_DSQ_DEFAULT;
 	}
+}
+
+/* The aged queue of a vtime class (0 for REALTIME, whose FIFO is its own age order). */
+static __always_inline u64 aged_dsq(u32 cls)
+{
+	switch (cls) {
+	case LSF_CLASS_BATCH: return LSF_DSQ_BATCH_AGED;
+	case LSF_CLASS_DEFAULT: return LSF_DSQ_DEFAULT_AGED;
+	default: return 0;
+	}
+}
+
+static __always_inline bool queue_is_cpu(u64 dsq)
+{
+	return dsq >= LSF_DSQ_CPU_BASE && dsq < LSF_DSQ_CPU_BASE + LSF_MAX_CPUS;
+}
+
+/* A queue that takes one more task: below queue_max for a wakeup (a sleeper keeps its place by
+ * vtime under overload), below queue_fill for anything else. */
+static __always_inline bool queue_room(u64 dsq, bool wake)
+{
+	s32 n = scx_bpf_dsq_nr_queued(dsq);
+
+	return n < (s32)(wake ? queue_max : queue_fill);
 }
 
 static __always_inline u32 class_ins_stat(u32 cls)
@@ -63,21 +88,12 @@ static __always_inline u64 pcpu_dsq(s32 cpu)
 }
 
 /* The order key of p in class cls: enqueue time for REALTIME; for BATCH/DEFAULT its vtime, clamped
- * to [vtime_now - credit, vtime_now + debt] (and the clamp kept: credit and debt are forgiven). */
+ * around the class's vtime_now (lsf_fair_key). */
 static __always_inline u64 class_key(struct task_ctx *tc, u32 cls, u64 now)
 {
-	u64 vnow, v;
-
 	if (cls == LSF_CLASS_REALTIME || !tc)
 		return now;
-	vnow = cls == LSF_CLASS_BATCH ? vtime_now[LSF_CLASS_BATCH] : vtime_now[LSF_CLASS_DEFAULT];
-	v = tc->vtime;
-	if (vnow > kVtimeCreditNs && (s64)(v - (vnow - kVtimeCreditNs)) < 0)
-		v = vnow - kVtimeCreditNs;
-	if ((s64)(v - (vnow + kVtimeDebtNs)) > 0)
-		v = vnow + kVtimeDebtNs;
-	tc->vtime = v;
-	return v;
+	return lsf_fair_key(&tc->fair, cls == LSF_CLASS_BATCH ? vtime_now[LSF_CLASS_BATCH] : vtime_now[LSF_CLASS_DEFAULT]);
 }
 
 static __always_inline u64 band_key(u32 cls, u64 key)
@@ -91,19 +107,36 @@ static __always_inline u32 band_class(u64 key)
 	return (u32)(key >> kBandShift) + LSF_CLASS_REALTIME;
 }
 
-/* Where a task of class cls with target cpu goes, and its key there. */
-static __always_inline u64 place(struct task_struct *p, struct task_ctx *tc, u32 cls, s32 cpu, u64 now,
+/* Where a task of class cls with target cpu goes, and its key there: the target's own queue if the
+ * CPU is usable (online, allowed, not held by a higher sched class) and the queue has room, else the
+ * class queue; a full BATCH/DEFAULT queue sends it to
+ * the class's aged queue, keyed by when it became runnable (bpf/starve.bpf.h). wake: a wakeup. */
+static __always_inline u64 place(struct task_struct *p, struct task_ctx *tc, u32 cls, s32 cpu, u64 now, bool wake,
 				 u64 *key)
 {
+	u64 dsq;
+
 	cls = class_norm(cls);
 	*key = class_key(tc, cls, now);
 	if (tc)
 		tc->ins_cls = cls;
-	if (cpu != LSF_CPU_ANY && cpu_ok(p, cpu)) {
+	if (cpu != LSF_CPU_ANY && cpu_ok(p, cpu) && !cpu_released(cpu) && queue_room(pcpu_dsq(cpu), wake)) {
 		*key = band_key(cls, *key);
+		if (tc)
+			lsf_fair_queued(&tc->fair, 1);
 		return pcpu_dsq(cpu);
 	}
-	return class_dsq(cls);
+	dsq = class_dsq(cls);
+	if (cls != LSF_CLASS_REALTIME && !queue_room(dsq, wake)) {
+		*key = p->scx.runnable_at;
+		if (tc)
+			lsf_fair_queued(&tc->fair, 0);
+		stat_inc(LSF_ST_AGED_FULL);
+		return aged_dsq(cls);
+	}
+	if (tc)
+		lsf_fair_queued(&tc->fair, 1);
+	return dsq;
 }
 
 /* cpu runs work that a REALTIME task may preempt: not protected, and not a task the starvation rule
@@ -112,7 +145,7 @@ static __always_inline bool rt_may_preempt(struct task_struct *p, s32 cpu)
 {
 	struct cpu_ctx *c = cctx_of(cpu);
 
-	return c && !c->protected && !c->starved_run && cpu_ok(p, cpu);
+	return c && !c->protected && !c->fair.starved_run && !c->released && cpu_ok(p, cpu);
 }
 
 /* A REALTIME task was queued: an idle CPU it may use is woken; else its last CPU, or one other
@@ -146,7 +179,8 @@ static __always_inline bool wake_may_preempt(struct task_struct *p, s32 cpu, u32
 	u64 ran;
 	s64 lead;
 
-	if (!c || c->protected || c->starved_run || c->run_cls != cls || !cpu_ok(p, cpu))  /* online, allowed */
+	if (!c || c->protected || c->fair.starved_run || c->released || c->run_cls != cls ||
+	    !cpu_ok(p, cpu))  /* online, allowed */
 		return false;
 	ran = now - c->run_start;
 	lead = (s64)(c->run_vtime + ran - key);
@@ -216,13 +250,19 @@ static __always_inline void insert_task(struct task_struct *p, struct task_ctx *
 					s32 cpu, u64 enq_flags)
 {
 	u64 now = bpf_ktime_get_ns(), key;
-	u64 dsq = place(p, tc, cls, cpu, now, &key);
+	u64 dsq = place(p, tc, cls, cpu, now, enq_flags & SCX_ENQ_WAKEUP, &key);
 
 	cls = class_norm(cls);
 	if (tc && (enq_flags & SCX_ENQ_WAKEUP))
 		tc->wake_at = now;  /* wakeup -> running, measured in ops.running */
 	lsf_dsq_insert_vtime(p, dsq, slice, key, enq_flags);
-	if (dsq != class_dsq(cls)) {
+	if (dsq == aged_dsq(cls)) {  /* overload: no preemption; an idle CPU it may use takes it */
+		cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
+		if (cpu >= 0)
+			scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+		return;
+	}
+	if (queue_is_cpu(dsq)) {
 		stat_inc(LSF_ST_INS_CPU);
 		if (cls == LSF_CLASS_REALTIME && rt_may_preempt(p, cpu))
 			scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
@@ -243,7 +283,8 @@ static __always_inline void insert_task(struct task_struct *p, struct task_ctx *
 static __always_inline u64 waiting_here(s32 cpu)
 {
 	s32 shared = scx_bpf_dsq_nr_queued(LSF_DSQ_REALTIME) + scx_bpf_dsq_nr_queued(LSF_DSQ_BATCH) +
-		     scx_bpf_dsq_nr_queued(LSF_DSQ_DEFAULT);
+		     scx_bpf_dsq_nr_queued(LSF_DSQ_DEFAULT) + scx_bpf_dsq_nr_queued(LSF_DSQ_BATCH_AGED) +
+		     scx_bpf_dsq_nr_queued(LSF_DSQ_DEFAULT_AGED);
 	s32 own = scx_bpf_dsq_nr_queued(pcpu_dsq(cpu));
 	u32 online = nr_online ? nr_online : 1;
 	u64 w = own > 0 ? (u64)own : 0;
@@ -254,16 +295,11 @@ static __always_inline u64 waiting_here(s32 cpu)
 }
 
 /* Contended slices: the verdict's slice is a maximum. With W tasks waiting for this CPU a
- * BATCH/DEFAULT task gets slice / (W + 1), at least kMinSliceNs, so a hog's 20 ms slice does not make
- * everyone behind it wait 20 ms. */
+ * BATCH/DEFAULT task gets slice / (W + 1), at least kFairMinSliceNs (lsf_fair_contended), so a hog's
+ * 20 ms slice does not make everyone behind it wait 20 ms. */
 static __always_inline u64 contended_slice(u64 slice, s32 cpu)
 {
-	u64 w = waiting_here(cpu), share;
-
-	if (!w || slice <= kMinSliceNs)
-		return slice;
-	share = slice / (w + 1);
-	return share > kMinSliceNs ? share : kMinSliceNs;
+	return lsf_fair_contended(slice, waiting_here(cpu));
 }
 
 /* From ops.tick: the DEFAULT task running on cpu has run kDefaultSliceCapNs in one go while other
@@ -276,8 +312,8 @@ static __always_inline bool default_slice_over(s32 cpu, struct cpu_ctx *cc, u64 
 {
 	/* once per kDefaultSliceCapNs at most: a task that dispatch let go on (keep_prev: nothing here
 	 * could run instead) keeps its run_start and is not cut again at every tick; a task served by the
-	 * starvation rule keeps its kStarveSliceNs */
-	return !cc->protected && !cc->starved_run && cc->run_cls == LSF_CLASS_DEFAULT &&
+	 * starvation rule keeps its kFairStarveSliceNs */
+	return !cc->protected && !cc->fair.starved_run && cc->run_cls == LSF_CLASS_DEFAULT &&
 	       now - cc->run_start >= kDefaultSliceCapNs && now - cc->last_cut_ns >= kDefaultSliceCapNs &&
 	       waiting_here(cpu) > 0;
 }
@@ -285,13 +321,10 @@ static __always_inline bool default_slice_over(s32 cpu, struct cpu_ctx *cc, u64 
 /* Charges the time p ran since ops.running, scaled by its weight. */
 static __always_inline void charge(struct task_struct *p, struct task_ctx *tc, u64 now)
 {
-	u64 used;
-
 	if (!tc->run_at)
 		return;
-	used = now - tc->run_at;
+	lsf_fair_charge(&tc->fair, now - tc->run_at, p->scx.weight);
 	tc->run_at = 0;
-	tc->vtime += used * 100 / (p->scx.weight ? p->scx.weight : 100);
 }
 
 #endif /* LSF_CLASSES_BPF_H */

@@ -73,6 +73,9 @@ bool scx_bpf_dsq_move_to_local___v2___lsf(u64 dsq_id, u64 enq_flags) __ksym __we
 
 /* 6.19+; before 7.1 it could return NULL for a non-empty FIFO DSQ, so lsf_dsq_peek checks the version. */
 struct task_struct *scx_bpf_dsq_peek(u64 dsq_id) __ksym __weak;
+/* ops.cpu_release only; 7.x also has a ___v2 callable anywhere (returns nothing) */
+u32 scx_bpf_reenqueue_local(void) __ksym __weak;
+void scx_bpf_reenqueue_local___v2(void) __ksym __weak;
 /* present in every sched_ext kernel (6.12+) */
 int bpf_iter_scx_dsq_new(struct bpf_iter_scx_dsq *it, u64 dsq_id, u64 flags) __ksym __weak;
 struct task_struct *bpf_iter_scx_dsq_next(struct bpf_iter_scx_dsq *it) __ksym __weak;
@@ -159,6 +162,17 @@ static __always_inline void lsf_dsq_move_set_vtime(struct bpf_iter_scx_dsq *it, 
 		scx_bpf_dsq_move_set_vtime___lsf(it, vtime);
 	else if (bpf_ksym_exists(scx_bpf_dispatch_from_dsq_set_vtime___lsf))
 		scx_bpf_dispatch_from_dsq_set_vtime___lsf(it, vtime);
+}
+
+/* From ops.cpu_release: every task on this CPU's local DSQ goes through ops.enqueue again
+ * (SCX_ENQ_REENQ). Returns how many did, when the kernel says (0 otherwise). */
+static __always_inline u32 lsf_reenqueue_local(void)
+{
+	if (bpf_ksym_exists(scx_bpf_reenqueue_local))
+		return scx_bpf_reenqueue_local();
+	if (bpf_ksym_exists(scx_bpf_reenqueue_local___v2))
+		scx_bpf_reenqueue_local___v2();
+	return 0;
 }
 
 /*

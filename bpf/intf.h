@@ -36,6 +36,8 @@ enum lsf_class {
 #define LSF_DSQ_BATCH      2ULL
 #define LSF_DSQ_DEFAULT    3ULL
 #define LSF_DSQ_PENDING    4ULL    /* tasks waiting for their first verdict; never consumed directly */
+#define LSF_DSQ_BATCH_AGED 5ULL    /* BATCH tasks past the depth of its vtime queue or overdue, oldest first */
+#define LSF_DSQ_DEFAULT_AGED 6ULL  /* the same for DEFAULT (bpf/starve.bpf.h) */
 #define LSF_DSQ_CPU_BASE   1024ULL /* + cpu: per-CPU DSQ for verdicts with a target CPU */
 
 #define LSF_CPU_ANY        (-1)    /* verdict.cpu: no target, any allowed CPU */
@@ -147,7 +149,11 @@ struct lsf_verdict {
 	X(OFFLINE_MOVE,      "offline_moves",         events,   "offline_moves", "tasks moved off the queue of a CPU that went offline") \
 	X(FORK_HIT,          "fork_hits",             cache,    "fork_hits",     "new tasks that started with their parent's verdict as their own, without a miss (--fork inherit)") \
 	X(FORK_PREEMPT,      "fork_preempt",          events,   "fork_preempt",  "new BATCH/DEFAULT tasks without an idle CPU that preempted a task of their class far ahead in virtual time on another CPU than their parent's") \
-	X(KEEP_PREV,         "keep_prev",             disp,     "keep_prev",     "dispatches that found nothing else: the previous task went on with its own slice")
+	X(KEEP_PREV,         "keep_prev",             disp,     "keep_prev",     "dispatches that found nothing else: the previous task went on with its own slice") \
+	X(AGED_FULL,         "aged_full",             ins,      "aged_full",     "BATCH/DEFAULT inserts that found their vtime queue at its depth bound and went to the class's aged queue (oldest first)") \
+	X(AGED_OVERDUE,      "aged_overdue",          disp,     "aged_overdue",  "tasks past the starvation bound that the sweep moved from a vtime queue to its class's aged queue") \
+	X(CPU_RELEASE,       "cpu_release",           events,   "cpu_release",   "CPUs taken by a higher sched class (RT, deadline): the tasks on their local queue were queued again") \
+	X(RELEASE_MOVE,      "release_moves",         events,   "release_moves", "tasks moved off the own queue of a CPU a higher sched class kept for more than a sweep period")
 
 enum lsf_stat {
 #define LSF_STAT_ENUM_(id, key, group, label, desc) LSF_ST_##id,

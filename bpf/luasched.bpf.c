@@ -19,7 +19,10 @@ char _license[] SEC("license") = "GPL";
  *    per-CPU queue for targeted verdicts merged into each class by key; REALTIME wakeups preempt
  *    lower classes, BATCH/DEFAULT wakeups preempt a same-class task far ahead in vtime.
  *  - One starvation rule over every queue (bpf/starve.bpf.h): no runnable task waits much past
- *    LSF_STARVE_NS, whatever its class.
+ *    LSF_STARVE_NS, whatever its class and the depth of its queue (vtime queues are bounded, the
+ *    rest waits oldest first). The accounting rules (vtime, slices) are in bpf/fair.h.
+ *  - A CPU taken by a higher sched class (RT, deadline) strands nothing: ops.cpu_release queues its
+ *    local tasks again and nothing is targeted at it until ops.cpu_acquire.
  *  - Kernel features are probed (bpf/compat.bpf.h): one object for 6.12 LTS and newer kernels.
  *  - CPU hotplug is handled (ops.cpu_online/offline): targets must be online, queues of an offline
  *    CPU are emptied by the timer.
@@ -42,6 +45,8 @@ static __always_inline void insert_local(struct task_struct *p, struct task_ctx 
 	if (tc) {
 		tc->ins_cls = cls;
 		tc->wake_at = wakeup_stamp(wake_flags);
+		class_key(tc, class_norm(cls), 0);  /* its vtime kept within its class's window */
+		lsf_fair_queued(&tc->fair, 0);      /* straight onto a CPU: not in key order */
 	}
 	lsf_dsq_insert(p, SCX_DSQ_LOCAL, slice, enq_flags);
 }
@@ -54,7 +59,7 @@ s32 BPF_PROG(lsf_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags
 	bool is_idle = false;
 	s32 cpu;
 
-	if (hit && tc->v.cpu != LSF_CPU_ANY && cpu_ok(p, tc->v.cpu))
+	if (hit && tc->v.cpu != LSF_CPU_ANY && cpu_ok(p, tc->v.cpu) && !cpu_released(tc->v.cpu))
 		return tc->v.cpu;  /* enqueue puts it on that CPU's queue and wakes the CPU */
 
 	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &is_idle);
@@ -153,6 +158,7 @@ void BPF_PROG(lsf_dispatch, s32 cpu, struct task_struct *prev)
 	apply_verdicts();
 	if (!cc)
 		return;
+	refill_all();
 	if (serve_starved(cpu, cc) || serve_classes(cpu))
 		return;
 	/* Nothing else to run: the previous task goes on with its own slice (the kernel would refill
@@ -165,16 +171,17 @@ void BPF_PROG(lsf_dispatch, s32 cpu, struct task_struct *prev)
 }
 
 /* Records what this CPU runs (for preemption decisions elsewhere), sets the contended slice,
- * advances the class's vtime_now and the miss round trip. */
+ * advances the class's vtime_now and the miss round trip (rules: bpf/fair.h). */
 SEC("struct_ops/lsf_running")
 void BPF_PROG(lsf_running, struct task_struct *p)
 {
 	struct task_ctx *tc = tctx_get(p);
 	struct cpu_ctx *cc = cctx_this();
 	s32 cpu = scx_bpf_task_cpu(p);
-	u64 now = bpf_ktime_get_ns();
+	u64 now = bpf_ktime_get_ns(), slice = p->scx.slice;
 	u32 cls = tc ? class_norm(tc->ins_cls) : LSF_CLASS_DEFAULT;
 	bool prot = never_waits(p) || cls == LSF_CLASS_REALTIME;
+	struct lsf_fair *f = tc ? &tc->fair : NULL;
 
 	if (tc) {
 		tc->run_at = now;
@@ -187,22 +194,16 @@ void BPF_PROG(lsf_running, struct task_struct *p)
 			hist_add(cls - LSF_CLASS_REALTIME + LSF_HIST_WAKE_REALTIME, now - tc->wake_at);
 			tc->wake_at = 0;
 		}
-		if (cls != LSF_CLASS_REALTIME && (s64)(tc->vtime - vtime_now[cls]) > 0)
-			vtime_now[cls] = tc->vtime;
 	}
-	if (!prot)
-		p->scx.slice = contended_slice(p->scx.slice, cpu);
 	if (!cc)
 		return;
-	cc->starved_run = cc->starve_next;
-	if (cc->starve_next) {
-		cc->starve_next = 0;
-		if (p->scx.slice > kStarveSliceNs)
-			p->scx.slice = kStarveSliceNs;
-	}
+	if (!prot && lsf_fair_take_fresh(f))
+		slice = contended_slice(slice, cpu);
+	p->scx.slice = lsf_fair_running(f, &cc->fair, &vtime_now[cls], cls != LSF_CLASS_REALTIME, slice);
 	cc->run_start = now;
 	cc->on_cpu = 1;
-	cc->run_vtime = tc ? tc->vtime : 0;
+	cc->released = 0;  /* a sched_ext task runs: no higher class holds the CPU (ops.cpu_acquire too) */
+	cc->run_vtime = tc ? tc->fair.vtime : 0;
 	cc->run_cls = cls;
 	cc->protected = prot;
 }
@@ -238,6 +239,34 @@ void BPF_PROG(lsf_tick, struct task_struct *p)
 		cc->last_cut_ns = now;
 		stat_inc(LSF_ST_SLICE_CUT);
 	}
+}
+
+/* A higher sched class (an RT or deadline task) takes this CPU. The kernel leaves what waits on its
+ * local queue there (the task it preempted at the head, tasks select_cpu or dispatch put there) and
+ * sched_ext serves that queue only from this CPU: they go through ops.enqueue again and wait where
+ * other CPUs and the starvation rule see them. Nothing is targeted here until ops.cpu_acquire; what
+ * waits in this CPU's own queue is moved to the class queues by the sweep (bpf/starve.bpf.h) if the
+ * CPU is still held then. */
+SEC("struct_ops/lsf_cpu_release")
+void BPF_PROG(lsf_cpu_release, s32 cpu, struct scx_cpu_release_args *args)
+{
+	struct cpu_ctx *cc = cctx_this();
+
+	if (cc) {
+		cc->released = 1;
+		cc->on_cpu = 0;
+	}
+	lsf_reenqueue_local();
+	stat_inc(LSF_ST_CPU_RELEASE);
+}
+
+SEC("struct_ops/lsf_cpu_acquire")
+void BPF_PROG(lsf_cpu_acquire, s32 cpu, struct scx_cpu_acquire_args *args)
+{
+	struct cpu_ctx *cc = cctx_this();
+
+	if (cc)
+		cc->released = 0;
 }
 
 /* Publishes idle CPUs for userspace placement; the built-in idle tracking stays on (KEEP_BUILTIN_IDLE). */
@@ -404,9 +433,10 @@ void BPF_PROG(lsf_dump, struct scx_dump_ctx *dctx)
 
 	lsf_dump_line("luasched-fast: policy_gen=%u miss_seq=%llu online=%u dispatcher_seen=%llums ago\n", policy_gen,
 		 miss_seq, nr_online, (now - user_alive_ns) / LSF_NSEC_PER_MSEC);
-	lsf_dump_line("queued: realtime=%d batch=%d default=%d pending=%d\n", scx_bpf_dsq_nr_queued(LSF_DSQ_REALTIME),
-		 scx_bpf_dsq_nr_queued(LSF_DSQ_BATCH), scx_bpf_dsq_nr_queued(LSF_DSQ_DEFAULT),
-		 scx_bpf_dsq_nr_queued(LSF_DSQ_PENDING));
+	lsf_dump_line("queued: realtime=%d batch=%d+%d default=%d+%d pending=%d (+: aged)\n",
+		 scx_bpf_dsq_nr_queued(LSF_DSQ_REALTIME), scx_bpf_dsq_nr_queued(LSF_DSQ_BATCH),
+		 scx_bpf_dsq_nr_queued(LSF_DSQ_BATCH_AGED), scx_bpf_dsq_nr_queued(LSF_DSQ_DEFAULT),
+		 scx_bpf_dsq_nr_queued(LSF_DSQ_DEFAULT_AGED), scx_bpf_dsq_nr_queued(LSF_DSQ_PENDING));
 	lsf_dump_line("vtime_now: batch=%llu default=%llu\n", vtime_now[LSF_CLASS_BATCH], vtime_now[LSF_CLASS_DEFAULT]);
 }
 
@@ -417,8 +447,8 @@ void BPF_PROG(lsf_dump_cpu, struct scx_dump_ctx *dctx, s32 cpu, bool idle)
 
 	if (!c)
 		return;
-	lsf_dump_line("lsf cpu %d: online=%d own_queue=%d class=%u protected=%u running_for=%lluus\n", cpu,
-		 cpu_is_online(cpu), scx_bpf_dsq_nr_queued(pcpu_dsq(cpu)), c->run_cls, c->protected,
+	lsf_dump_line("lsf cpu %d: online=%d released=%u own_queue=%d class=%u protected=%u running_for=%lluus\n", cpu,
+		 cpu_is_online(cpu), c->released, scx_bpf_dsq_nr_queued(pcpu_dsq(cpu)), c->run_cls, c->protected,
 		 (bpf_ktime_get_ns() - c->run_start) / 1000);
 }
 
@@ -430,7 +460,7 @@ void BPF_PROG(lsf_dump_task, struct scx_dump_ctx *dctx, struct task_struct *p)
 	if (!tc)
 		return;
 	lsf_dump_line("lsf task: state=%u class=%u cpu=%d gen=%u seq=%llu queued_as=%u vtime=%llu\n", tc->v.state,
-		 tc->v.cls, tc->v.cpu, tc->v.policy_gen, tc->v.seq, tc->ins_cls, tc->vtime);
+		 tc->v.cls, tc->v.cpu, tc->v.policy_gen, tc->v.seq, tc->ins_cls, tc->fair.vtime);
 }
 
 SEC("struct_ops.s/lsf_init")
@@ -445,7 +475,8 @@ s32 BPF_PROG(lsf_init)
 		return -95;  /* EOPNOTSUPP */
 	}
 	if ((ret = scx_bpf_create_dsq(LSF_DSQ_REALTIME, -1)) || (ret = scx_bpf_create_dsq(LSF_DSQ_BATCH, -1)) ||
-	    (ret = scx_bpf_create_dsq(LSF_DSQ_DEFAULT, -1)) || (ret = scx_bpf_create_dsq(LSF_DSQ_PENDING, -1)))
+	    (ret = scx_bpf_create_dsq(LSF_DSQ_DEFAULT, -1)) || (ret = scx_bpf_create_dsq(LSF_DSQ_PENDING, -1)) ||
+	    (ret = scx_bpf_create_dsq(LSF_DSQ_BATCH_AGED, -1)) || (ret = scx_bpf_create_dsq(LSF_DSQ_DEFAULT_AGED, -1)))
 		return ret;
 	bpf_for(i, 0, nr_cpus) {
 		if (i >= LSF_MAX_CPUS)
@@ -456,7 +487,9 @@ s32 BPF_PROG(lsf_init)
 	init_online();
 	calib_ns = bpf_ktime_get_ns();
 	calib_jiffies = bpf_jiffies64();
-	return timer_init();
+	if ((ret = timer_init()))
+		return ret;
+	return sweep_timer_init();
 }
 
 SEC("struct_ops/lsf_exit")
@@ -476,6 +509,8 @@ struct sched_ext_ops luasched_ops = {
 	.running     = (void *)lsf_running,
 	.stopping    = (void *)lsf_stopping,
 	.update_idle = (void *)lsf_update_idle,
+	.cpu_acquire = (void *)lsf_cpu_acquire,
+	.cpu_release = (void *)lsf_cpu_release,
 	.init_task   = (void *)lsf_init_task,
 	.exit_task   = (void *)lsf_exit_task,
 	.cpu_online  = (void *)lsf_cpu_online,

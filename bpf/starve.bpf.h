@@ -6,26 +6,60 @@
 
 /*
  * Order on CPU n: REALTIME, then BATCH, then DEFAULT; within a class the head of the shared queue and
- * the head of n's own queue (targeted verdicts, same class band) by key. Above that, one starvation
- * rule over every queue n can serve (REALTIME, BATCH, DEFAULT, its own; PENDING is bounded by its
- * deadline, bpf/transport.bpf.h):
+ * the head of n's own queue (targeted verdicts, same class band) by key, then the class's aged queue.
+ * Above that, one starvation rule over every queue n can serve (REALTIME, BATCH, DEFAULT, their aged
+ * queues, its own; PENDING is bounded by its deadline, bpf/transport.bpf.h):
  *
- *   a task runnable for longer than LSF_STARVE_NS (100 ms) is served before anything else, whatever
- *   its class, with a short slice (kStarveSliceNs), oldest first.
+ *   a task runnable for longer than LSF_STARVE_NS (100 ms, by p->scx.runnable_at, the watchdog's
+ *   clock) is served before anything else, whatever its class, with a short slice
+ *   (kFairStarveSliceNs), oldest first.
  *
- * Heads are checked at every dispatch. A task behind a younger head (vtime order, bands) is found by
- * a walk of each queue, at most starve_scan_max tasks, every kRescueEveryNs per CPU, before the heads. A CPU
- * whose running task holds a long slice is interrupted from ops.tick (every kTickCheckNs) when a head
- * is overdue or a walk is due. So REALTIME hogs, targeted hogs or heavy-weight tasks cannot shut a
- * task out: it waits at most LSF_STARVE_NS + kRescueEveryNs + kTickCheckNs (~160 ms) plus
- * kStarveSliceNs for each task that became overdue before it on the CPUs it may use. This also gives
- * lower classes a guaranteed share under REALTIME saturation: each waiting task gets kStarveSliceNs
- * every ~LSF_STARVE_NS. The sched_ext watchdog (LSF_WATCHDOG_MS) is 30x further away.
+ * Finding such a task costs bounded work whatever the depth of a queue an unprivileged user creates
+ * (any number of spinners, any mix of weights, targeted queues). Design: every vtime-ordered queue
+ * is bounded, and what does not fit waits in a queue whose head is always its oldest:
+ *   - BATCH, DEFAULT and each CPU's own queue hold at most queue_max tasks (queue_fill for anything
+ *     but a wakeup, so a sleeper still finds room by vtime under overload). Beyond that a BATCH/
+ *     DEFAULT task goes to its class's aged queue, keyed by p->scx.runnable_at; a targeted task goes
+ *     to its class's queues for that insert. REALTIME is FIFO: its head is its oldest already.
+ *   - ops.dispatch refills a vtime queue from the front of its aged queue (oldest first, kRefillMax
+ *     per dispatch) while the vtime queue holds fewer than queue_fill; overdue tasks are left there
+ *     for the rule.
+ *   - Heads are checked at every dispatch: a queue's first task this CPU may run (aged_scan_max
+ *     entries looked at, in case the head is pinned elsewhere).
+ *   - A task hidden behind younger heads of a vtime queue (vtime order, bands) is found by a sweep
+ *     that covers the whole queue: for BATCH and DEFAULT a BPF timer every kRescueEveryNs (no rq
+ *     lock) moves every overdue task (and any beyond queue_max) to the aged queue, where the oldest
+ *     is a head; CPU n's own queue, which only n serves, is swept by n's dispatch every
+ *     kRescueEveryNs: its overdue BATCH/DEFAULT tasks go to their class's aged queue (then any CPU
+ *     they may use serves them, oldest first), its oldest overdue REALTIME task runs here (again at
+ *     the next dispatch while more are overdue).
+ *   - A CPU whose running task holds a long slice is interrupted from ops.tick (every kTickCheckNs)
+ *     when a head is overdue or its own queue's sweep is due.
+ * Work per dispatch under the rq lock: O(1) heads (aged_scan_max entries when a head is pinned
+ * elsewhere), kRefillMax moves, and, every kRescueEveryNs, two walks of n's own queue
+ * (queue_max + nr_cpus + kWalkSlack entries: inserts that race past the depth check) and at most
+ * kOwnMoveMax moves.
+ * Alternatives weighed: walking from both ends (SCX_DSQ_ITER_REV) finds a low-weight task at the tail
+ * but not one between two deep groups (nice 0 spinners ahead, nice 19 behind, a nice 5 probe between);
+ * an age index beside the DSQs needs every departure reported (ops.dequeue) and a second structure
+ * kept in step with the kernel's. Trade-off: past queue_fill tasks, a class is served in vtime order
+ * only within the queue_max tasks that fit; the rest wait their turn oldest first.
+ *
+ * Bound: a task waits at most LSF_STARVE_NS + kRescueEveryNs + kTickCheckNs (~160 ms) plus
+ * kFairStarveSliceNs for each task that became overdue before it, shared among the CPUs serving them
+ * (under overload, when every task is overdue, that is the round of N tasks at 5 ms on C CPUs:
+ * 5 ms * N / C). This also gives lower classes a guaranteed share under REALTIME saturation: each
+ * waiting task gets kFairStarveSliceNs every ~LSF_STARVE_NS. The sched_ext watchdog
+ * (LSF_WATCHDOG_MS) is 30x further away.
  */
 
-#define kRescueEveryNs   (50ULL * LSF_NSEC_PER_MSEC)  /* per CPU: walk the queues for overdue tasks */
+#define kRescueEveryNs   (50ULL * LSF_NSEC_PER_MSEC)  /* sweep period of a vtime queue */
+#define kSweepAgainNs    (2ULL * LSF_NSEC_PER_MSEC)   /* the shared sweep stopped at kSweepMoveMax */
 #define kTickCheckNs     (10ULL * LSF_NSEC_PER_MSEC)  /* per CPU: starvation check from ops.tick */
-#define kStarveSliceNs   (5ULL * LSF_NSEC_PER_MSEC)   /* slice of a task served by the rule */
+#define kRefillMax       4     /* tasks moved from an aged queue into its vtime queue per dispatch */
+#define kSweepMoveMax    128   /* tasks one shared sweep moves to an aged queue, per queue */
+#define kWalkSlack       32    /* entries walked past queue_max + nr_cpus */
+#define kOwnMoveMax      32    /* overdue tasks one sweep of a CPU's own queue moves to an aged queue */
 
 static __always_inline u64 starve_jiffies(void)
 {
@@ -42,14 +76,38 @@ static __always_inline u64 starve_jiffies(void)
 	return starve_jiffies_cached;
 }
 
-/* Jiffies the head of dsq has been runnable, if this CPU may run it (0 otherwise, or if empty). */
+static __always_inline bool overdue(struct task_struct *p, u64 now_j, u64 starve_j)
+{
+	return now_j - p->scx.runnable_at > starve_j;
+}
+
+/* Entries a sweep walks: everything a vtime queue can hold. */
+static __always_inline u32 walk_max(void)
+{
+	return queue_max + nr_cpus + kWalkSlack;
+}
+
+/* Jiffies the first task of dsq that this CPU may run has been runnable (0: none, or empty): the head,
+ * or if it is pinned elsewhere the first allowed one among aged_scan_max entries. */
 static __always_inline u64 head_age(u64 dsq, s32 cpu, u64 now_j)
 {
 	struct task_struct *p = lsf_dsq_peek(dsq);
+	u64 age = 0;
+	u32 n = 0;
 
-	if (!p || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+	if (!p)
 		return 0;
-	return now_j - p->scx.runnable_at;
+	if (bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+		return now_j - p->scx.runnable_at;
+	bpf_for_each(scx_dsq, p, dsq, 0) {
+		if (++n > aged_scan_max)
+			break;
+		if (bpf_cpumask_test_cpu(cpu, p->cpus_ptr)) {
+			age = now_j - p->scx.runnable_at;
+			break;
+		}
+	}
+	return age;
 }
 
 static __always_inline bool consume(u64 dsq, u32 st)
@@ -64,71 +122,194 @@ static __always_inline u32 disp_stat(u64 dsq)
 {
 	switch (dsq) {
 	case LSF_DSQ_REALTIME: return LSF_ST_DISP_REALTIME;
-	case LSF_DSQ_BATCH: return LSF_ST_DISP_BATCH;
-	case LSF_DSQ_DEFAULT: return LSF_ST_DISP_DEFAULT;
+	case LSF_DSQ_BATCH:
+	case LSF_DSQ_BATCH_AGED: return LSF_ST_DISP_BATCH;
+	case LSF_DSQ_DEFAULT:
+	case LSF_DSQ_DEFAULT_AGED: return LSF_ST_DISP_DEFAULT;
 	default: return LSF_ST_DISP_CPU;
 	}
 }
 
-/* The queue n may serve whose head has waited longest past the bound; 0 if none. */
+/* Marks p as picked by the starvation rule on this CPU (bpf/fair.h: short slice, not preempted). */
+static __always_inline void starve_mark(struct task_struct *p, struct cpu_ctx *cc)
+{
+	struct task_ctx *tc = tctx_get(p);
+
+	if (tc)
+		lsf_fair_starve_pick(&tc->fair, &cc->fair);
+}
+
+/* The queues the rule looks at on CPU n, besides n's own (index kStarveShared). */
+#define kStarveShared    5
+static const u64 starve_shared[kStarveShared] = {
+	LSF_DSQ_REALTIME, LSF_DSQ_BATCH_AGED, LSF_DSQ_BATCH, LSF_DSQ_DEFAULT_AGED, LSF_DSQ_DEFAULT,
+};
+
+/* The queue n may serve whose first task n may run has waited longest past the bound; 0 if none.
+ * One loop over the queues (not one inlined copy each): the verifier then checks head_age once
+ * instead of once per combination of earlier outcomes. */
 static __always_inline u64 overdue_queue(s32 cpu, u64 now_j, u64 starve_j)
 {
-	u64 best = 0, best_age = starve_j, age;
+	u64 best = 0, best_age = starve_j, age, dsq;
+	int i;
 
-	age = head_age(LSF_DSQ_REALTIME, cpu, now_j);
-	if (age > best_age) { best = LSF_DSQ_REALTIME; best_age = age; }
-	age = head_age(LSF_DSQ_BATCH, cpu, now_j);
-	if (age > best_age) { best = LSF_DSQ_BATCH; best_age = age; }
-	age = head_age(LSF_DSQ_DEFAULT, cpu, now_j);
-	if (age > best_age) { best = LSF_DSQ_DEFAULT; best_age = age; }
-	age = head_age(pcpu_dsq(cpu), cpu, now_j);
-	if (age > best_age)
-		best = pcpu_dsq(cpu);
+	bpf_for(i, 0, kStarveShared + 1) {
+		dsq = i < kStarveShared ? starve_shared[i] : pcpu_dsq(cpu);
+		age = head_age(dsq, cpu, now_j);
+		if (age > best_age) {
+			best = dsq;
+			best_age = age;
+		}
+	}
 	return best;
 }
 
-/* Walks dsq for the first task past the bound that may run here and moves it to this CPU. */
-static __always_inline bool rescue_from(u64 dsq, s32 cpu, u64 now_j, u64 starve_j)
+/* Moves the first task of dsq this CPU may run (the one head_age measured) here, if it is overdue. */
+static __always_inline bool serve_first(u64 dsq, s32 cpu, struct cpu_ctx *cc, u64 now_j, u64 starve_j)
 {
 	struct task_struct *p;
 	u32 n = 0;
 
 	bpf_for_each(scx_dsq, p, dsq, 0) {
-		if (++n > starve_scan_max)
+		if (++n > aged_scan_max)
 			break;
-		if (now_j - p->scx.runnable_at <= starve_j || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+		if (!bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
 			continue;
-		if (lsf_dsq_move(BPF_FOR_EACH_ITER, p, SCX_DSQ_LOCAL, 0))
+		if (!overdue(p, now_j, starve_j))
+			break;
+		if (lsf_dsq_move(BPF_FOR_EACH_ITER, p, SCX_DSQ_LOCAL, 0)) {
+			starve_mark(p, cc);
+			stat_inc(disp_stat(dsq));
 			return true;
+		}
+		break;
 	}
 	return false;
+}
+
+/* CPU n's own queue, which only n serves: its overdue BATCH/DEFAULT tasks go to their class's aged
+ * queue (at most kOwnMoveMax per sweep), where every CPU they may use serves them oldest first; its
+ * oldest overdue REALTIME task is served here (two passes: find its age, then move the first task
+ * that old). Returns the number of overdue tasks left here or stopped at the cap (0 or 1: the sweep
+ * is done); *served if one moved here. */
+static __always_inline u32 sweep_own(s32 cpu, struct cpu_ctx *cc, u64 now_j, u64 starve_j, bool *served)
+{
+	u64 own = pcpu_dsq(cpu), oldest = starve_j, age;
+	struct task_struct *p;
+	u32 n = 0, found = 0, moved = 0;
+
+	bpf_for_each(scx_dsq, p, own, 0) {
+		u32 cls = band_class(p->scx.dsq_vtime);
+		struct task_ctx *tc;
+
+		if (++n > walk_max())
+			break;
+		age = now_j - p->scx.runnable_at;
+		if (age <= starve_j)
+			continue;
+		if (cls != LSF_CLASS_REALTIME) {
+			if (moved >= kOwnMoveMax) {
+				found++;
+				continue;
+			}
+			lsf_dsq_move_set_vtime(BPF_FOR_EACH_ITER, p->scx.runnable_at);
+			if (lsf_dsq_move_vtime(BPF_FOR_EACH_ITER, p, aged_dsq(cls), 0)) {
+				moved++;
+				tc = tctx_get(p);
+				if (tc)
+					lsf_fair_queued(&tc->fair, 0);
+				stat_inc(LSF_ST_AGED_OVERDUE);
+			}
+			continue;
+		}
+		if (!bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+			continue;
+		found++;
+		if (age > oldest)
+			oldest = age;
+	}
+	if (oldest == starve_j)
+		return found;
+	n = 0;
+	bpf_for_each(scx_dsq, p, own, 0) {
+		if (++n > walk_max())
+			break;
+		if (band_class(p->scx.dsq_vtime) != LSF_CLASS_REALTIME || now_j - p->scx.runnable_at < oldest ||
+		    !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+			continue;
+		if (lsf_dsq_move(BPF_FOR_EACH_ITER, p, SCX_DSQ_LOCAL, 0)) {
+			starve_mark(p, cc);
+			stat_inc(LSF_ST_DISP_CPU);
+			*served = true;
+		}
+		break;
+	}
+	return found;
 }
 
 /* The starvation rule. Returns true if it put a task on this CPU. */
 static __always_inline bool serve_starved(s32 cpu, struct cpu_ctx *cc)
 {
 	u64 now_j = bpf_jiffies64(), starve_j = starve_jiffies(), now, dsq;
+	bool served = false;
 
-	/* The walk first when it is due: under overload some head is always overdue, and a task hidden
-	 * behind a younger head would otherwise never be reached. */
+	/* this CPU's own queue first when its sweep is due: under overload some head is always overdue,
+	 * and a task hidden behind a younger head would otherwise never be reached */
 	now = bpf_ktime_get_ns();
 	if (now - cc->last_rescue_ns >= kRescueEveryNs) {
-		cc->last_rescue_ns = now;
-		if (rescue_from(LSF_DSQ_DEFAULT, cpu, now_j, starve_j) ||
-		    rescue_from(LSF_DSQ_BATCH, cpu, now_j, starve_j) || rescue_from(pcpu_dsq(cpu), cpu, now_j, starve_j))
+		if (scx_bpf_dsq_nr_queued(pcpu_dsq(cpu)) <= 0 || sweep_own(cpu, cc, now_j, starve_j, &served) <= 1)
+			cc->last_rescue_ns = now;  /* else more are overdue: again at the next dispatch */
+		if (served)
 			goto served;
 	}
 	dsq = overdue_queue(cpu, now_j, starve_j);
-	if (dsq && consume(dsq, disp_stat(dsq)))
+	if (dsq && serve_first(dsq, cpu, cc, now_j, starve_j))
 		goto served;
 	return false;
 served:
-	cc->starve_next = 1;
 	stat_inc(LSF_ST_STARVE_BOOST);
 	return true;
 }
 
-/* Class order, this CPU's own queue merged into each class by key. */
+/* Moves up to kRefillMax tasks that are not overdue from the front of class cls's aged queue (its
+ * oldest) into its vtime queue while that holds fewer than queue_fill. Overdue ones stay for the
+ * starvation rule. */
+static __always_inline void refill(u32 cls, u64 now_j, u64 starve_j)
+{
+	u64 q = class_dsq(cls), aged = aged_dsq(cls), now;
+	struct task_struct *p;
+	u32 n = 0, moved = 0;
+
+	if (scx_bpf_dsq_nr_queued(aged) <= 0 || !queue_room(q, false))
+		return;
+	now = bpf_ktime_get_ns();
+	bpf_for_each(scx_dsq, p, aged, 0) {
+		struct task_ctx *tc;
+
+		if (++n > aged_scan_max)
+			break;
+		if (overdue(p, now_j, starve_j))
+			continue;
+		tc = tctx_get(p);
+		lsf_dsq_move_set_vtime(BPF_FOR_EACH_ITER, class_key(tc, cls, now));
+		if (lsf_dsq_move_vtime(BPF_FOR_EACH_ITER, p, q, 0)) {
+			if (tc)
+				lsf_fair_queued(&tc->fair, 1);
+			if (++moved >= kRefillMax)
+				break;
+		}
+	}
+}
+
+static __always_inline void refill_all(void)
+{
+	u64 now_j = bpf_jiffies64(), starve_j = starve_jiffies();
+
+	refill(LSF_CLASS_BATCH, now_j, starve_j);
+	refill(LSF_CLASS_DEFAULT, now_j, starve_j);
+}
+
+/* Class order, this CPU's own queue merged into each class by key, then the class's aged queue. */
 static __always_inline bool serve_classes(s32 cpu)
 {
 	u64 own = pcpu_dsq(cpu);
@@ -150,6 +331,8 @@ static __always_inline bool serve_classes(s32 cpu)
 		} else if (consume(dsq, disp_stat(dsq))) {
 			return true;
 		}
+		if (cls != LSF_CLASS_REALTIME && consume(aged_dsq(cls), disp_stat(aged_dsq(cls))))
+			return true;
 	}
 	return lp && consume(own, LSF_ST_DISP_CPU);
 }
@@ -162,10 +345,119 @@ static __always_inline bool starvation_due(s32 cpu, struct cpu_ctx *cc, u64 now)
 	cc->last_tick_ns = now;
 	if (overdue_queue(cpu, bpf_jiffies64(), starve_jiffies()))
 		return true;
-	/* a walk is due and there is something to walk */
-	return now - cc->last_rescue_ns >= kRescueEveryNs &&
-	       (scx_bpf_dsq_nr_queued(LSF_DSQ_DEFAULT) > 0 || scx_bpf_dsq_nr_queued(LSF_DSQ_BATCH) > 0 ||
-		scx_bpf_dsq_nr_queued(pcpu_dsq(cpu)) > 0);
+	/* the sweep of its own queue is due and there is something to sweep */
+	return now - cc->last_rescue_ns >= kRescueEveryNs && scx_bpf_dsq_nr_queued(pcpu_dsq(cpu)) > 0;
+}
+
+/* ---- the sweep of the shared vtime queues: a BPF timer, no rq lock held --------------------- */
+
+struct lsf_sweep_timer {
+	struct bpf_timer timer;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct lsf_sweep_timer);
+} sweep_timers SEC(".maps");
+
+/* Moves every overdue task of vtime queue dsq, and every task past queue_max, to its aged queue (keyed
+ * by when it became runnable), at most kSweepMoveMax. Returns true if it stopped at that cap. */
+static __always_inline bool sweep_shared(u32 cls, u64 now_j, u64 starve_j)
+{
+	u64 dsq = class_dsq(cls), aged = aged_dsq(cls);
+	struct task_struct *p;
+	u32 n = 0, moved = 0;
+
+	if (scx_bpf_dsq_nr_queued(dsq) <= 0)
+		return false;
+	bpf_for_each(scx_dsq, p, dsq, 0) {
+		struct task_ctx *tc;
+
+		if (++n > walk_max())
+			break;
+		if (n <= queue_max && !overdue(p, now_j, starve_j))
+			continue;
+		lsf_dsq_move_set_vtime(BPF_FOR_EACH_ITER, p->scx.runnable_at);
+		if (!lsf_dsq_move_vtime(BPF_FOR_EACH_ITER, p, aged, 0))
+			continue;
+		tc = tctx_get(p);
+		if (tc)
+			lsf_fair_queued(&tc->fair, 0);
+		stat_inc(LSF_ST_AGED_OVERDUE);
+		if (++moved >= kSweepMoveMax)
+			return true;
+	}
+	return false;
+}
+
+/* A CPU a higher sched class holds (ops.cpu_release) serves none of its own queue: moves the tasks
+ * of the first such queue found to their class queues (the aged one when full), at most
+ * kSweepMoveMax. Returns true if it moved any (there may be more). */
+static __always_inline bool sweep_released(void)
+{
+	struct task_struct *p;
+	s32 victim = -1;
+	u32 n = 0;
+	int i;
+
+	bpf_for(i, 0, nr_cpus) {
+		if (i >= LSF_MAX_CPUS)
+			break;
+		if (cpu_released(i) && scx_bpf_dsq_nr_queued(pcpu_dsq(i)) > 0) {
+			victim = i;
+			break;
+		}
+	}
+	if (victim < 0)
+		return false;
+	bpf_for_each(scx_dsq, p, pcpu_dsq(victim), 0) {
+		u64 key = p->scx.dsq_vtime, dsq;
+		u32 cls = band_class(key);
+
+		if (++n > kSweepMoveMax)
+			break;
+		dsq = class_dsq(cls);
+		key &= kBandMask;
+		if (cls != LSF_CLASS_REALTIME && !queue_room(dsq, false)) {
+			dsq = aged_dsq(cls);
+			key = p->scx.runnable_at;
+		}
+		lsf_dsq_move_set_vtime(BPF_FOR_EACH_ITER, key);
+		if (lsf_dsq_move_vtime(BPF_FOR_EACH_ITER, p, dsq, 0))
+			stat_inc(LSF_ST_RELEASE_MOVE);
+	}
+	return true;
+}
+
+static int sweep_fn(void *map, int *key, struct lsf_sweep_timer *t)
+{
+	u64 now_j = bpf_jiffies64(), starve_j = starve_jiffies();
+	bool more;
+
+	/* 6.12 verifies this callback as sleepable (the timer is set up in ops.init): DSQ iterators
+	 * need an explicit RCU section there; nesting it is harmless elsewhere. */
+	bpf_rcu_read_lock();
+	more = sweep_shared(LSF_CLASS_BATCH, now_j, starve_j);
+	more = sweep_shared(LSF_CLASS_DEFAULT, now_j, starve_j) || more;
+	more = sweep_released() || more;
+	bpf_rcu_read_unlock();
+	bpf_timer_start(&t->timer, more ? kSweepAgainNs : kRescueEveryNs, 0);
+	return 0;
+}
+
+static __always_inline s32 sweep_timer_init(void)
+{
+	u32 zero = 0;
+	struct lsf_sweep_timer *t = bpf_map_lookup_elem(&sweep_timers, &zero);
+
+	if (!t)
+		return -2;  /* ENOENT */
+	bpf_timer_init(&t->timer, &sweep_timers, CLOCK_MONOTONIC);
+	bpf_timer_set_callback(&t->timer, sweep_fn);
+	bpf_timer_start(&t->timer, kRescueEveryNs, 0);
+	return 0;
 }
 
 #endif /* LSF_STARVE_BPF_H */

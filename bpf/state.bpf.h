@@ -6,6 +6,7 @@
 #include "compat.bpf.h"
 #include "arena_ring.h"
 #include "verdict.h"
+#include "fair.h"
 
 #define BPF_FOR_EACH_ITER (&___it)  /* the iterator of the enclosing bpf_for_each */
 #define PF_KTHREAD       0x00200000
@@ -40,10 +41,13 @@ char exit_dump[LSF_EXIT_DUMP_LEN];  /* the kernel's debug dump (ops.dump* lines 
  * task of that class that started running. Only that class's tasks move it. */
 __u64 vtime_now[LSF_NR_CLASSES];
 
-/* Walk bounds. Plain globals on purpose: compared with an unknown value the loop counter stays
- * imprecise, so the verifier proves each DSQ loop in a few passes instead of unrolling it. */
+/* Walk bounds and queue depths (bpf/starve.bpf.h). Plain globals on purpose: compared with an unknown
+ * value the loop counter stays imprecise, so the verifier proves each DSQ loop in a few passes
+ * instead of unrolling it. */
 volatile __u32 pending_scan_max = 64;  /* parked tasks examined per scan */
-volatile __u32 starve_scan_max = 256;  /* tasks walked per starvation rescue, per queue */
+volatile __u32 queue_max = 256;        /* tasks a vtime-ordered queue takes from a wakeup */
+volatile __u32 queue_fill = 192;       /* ... from any other insert, and refills from its aged queue */
+volatile __u32 aged_scan_max = 32;     /* entries of a queue looked at for the first task a CPU may run */
 
 /* Jiffies <-> ns (HZ is not readable without a kernel config): sampled in init, converted once
  * enough time has passed; until then HZ=1000 is assumed, the shortest bound. */
@@ -52,13 +56,11 @@ __u64 calib_ns, calib_jiffies, starve_jiffies_cached;
 /* ---- per task: task-local storage, created in ops.init_task -------------------------------- */
 struct task_ctx {
 	struct lsf_vstate v;  /* the verdict state machine (bpf/verdict.h) */
-	__u64 vtime;          /* weighted virtual runtime: order within BATCH/DEFAULT */
+	struct lsf_fair fair; /* vtime (order within BATCH/DEFAULT) and how it was queued (bpf/fair.h) */
 	__u64 run_at;         /* when it last started running (0: not running) */
 	__u32 ins_cls;        /* class it was last queued as (LSF_CLASS_*) */
-	__u32 starve_served;  /* picked by the starvation rule: its next slice is short */
-	__u64 wake_at;        /* when it last woke up (0: not waiting to run after a wakeup) */
 	__u32 forked;         /* a new task that has not run yet (its first enqueue may preempt) */
-	__u32 _pad;
+	__u64 wake_at;        /* when it last woke up (0: not waiting to run after a wakeup) */
 };
 
 struct {
@@ -97,13 +99,14 @@ struct cpu_ctx {
 	__u64 run_vtime;      /* its vtime then */
 	__u32 run_cls;        /* its class (LSF_CLASS_*) */
 	__u32 protected;      /* 1: REALTIME, a kthread or the dispatcher: not preempted for REALTIME */
-	__u64 last_rescue_ns; /* last starvation walk of this CPU */
+	__u64 last_rescue_ns; /* last starvation walk of this CPU's own queue */
 	__u64 last_tick_ns;   /* last starvation check from ops.tick */
-	__u32 starve_next;    /* the task dispatched next was picked by the starvation rule */
-	__u32 starved_run;    /* the running task was picked by the starvation rule (keeps its slice) */
+	struct lsf_fair_cpu fair; /* starvation pick of the running task (bpf/fair.h) */
 	__u64 last_cut_ns;    /* last DEFAULT slice cut by ops.tick (default_slice_over) */
 	__u32 on_cpu;         /* 1 from ops.running to ops.stopping: run_* describe the current task (0:
 			       * idle, or a task of a higher sched class runs and will not be preempted) */
+	__u32 released;       /* 1 from ops.cpu_release to ops.cpu_acquire: a higher sched class (RT,
+			       * deadline) holds the CPU; nothing is targeted at it meanwhile */
 };
 
 struct {
@@ -163,6 +166,14 @@ static __always_inline bool cpu_is_online(s32 cpu)
 static __always_inline bool cpu_ok(struct task_struct *p, s32 cpu)
 {
 	return cpu_is_online(cpu) && bpf_cpumask_test_cpu(cpu, p->cpus_ptr);
+}
+
+/* A higher sched class holds cpu (ops.cpu_release): it serves none of its queues meanwhile. */
+static __always_inline bool cpu_released(s32 cpu)
+{
+	struct cpu_ctx *c = cctx_of(cpu);
+
+	return c && c->released;
 }
 
 static __always_inline bool never_waits(struct task_struct *p)

@@ -330,12 +330,12 @@ static __always_inline void scan_pending(void)
 		} else {
 			stat_inc(LSF_ST_FALLBACK_DEADLINE);
 		}
-		dsq = place(p, tc, cls, cpu, now, &key);
+		dsq = place(p, tc, cls, cpu, now, false, &key);
 		lsf_dsq_move_set_slice(BPF_FOR_EACH_ITER, slice);
 		lsf_dsq_move_set_vtime(BPF_FOR_EACH_ITER, key);
 		if (!lsf_dsq_move_vtime(BPF_FOR_EACH_ITER, p, dsq, 0))
 			continue;
-		if (dsq == class_dsq(cls)) {
+		if (!queue_is_cpu(dsq)) {  /* its class queue, or that class's aged queue */
 			stat_inc(class_ins_stat(class_norm(cls)));
 			if (class_norm(cls) == LSF_CLASS_REALTIME)
 				preempt_for_realtime(p);

@@ -65,6 +65,24 @@ hog_all() {
   done
 }
 
+# start_lsf POLICY [OPTION...]: luasched-fast on CPU 0 with POLICY in the background ($lp, log in
+# /tmp/lsf.log), and the check that it attached
+start_lsf() {
+  policy=$1; shift
+  luasched-fast --cpu 0 --policy "$policy" --stats 0 "$@" > /tmp/lsf.log 2>&1 &
+  lp=$!
+  wait_state enabled "$LSF_START_S"
+  check_eq "scheduler enabled" "$(scx_state)" enabled
+}
+
+# stop_lsf: stops the luasched-fast of start_lsf, prints its last counters and exit lines, and checks
+# that the kernel never ejected it
+stop_lsf() {
+  kill -INT "$lp"; wait "$lp"; rc=$?
+  grep -E '^(stats|sched_ext exit|luasched-fast:)' /tmp/lsf.log
+  check_eq "no ejection (dispatcher exit 0)" "$rc" 0
+}
+
 finish() {
   [ "$LSF_FAIL" = 0 ] || echo "failed checks:$LSF_FAILED"
   echo "$LSF_PASS passed, $LSF_FAIL failed"
