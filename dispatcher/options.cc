@@ -51,7 +51,8 @@ constexpr Spec kSpecs[] = {
     {0, "stats", "SEC", kRunLike, Kind::kInt, &Options::stats_interval_s,
      "print a stats line every SEC seconds; 0: only at exit", 0, 86400, 1, "seconds"},
     {0, "stats-json", "", kRunLike, Kind::kFlag, &Options::stats_json,
-     "periodic stats as JSON lines instead of the human-readable line"},
+     "periodic stats as JSON lines instead of the human-readable line; with\n"
+     "--log-verdicts, one JSON object per verdict too (times of the miss and the verdict)"},
     {0, "stats-file", "FILE", kRunLike | kStats | kTop, Kind::kString, &Options::stats_file,
      "JSON stats rewritten every second, read by `stats` and `top`;\n'' disables", 0, 0, 1, "", "", true},
     {0, "metrics-file", "FILE", kRunLike, Kind::kString, &Options::metrics_file,

@@ -34,7 +34,7 @@ struct Options {
   std::string stats_file = kDefaultStatsFile;  // --stats-file: JSON stats, rewritten every second
   std::string metrics_file;             // --metrics-file: Prometheus text format, rewritten every second
   std::string log_level = "info";       // --log-level error|warning|info|debug
-  bool stats_json = false;              // --stats-json: periodic stats as JSON lines
+  bool stats_json = false;              // --stats-json: periodic stats (and verdict lines) as JSON lines
   bool watch = false;                   // stats --watch: refresh every second
   bool list = false;                    // stats --list: every stat with its key, metric and meaning
   bool dry_run = false;                 // --dry-run: classify /proc tasks and print, no BPF
