@@ -45,6 +45,10 @@ enum lsf_class {
 #define LSF_STARVE_NS          (100ULL * LSF_NSEC_PER_MSEC) /* starvation bound: see bpf/starve.bpf.h */
 #define LSF_WATCHDOG_MS        5000U                        /* sched_ext watchdog timeout */
 
+/* ---- miss budget per user (bpf/miss_budget.h) ---------------------------------------------- */
+#define LSF_MISS_RATE_DFL      1000U  /* misses per second one uid may send (--miss-rate) */
+#define LSF_MISS_BURST         64U    /* ... and at once; well under a CPU's arena ring (256) */
+
 /* ---- kernel -> user: a cache miss (BPF ringbuf `misses`) ---------------------------------- */
 enum lsf_miss_flags {
 	LSF_MISS_KTHREAD = 1u << 0, /* informational: kthreads never wait for a verdict */
@@ -110,6 +114,7 @@ struct lsf_verdict {
 	X(HIT,               "hits",                  cache,    "hits",          "enqueues that found a ready verdict of the current policy generation (cache hits)") \
 	X(MISS,              "misses",                cache,    "misses",        "miss records sent to the dispatcher (cache misses)") \
 	X(MISS_RB_FULL,      "fallback_ringbuf_full", fallback, "ringbuf_full",  "misses that found the miss queue (ring buffer or arena ring) full: provisional verdict at once, asked again later") \
+	X(MISS_BUDGET,       "fallback_budget",       fallback, "budget",        "misses of a user (uid) over its miss budget (--miss-rate): not sent, provisional verdict at once, asked again later") \
 	X(FALLBACK_DEADLINE, "fallback_deadline",     fallback, "deadline",      "parked tasks (--miss wait) that waited past their deadline for a verdict: DEFAULT") \
 	X(FALLBACK_NOUSER,   "fallback_no_user",      fallback, "no_user",       "misses while no dispatcher was alive: provisional verdict at once") \
 	X(VERDICT,           "verdicts_received",     verdicts, "received",      "verdicts received by the BPF scheduler") \

@@ -5,6 +5,7 @@
 #include "common.bpf.h"
 #include "compat.bpf.h"
 #include "arena_ring.h"
+#include "miss_budget.h"
 #include "verdict.h"
 
 #define BPF_FOR_EACH_ITER (&___it)  /* the iterator of the enclosing bpf_for_each */
@@ -19,6 +20,7 @@ const volatile __s32 self_tgid;     /* the dispatcher's process: never waits for
 const volatile __u64 default_slice_ns = LSF_SLICE_DFL_NS;
 const volatile bool use_arena;      /* misses/verdicts through arena rings (else ringbuf) */
 const volatile bool miss_wait;      /* --miss wait: a task waits for its verdict (else it runs at once) */
+const volatile __u64 miss_interval_ns = 1000000000ULL / LSF_MISS_RATE_DFL;  /* per uid (--miss-rate); 0: no limit */
 
 /* ---- shared with userspace (bss/data) ------------------------------------------------------ */
 __u32 policy_gen = 1;               /* written by userspace on policy (re)load */

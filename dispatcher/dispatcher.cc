@@ -52,6 +52,7 @@ void Dispatcher::HandleMiss(const lsf_miss& m) {
 }
 
 void Dispatcher::SendDecision(const lsf_miss& m, const Decision& decision) {
+  if (decision.deferred) return;  // no verdict: the task runs by its provisional one and asks again
   Decision d = decision;
   if (d.llc >= 0 && d.cpu == LSF_CPU_ANY && opts_.topology) {
     // An LLC, not a CPU: pick an idle CPU there now (whole idle core first), within the allowed set.

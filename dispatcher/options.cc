@@ -88,6 +88,11 @@ constexpr Spec kSpecs[] = {
      "the policy. ask: every fork is a miss (for a policy that counts tasks or\n"
      "keeps other state of its own)",
      0, 0, 1, "", "inherit|ask"},
+    {0, "miss-rate", "N", kRunLike, Kind::kInt, &Options::miss_rate,
+     "misses per second each user (uid) may send to the policy, after a burst of 64;\n"
+     "a task over its user's budget runs by its provisional verdict and asks again\n"
+     "20 ms later (nothing is lost); 0: no limit",
+     0, 1'000'000, 1, "misses per second"},
     {0, "spin-us", "US", kRunLike, Kind::kInt, &Options::spin_us,
      "busy-poll this long after a miss before sleeping; 0: never;\n"
      "-1: always, the lowest latency for a whole CPU", -1, 1'000'000, 1, "microseconds"},
@@ -103,6 +108,8 @@ constexpr Spec kSpecs[] = {
     {'h', "help", "", kAny, Kind::kFlag, &Options::help, "this text"},
     {'V', "version", "", kAny, Kind::kFlag, &Options::version, "version"},
 };
+
+static_assert(LSF_MISS_BURST == 64, "the --miss-rate help text names the burst");
 
 // Parses a whole decimal integer in [lo, hi].
 bool ParseInt(std::string_view s, int64_t lo, int64_t hi, int64_t* out) {

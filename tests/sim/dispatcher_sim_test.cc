@@ -496,7 +496,8 @@ TEST_F(Sim, WorkerPoolDecidesLikeTheInlinePath) {
   d.SetWorkerPool(pool->get());
   const char* names[] = {"nginx-worker", "firefox", "other"};
   const uint32_t want[] = {LSF_CLASS_REALTIME, LSF_CLASS_BATCH, LSF_CLASS_DEFAULT};
-  for (int pid = 1; pid <= 300; ++pid) k.Enqueue({.pid = pid, .comm = names[pid % 3]});
+  k.set_miss_rate(0);  // 300 misses of one uid at one instant: more than its budget's burst
+  for (int pid = 1; pid <= 300; ++pid) k.Enqueue({.pid = pid, .comm = names[pid % 3], .cpu = pid % 4});
   d.RunOnce(0);
   while ((*pool)->in_flight() > 0) d.RunOnce(0);
   for (int pid = 1; pid <= 300; ++pid) ASSERT_EQ(k.CachedClass(pid), want[pid % 3]) << pid;
@@ -504,6 +505,46 @@ TEST_F(Sim, WorkerPoolDecidesLikeTheInlinePath) {
   EXPECT_EQ((*pool)->Counters().decisions, 300u);
   EXPECT_EQ(inline_policy->counters().decisions, 0u);  // all went to the workers
   d.SetWorkerPool(nullptr);
+}
+
+// Item: one user's miss flood (threads that rename themselves and run again, 600 of them on CPUs 0
+// and 1, each renaming every millisecond) must not keep another user's new task unclassified, and
+// once the flood stops every flooding task gets the policy's verdict for its last name.
+TEST_F(Sim, MissFloodOfOneUserLeavesOtherUsersClassified) {
+  FakeKernel k;
+  auto policy = LoadWorkload();
+  Dispatcher d(k, *policy, DOpts());
+  constexpr int kFlooders = 600, kVictim = 9999;
+  constexpr uint64_t kMs = 1'000'000;
+  auto flooder = [](int i, const char* comm) {
+    return FakeKernel::Task{.pid = 1000 + i, .comm = comm, .uid = 1000, .gid = 1000, .cpu = i % 2};
+  };
+  const FakeKernel::Task victim{.pid = kVictim, .comm = "nginx-worker", .uid = 2000, .gid = 2000, .cpu = 0};
+  int64_t ttv_ms = -1;
+  for (int ms = 0; ms < 200; ++ms) {
+    for (int i = 0; i < kFlooders; ++i) {
+      const char* comm = ms % 2 ? "flood-a" : "flood-b";
+      k.Rename(1000 + i, comm);
+      k.Enqueue(flooder(i, comm));
+    }
+    if (ms >= 50) k.Enqueue(victim);  // starts at 50 ms and keeps running
+    d.RunOnce(0);
+    if (ttv_ms < 0 && k.CachedClass(kVictim) == LSF_CLASS_REALTIME) ttv_ms = ms - 50;
+    k.AdvanceTime(kMs);
+  }
+  EXPECT_GE(ttv_ms, 0) << "the other user's task got no verdict in 150 ms of flood ("
+                       << k.stat(LSF_ST_MISS_RB_FULL) << " misses found a full ring)";
+  EXPECT_LE(ttv_ms, 1) << "ms from the victim's first enqueue to its verdict";
+  // the flood is over: each flooder ends as nginx-worker and runs every 10 ms for 2 s
+  for (int i = 0; i < kFlooders; ++i) k.Rename(1000 + i, "nginx-worker");
+  for (int ms = 0; ms < 2000; ms += 10) {
+    for (int i = 0; i < kFlooders; ++i) k.Enqueue(flooder(i, "nginx-worker"));
+    d.RunOnce(0);
+    k.AdvanceTime(10 * kMs);
+  }
+  int classified = 0;
+  for (int i = 0; i < kFlooders; ++i) classified += k.CachedClass(1000 + i) == LSF_CLASS_REALTIME;
+  EXPECT_EQ(classified, kFlooders) << "every flooding task gets its verdict once the flood is over";
 }
 
 }  // namespace

@@ -58,7 +58,7 @@ int Rename(int threads, double seconds, const std::string& final_name) {
       counts[static_cast<size_t>(t)] = n;
       // the flood is over: one last name, then wakeups (each an enqueue that may ask again)
       prctl(PR_SET_NAME, final_name.c_str(), 0, 0, 0);
-      for (int i = 0; i < 40; ++i) usleep(25'000);
+      for (int i = 0; i < 80; ++i) usleep(25'000);  // 2 s: past the policy engine's per-task 1 s window
     });
   }
   for (auto& th : pool) th.join();
