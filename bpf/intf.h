@@ -55,6 +55,8 @@ enum lsf_miss_flags {
 	LSF_MISS_EXEC    = 1u << 1, /* the task exec'ed since its last verdict */
 	LSF_MISS_RENAME  = 1u << 2, /* the task renamed itself (prctl PR_SET_NAME) */
 	LSF_MISS_REGEN   = 1u << 3, /* re-classification after a policy generation bump */
+	LSF_MISS_CRED    = 1u << 4, /* the task's real uid or gid changed since its last verdict (no exec) */
+	LSF_MISS_CGROUP  = 1u << 5, /* the task is in another cgroup than at its last verdict */
 };
 
 struct lsf_miss {
@@ -134,6 +136,8 @@ struct lsf_verdict {
 	X(STARVE_BOOST,      "starve_boost",          disp,     "starve_boost",  "dispatches that served a lower class first to honour the starvation bound") \
 	X(EXEC,              "exec",                  events,   "exec",          "verdicts invalidated by an exec") \
 	X(RENAME,            "rename",                events,   "rename",        "verdicts invalidated by a rename (PR_SET_NAME)") \
+	X(CRED,              "cred",                  events,   "cred",          "verdicts invalidated because the task's real uid or gid changed without exec (setuid, setgid)") \
+	X(CGROUP,            "cgroup",                events,   "cgroup",        "verdicts invalidated because the task is in another cgroup than the policy saw (moved, or a fork started in another cgroup)") \
 	X(EXIT,              "exit",                  events,   "exit",          "tasks that left the scheduler (exit)") \
 	X(CACHE_FULL,        "fallback_cache_full",   fallback, "cache_full",    "tasks without task-local storage: DEFAULT, uncached") \
 	X(KICK,              "kicks",                 events,   "kicks",         "verdict batches applied by the kick program, plus BPF timer periods on the fast (1 ms) tick") \

@@ -165,6 +165,17 @@ static __always_inline bool cpu_ok(struct task_struct *p, s32 cpu)
 	return cpu_is_online(cpu) && bpf_cpumask_test_cpu(cpu, p->cpus_ptr);
 }
 
+/* Who p is to the policy now (bpf/verdict.h): direct loads through p's credentials and css_set (no
+ * helper calls: this runs at every enqueue). */
+static __always_inline void read_ident(struct task_struct *p, struct lsf_ident *id)
+{
+	const struct cred *cred = p->real_cred;
+
+	id->uid = cred->uid.val;
+	id->gid = cred->gid.val;
+	id->cgroup_id = p->cgroups->dfl_cgrp->kn->id;
+}
+
 static __always_inline bool never_waits(struct task_struct *p)
 {
 	return (p->flags & PF_KTHREAD) || (self_tgid && p->tgid == self_tgid);

@@ -145,19 +145,19 @@ static __always_inline void timer_hurry(void)
 }
 
 static __always_inline void fill_miss(struct lsf_miss *m, struct task_struct *p, u64 now, u64 seq,
-				      u32 flags)
+				      u32 flags, const struct lsf_ident *id)
 {
 	struct task_struct *parent = p->real_parent;
 
 	m->seq = seq;
 	m->enq_ns = now;
-	m->cgroup_id = BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id);
+	m->cgroup_id = id->cgroup_id;
 	bpf_probe_read_kernel(m->cpus_allowed, sizeof(m->cpus_allowed), p->cpus_ptr);
 	m->pid = p->pid;
 	m->tgid = p->tgid;
 	m->ppid = BPF_CORE_READ(p, real_parent, tgid);
-	m->uid = BPF_CORE_READ(p, real_cred, uid.val);
-	m->gid = BPF_CORE_READ(p, real_cred, gid.val);
+	m->uid = id->uid;
+	m->gid = id->gid;
 	m->prio = p->static_prio;
 	m->nice = p->static_prio - 120;
 	m->prev_cpu = scx_bpf_task_cpu(p);
@@ -205,12 +205,15 @@ static __always_inline bool post_miss(struct task_struct *p, struct task_ctx *tc
 	struct lsf_miss_ring LSF_ARENA *ring = 0;
 	struct lsf_miss LSF_ARENA *slot = 0;
 	struct lsf_miss local, *m = &local;
+	struct lsf_ident id;
 	u64 seq;
 
+	read_ident(p, &id);
 	/* the user's budget first: a miss over it takes no queue slot (bpf/miss_budget.h) */
-	if (!budget_take(BPF_CORE_READ(p, real_cred, uid.val), now)) {
+	if (!budget_take(id.uid, now)) {
 		seq = __sync_fetch_and_add(&miss_seq, 1) + 1;
 		lsf_vs_begin_miss(&tc->v, seq, now, LSF_MISS_DEADLINE_NS, 1, policy_gen, default_slice_ns);
+		tc->v.ident = id;
 		stat_inc(LSF_ST_MISS_BUDGET);
 		return false;
 	}
@@ -232,12 +235,14 @@ static __always_inline bool post_miss(struct task_struct *p, struct task_ctx *tc
 		/* no room: run by the provisional verdict, ask again after a deadline rather than at
 		 * every enqueue */
 		lsf_vs_begin_miss(&tc->v, seq, now, LSF_MISS_DEADLINE_NS, 1, policy_gen, default_slice_ns);
+		tc->v.ident = id;
 		stat_inc(LSF_ST_MISS_RB_FULL);
 		return false;
 	}
 	flags = lsf_vs_begin_miss(&tc->v, seq, now, present ? LSF_MISS_DEADLINE_NS : kAbsentRetryNs, !park,
 				  policy_gen, default_slice_ns);
-	fill_miss(m, p, now, seq, flags);
+	tc->v.ident = id;
+	fill_miss(m, p, now, seq, flags, &id);
 	tc->v.fp = lsf_vs_fingerprint(m->uid, m->gid, m->prio, m->nr_cpus_allowed, m->cpus_allowed[0]);
 	if (use_arena) {
 		if (!slot || !ring)  /* checked above; repeated for the verifier's benefit */

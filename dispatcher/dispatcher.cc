@@ -102,7 +102,11 @@ void Dispatcher::SendDecision(const lsf_miss& m, const Decision& decision) {
 void Dispatcher::LogVerdict(const lsf_miss& m, const Decision& d, uint64_t sent_ns) {
   char comm[LSF_COMM_LEN + 1] = {};
   __builtin_memcpy(comm, m.comm, LSF_COMM_LEN);
-  const char* after = (m.flags & LSF_MISS_EXEC) ? "exec" : (m.flags & LSF_MISS_RENAME) ? "rename" : "";
+  const char* after = (m.flags & LSF_MISS_EXEC)     ? "exec"
+                      : (m.flags & LSF_MISS_RENAME) ? "rename"
+                      : (m.flags & LSF_MISS_CRED)   ? "uid change"
+                      : (m.flags & LSF_MISS_CGROUP) ? "cgroup move"
+                                                    : "";
   if (opts_.stats_json) {
     std::fprintf(opts_.out,
                  "{\"verdict_pid\": %d, \"tgid\": %d, \"uid\": %u, \"comm\": %s, \"class\": \"%s\", "

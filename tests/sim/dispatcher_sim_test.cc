@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -545,6 +546,77 @@ TEST_F(Sim, MissFloodOfOneUserLeavesOtherUsersClassified) {
   int classified = 0;
   for (int i = 0; i < kFlooders; ++i) classified += k.CachedClass(1000 + i) == LSF_CLASS_REALTIME;
   EXPECT_EQ(classified, kFlooders) << "every flooding task gets its verdict once the flood is over";
+}
+
+// Item: a verdict is for the identity the policy saw (uid, gid, cgroup). A policy that decides by uid
+// and by cgroup, the cgroup paths kept by the test.
+struct IdentPolicy {
+  std::map<int32_t, std::string> cgroups;  // pid -> cgroup path
+  std::unique_ptr<PolicyEngine> engine;
+  IdentPolicy() {
+    PolicyEngine::Options o;
+    o.nr_cpus = 4;
+    o.log = [](const std::string&) {};
+    o.cgroup_path = [this](int32_t pid) { return cgroups.count(pid) ? cgroups[pid] : std::string(); };
+    auto r = PolicyEngine::LoadString(
+        "require('sched').attach(function(ctx) local t = ctx:task()\n"
+        "  if t:uid() == 0 or t:cgroup():find('/rt', 1, true) then ctx:dsq(REALTIME) else ctx:dsq(DEFAULT) end end)",
+        "ident", o);
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error());
+    engine = std::move(r).value();
+  }
+};
+
+TEST_F(Sim, UidChangeWithoutExecAsksAgainAndItsForksDoNotRunByTheOldVerdict) {
+  FakeKernel k;
+  IdentPolicy p;
+  Dispatcher d(k, *p.engine, DOpts());
+  const FakeKernel::Task root{.pid = 40, .comm = "daemon", .uid = 0, .gid = 0};
+  FakeKernel::Task user = root;
+  user.uid = user.gid = 1000;
+  k.Enqueue(root);
+  d.RunOnce(0);
+  ASSERT_EQ(k.CachedClass(40), LSF_CLASS_REALTIME);
+  // setresuid(1000) without exec, then a fork before the task was queued again
+  FakeKernel::Task child = user;
+  child.pid = 41;
+  k.Fork(40, child);
+  EXPECT_NE(k.Enqueue(child), Placement::kHit);
+  EXPECT_EQ(k.QueuedClass(41), LSF_CLASS_DEFAULT) << "the fork of uid 1000 ran by its parent's root verdict";
+  EXPECT_NE(k.Enqueue(user), Placement::kHit) << "the task kept its root verdict after setuid";
+  EXPECT_EQ(k.QueuedClass(40), LSF_CLASS_DEFAULT) << "meanwhile it runs as DEFAULT, not by its root verdict";
+  EXPECT_EQ(k.stat(LSF_ST_CRED), 2u);
+  d.RunOnce(0);
+  EXPECT_EQ(k.CachedClass(40), LSF_CLASS_DEFAULT);
+  EXPECT_EQ(k.CachedClass(41), LSF_CLASS_DEFAULT);
+  EXPECT_EQ(k.Enqueue(user), Placement::kHit);
+}
+
+TEST_F(Sim, CgroupMoveAsksAgainAndAForkStartedInAnotherCgroupIsAskedFor) {
+  FakeKernel k;
+  IdentPolicy p;
+  Dispatcher d(k, *p.engine, DOpts());
+  FakeKernel::Task t{.pid = 50, .comm = "svc", .uid = 1000, .gid = 1000, .cgroup = 7};
+  p.cgroups[50] = "/rt";
+  k.Enqueue(t);
+  d.RunOnce(0);
+  ASSERT_EQ(k.CachedClass(50), LSF_CLASS_REALTIME);
+  // a fork started straight into another cgroup (clone3 CLONE_INTO_CGROUP), same comm and uid
+  FakeKernel::Task child = t;
+  child.pid = 51;
+  child.cgroup = 8;
+  p.cgroups[51] = "/other";
+  k.Fork(50, child);
+  EXPECT_NE(k.Enqueue(child), Placement::kHit) << "the fork inherited its parent's verdict for another cgroup";
+  EXPECT_EQ(k.QueuedClass(51), LSF_CLASS_DEFAULT);
+  // the task itself is moved to another cgroup
+  t.cgroup = 8;
+  p.cgroups[50] = "/other";
+  EXPECT_NE(k.Enqueue(t), Placement::kHit) << "the task kept its verdict after a cgroup move";
+  EXPECT_EQ(k.stat(LSF_ST_CGROUP), 2u);
+  d.RunOnce(0);
+  EXPECT_EQ(k.CachedClass(50), LSF_CLASS_DEFAULT);
+  EXPECT_EQ(k.CachedClass(51), LSF_CLASS_DEFAULT);
 }
 
 }  // namespace

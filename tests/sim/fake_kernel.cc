@@ -36,6 +36,7 @@ FakeKernel::Placement FakeKernel::Miss(const Task& t, Entry& ent, int action) {
   lsf_miss* slot = lsf_miss_ring_slot(ring);
   if (!slot) return Unsent(t, ent, LSF_ST_MISS_RB_FULL);
   uint32_t flags = lsf_vs_begin_miss(&ent.e, ++seq_, now_ns_, wait, park ? 0 : 1, policy_gen_, LSF_SLICE_DFL_NS);
+  ent.e.ident = lsf_ident{t.uid, t.gid, t.cgroup};
   ent.parked = park;
   lsf_miss m{};
   m.seq = ent.e.seq;
@@ -43,6 +44,7 @@ FakeKernel::Placement FakeKernel::Miss(const Task& t, Entry& ent, int action) {
   m.pid = t.pid;
   m.tgid = t.tgid ? t.tgid : t.pid;
   m.ppid = 1;
+  m.cgroup_id = t.cgroup;
   m.uid = t.uid;
   m.gid = t.gid;
   m.nice = t.nice;
@@ -66,6 +68,7 @@ FakeKernel::Placement FakeKernel::Miss(const Task& t, Entry& ent, int action) {
 FakeKernel::Placement FakeKernel::Unsent(const Task& t, Entry& ent, lsf_stat why) {
   lsf_vs_begin_miss(&ent.e, ++seq_, now_ns_, LSF_MISS_DEADLINE_NS, 1, policy_gen_, LSF_SLICE_DFL_NS);
   ent.e.fp = Fingerprint(t, nr_cpus_);
+  ent.e.ident = lsf_ident{t.uid, t.gid, t.cgroup};
   ent.parked = false;
   ++stats_.v[why];
   return Queue(ent);
@@ -103,6 +106,10 @@ uint32_t FakeKernel::QueuedClass(int32_t pid) const {
 
 FakeKernel::Placement FakeKernel::Enqueue(const Task& t) {
   Entry& ent = cache_[t.pid];  // task-local storage: created with the task
+  const lsf_ident cur{t.uid, t.gid, t.cgroup};  // ops.enqueue checks the identity first
+  uint32_t why = lsf_vs_check_ident(&ent.e, &cur);
+  if (why & LSF_MISS_CRED) ++stats_.v[LSF_ST_CRED];
+  if (why & LSF_MISS_CGROUP) ++stats_.v[LSF_ST_CGROUP];
   switch (int action = lsf_vs_on_enqueue(&ent.e, policy_gen_, now_ns_)) {
     case LSF_VS_HIT:
       ++stats_.v[LSF_ST_HIT];

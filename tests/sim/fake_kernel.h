@@ -34,6 +34,7 @@ class FakeKernel final : public KernelPort {
     uint32_t uid = 0, gid = 0;
     int32_t nice = 0;
     int32_t cpu = 0;
+    uint64_t cgroup = 0;  // id of its cgroup (what lsf_miss.cgroup_id reports)
   };
   // Where a task went on one enqueue: by its cached verdict, parked waiting for one (--miss wait),
   // or queued by its provisional verdict while its miss is in flight (DEFAULT unless inherited).
