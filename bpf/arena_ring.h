@@ -159,6 +159,29 @@ static inline int lsf_miss_ring_empty(struct lsf_miss_ring *r)
 {
 	return LSF_LOAD_ACQUIRE(&r->ctl.head) == r->ctl.tail;
 }
+
+#define LSF_MISS_DRAIN_BATCH 32  /* records taken from one ring per drain pass */
+
+typedef void (*lsf_miss_fn)(void *ctx, const struct lsf_miss *m);
+
+/* One drain pass: delivers to fn at most LSF_MISS_DRAIN_BATCH records of each of rings[0..nr), each
+ * ring's oldest first, and returns the count. Fair and bounded: a ring refilled as fast as it is
+ * drained (one CPU's flood) delays another ring's record by at most one batch, and the pass ends
+ * (the caller's next pass takes the rest, after its heartbeat and housekeeping). */
+static inline __u32 lsf_miss_rings_drain(struct lsf_miss_ring *rings, __u32 nr, lsf_miss_fn fn, void *ctx)
+{
+	struct lsf_miss batch[LSF_MISS_DRAIN_BATCH];
+	__u32 total = 0;
+
+	for (__u32 i = 0; i < nr; i++) {
+		__u32 n = lsf_miss_ring_pop(&rings[i], batch, LSF_MISS_DRAIN_BATCH);
+
+		for (__u32 k = 0; k < n; k++)
+			fn(ctx, &batch[k]);
+		total += n;
+	}
+	return total;
+}
 #endif
 
 #endif /* LSF_BPF_ARENA_RING_H */

@@ -3,6 +3,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "bpf/arena_ring.h"
+#include "bpf/miss_budget.h"
 #include "bpf/scx_host.h"
 #include "luasched.skel.h"
 
@@ -70,6 +72,7 @@ Result<std::unique_ptr<BpfKernelPort>> BpfKernelPort::Load(const Options& opts) 
     skel->rodata->default_slice_ns = opts.default_slice_ns;
     skel->rodata->use_arena = opts.transport == Transport::kArena;
     skel->rodata->miss_wait = opts.miss_wait;
+    skel->rodata->miss_interval_ns = lsf_budget_interval(opts.miss_rate);
     bpf_program__set_autoload(skel->progs.lsf_arena_setup, opts.transport == Transport::kArena);
     // The arena is mapped (and locked by mlockall) whole: size it to the layout. The ringbuf
     // transport does not create it at all (its code paths are dead for the verifier), so it also
@@ -191,18 +194,8 @@ int BpfKernelPort::OnSample(void* ctx, void* data, size_t size) {
 }
 
 int BpfKernelPort::DrainArena() {
-  constexpr __u32 kBatch = 32;
-  lsf_miss batch[kBatch];
-  int total = 0;
-  for (int cpu = 0; cpu < nr_cpus_; ++cpu) {
-    lsf_miss_ring* ring = &arena_->misses[cpu];
-    for (__u32 n; (n = lsf_miss_ring_pop(ring, batch, kBatch)) > 0;) {
-      for (__u32 i = 0; i < n; ++i) (*on_miss_)(batch[i]);
-      total += static_cast<int>(n);
-      if (n < kBatch) break;
-    }
-  }
-  return total;
+  auto deliver = [](void* ctx, const lsf_miss* m) { (*static_cast<BpfKernelPort*>(ctx)->on_miss_)(*m); };
+  return static_cast<int>(lsf_miss_rings_drain(arena_->misses, static_cast<__u32>(nr_cpus_), deliver, this));
 }
 
 int BpfKernelPort::PollMisses(int timeout_ms, const std::function<void(const lsf_miss&)>& on_miss) {
@@ -222,10 +215,19 @@ int BpfKernelPort::PollMisses(int timeout_ms, const std::function<void(const lsf
     on_miss_ = nullptr;
     return n;
   }
-  // timeout 0 reads the mmapped ring without a syscall (busy polling)
-  int n = timeout_ms == 0 ? ring_buffer__consume(misses_) : ring_buffer__poll(misses_, timeout_ms);
+  // One bounded pass, read from the mmapped ring without a syscall: a flood refilling the ring as
+  // fast as it is read cannot keep the dispatcher here, past its heartbeat. Sleep only when empty.
+  constexpr size_t kRingbufPass = LSF_ARENA_MISS_SLOTS;
+  int n = ring_buffer__consume_n(misses_, kRingbufPass);
+  if (n == 0 && timeout_ms != 0) {
+    epoll_event ev;
+    if (epoll_wait(ring_buffer__epoll_fd(misses_), &ev, 1, timeout_ms) < 0 && errno == EINTR) {
+      on_miss_ = nullptr;
+      return -1;
+    }
+    n = ring_buffer__consume_n(misses_, kRingbufPass);
+  }
   on_miss_ = nullptr;
-  if (n == -EINTR) return -1;
   return n < 0 ? 0 : n;
 }
 

@@ -27,6 +27,7 @@ class BpfKernelPort final : public KernelPort {
     Transport transport = Transport::kRingbuf;
     uint64_t default_slice_ns = LSF_SLICE_DFL_NS;
     bool miss_wait = false;  // a task waits for its verdict (else it runs by a provisional one)
+    uint32_t miss_rate = LSF_MISS_RATE_DFL;  // misses per second per uid (bpf/miss_budget.h); 0: no limit
     bool verbose = false;  // libbpf debug output
     bool no_kick = false;  // tests: do not load the kick program (verdicts wait for dispatch or the timer)
     std::string object_path;  // tests: load this build of the BPF program instead of the built-in one
@@ -64,7 +65,7 @@ class BpfKernelPort final : public KernelPort {
   BpfKernelPort() = default;
   static int OnSample(void* ctx, void* data, size_t size);
   Status SetUpArena();
-  int DrainArena();  // delivers every queued arena miss to *on_miss_
+  int DrainArena();  // one fair, bounded pass over the arena miss rings (lsf_miss_rings_drain) to *on_miss_
 
   luasched_bpf* skel_ = nullptr;
   ring_buffer* misses_ = nullptr;   // ringbuf transport: the misses; arena transport: the doorbell

@@ -51,12 +51,18 @@ enum lsf_class {
 #define LSF_STARVE_NS          (100ULL * LSF_NSEC_PER_MSEC) /* starvation bound: see bpf/starve.bpf.h */
 #define LSF_WATCHDOG_MS        5000U                        /* sched_ext watchdog timeout */
 
+/* ---- miss budget per user (bpf/miss_budget.h) ---------------------------------------------- */
+#define LSF_MISS_RATE_DFL      1000U  /* misses per second one uid may send (--miss-rate) */
+#define LSF_MISS_BURST         64U    /* ... and at once; well under a CPU's arena ring (256) */
+
 /* ---- kernel -> user: a cache miss (BPF ringbuf `misses`) ---------------------------------- */
 enum lsf_miss_flags {
 	LSF_MISS_KTHREAD = 1u << 0, /* informational: kthreads never wait for a verdict */
 	LSF_MISS_EXEC    = 1u << 1, /* the task exec'ed since its last verdict */
 	LSF_MISS_RENAME  = 1u << 2, /* the task renamed itself (prctl PR_SET_NAME) */
 	LSF_MISS_REGEN   = 1u << 3, /* re-classification after a policy generation bump */
+	LSF_MISS_CRED    = 1u << 4, /* the task's real uid or gid changed since its last verdict (no exec) */
+	LSF_MISS_CGROUP  = 1u << 5, /* the task is in another cgroup than at its last verdict */
 };
 
 struct lsf_miss {
@@ -116,6 +122,7 @@ struct lsf_verdict {
 	X(HIT,               "hits",                  cache,    "hits",          "enqueues that found a ready verdict of the current policy generation (cache hits)") \
 	X(MISS,              "misses",                cache,    "misses",        "miss records sent to the dispatcher (cache misses)") \
 	X(MISS_RB_FULL,      "fallback_ringbuf_full", fallback, "ringbuf_full",  "misses that found the miss queue (ring buffer or arena ring) full: provisional verdict at once, asked again later") \
+	X(MISS_BUDGET,       "fallback_budget",       fallback, "budget",        "misses of a user (uid) over its miss budget (--miss-rate): not sent, provisional verdict at once, asked again later") \
 	X(FALLBACK_DEADLINE, "fallback_deadline",     fallback, "deadline",      "parked tasks (--miss wait) that waited past their deadline for a verdict: DEFAULT") \
 	X(FALLBACK_NOUSER,   "fallback_no_user",      fallback, "no_user",       "misses while no dispatcher was alive: provisional verdict at once") \
 	X(VERDICT,           "verdicts_received",     verdicts, "received",      "verdicts received by the BPF scheduler") \
@@ -135,6 +142,8 @@ struct lsf_verdict {
 	X(STARVE_BOOST,      "starve_boost",          disp,     "starve_boost",  "dispatches that served a lower class first to honour the starvation bound") \
 	X(EXEC,              "exec",                  events,   "exec",          "verdicts invalidated by an exec") \
 	X(RENAME,            "rename",                events,   "rename",        "verdicts invalidated by a rename (PR_SET_NAME)") \
+	X(CRED,              "cred",                  events,   "cred",          "verdicts invalidated because the task's real uid or gid changed without exec (setuid, setgid)") \
+	X(CGROUP,            "cgroup",                events,   "cgroup",        "verdicts invalidated because the task is in another cgroup than the policy saw (moved, or a fork started in another cgroup)") \
 	X(EXIT,              "exit",                  events,   "exit",          "tasks that left the scheduler (exit)") \
 	X(CACHE_FULL,        "fallback_cache_full",   fallback, "cache_full",    "tasks without task-local storage: DEFAULT, uncached") \
 	X(KICK,              "kicks",                 events,   "kicks",         "verdict batches applied by the kick program, plus BPF timer periods on the fast (1 ms) tick") \

@@ -51,13 +51,30 @@ static __always_inline void insert_local(struct task_struct *p, struct task_ctx 
 	lsf_dsq_insert(p, SCX_DSQ_LOCAL, slice, enq_flags);
 }
 
+/* Before p's verdict is used: drop it if p is no longer who it was for (bpf/verdict.h). */
+static __always_inline void check_ident(struct task_struct *p, struct task_ctx *tc)
+{
+	struct lsf_ident id;
+	u32 why;
+
+	read_ident(p, &id);
+	why = lsf_vs_check_ident(&tc->v, &id);
+	if (why & LSF_MISS_CRED)
+		stat_inc(LSF_ST_CRED);
+	if (why & LSF_MISS_CGROUP)
+		stat_inc(LSF_ST_CGROUP);
+}
+
 SEC("struct_ops/lsf_select_cpu")
 s32 BPF_PROG(lsf_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
 {
 	struct task_ctx *tc = tctx_get(p);
-	bool hit = tc && lsf_vs_is_hit(&tc->v, policy_gen);
-	bool is_idle = false;
+	bool hit, is_idle = false;
 	s32 cpu;
+
+	if (tc && !never_waits(p))
+		check_ident(p, tc);
+	hit = tc && lsf_vs_is_hit(&tc->v, policy_gen);
 
 	if (hit && tc->v.cpu != LSF_CPU_ANY && cpu_ok(p, tc->v.cpu) && !cpu_released(tc->v.cpu))
 		return tc->v.cpu;  /* enqueue puts it on that CPU's queue and wakes the CPU */
@@ -131,6 +148,7 @@ void BPF_PROG(lsf_enqueue, struct task_struct *p, u64 enq_flags)
 		insert_task(p, NULL, LSF_CLASS_DEFAULT, default_slice_ns, LSF_CPU_ANY, enq_flags);
 		return;
 	}
+	check_ident(p, tc);
 	action = lsf_vs_on_enqueue(&tc->v, policy_gen, bpf_ktime_get_ns());
 	switch (action) {
 	case LSF_VS_HIT:

@@ -5,6 +5,7 @@
 #include "common.bpf.h"
 #include "compat.bpf.h"
 #include "arena_ring.h"
+#include "miss_budget.h"
 #include "verdict.h"
 #include "fair.h"
 
@@ -20,6 +21,7 @@ const volatile __s32 self_tgid;     /* the dispatcher's process: never waits for
 const volatile __u64 default_slice_ns = LSF_SLICE_DFL_NS;
 const volatile bool use_arena;      /* misses/verdicts through arena rings (else ringbuf) */
 const volatile bool miss_wait;      /* --miss wait: a task waits for its verdict (else it runs at once) */
+const volatile __u64 miss_interval_ns = 1000000000ULL / LSF_MISS_RATE_DFL;  /* per uid (--miss-rate); 0: no limit */
 
 /* ---- shared with userspace (bss/data) ------------------------------------------------------ */
 __u32 policy_gen = 1;               /* written by userspace on policy (re)load */
@@ -174,6 +176,17 @@ static __always_inline bool cpu_released(s32 cpu)
 	struct cpu_ctx *c = cctx_of(cpu);
 
 	return c && c->released;
+}
+
+/* Who p is to the policy now (bpf/verdict.h): direct loads through p's credentials and css_set (no
+ * helper calls: this runs at every enqueue). */
+static __always_inline void read_ident(struct task_struct *p, struct lsf_ident *id)
+{
+	const struct cred *cred = p->real_cred;
+
+	id->uid = cred->uid.val;
+	id->gid = cred->gid.val;
+	id->cgroup_id = p->cgroups->dfl_cgrp->kn->id;
 }
 
 static __always_inline bool never_waits(struct task_struct *p)

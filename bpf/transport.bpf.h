@@ -6,7 +6,8 @@
 
 /*
  * A miss: ops.enqueue finds no usable verdict (bpf/verdict.h), sends a record to the dispatcher and
- * queues the task by its provisional verdict (or, with --miss wait, parks it in PENDING). Two
+ * queues the task by its provisional verdict (or, with --miss wait, parks it in PENDING). Each user
+ * (uid) has a budget of misses (bpf/miss_budget.h), checked before a queue slot is taken. Two
  * transports:
  *   arena   one SPSC miss ring per CPU and one verdict ring in BPF arena memory shared with the
  *           dispatcher (bpf/arena_ring.h); a doorbell ringbuf wakes a sleeping dispatcher.
@@ -37,6 +38,43 @@ struct {
 	__uint(type, BPF_MAP_TYPE_USER_RINGBUF);
 	__uint(max_entries, 256 * 1024);
 } verdicts SEC(".maps");
+
+/* Miss budget per user (bpf/miss_budget.h): real uid -> GCRA bucket (theoretical arrival time of
+ * the next miss). LRU: a uid evicted after a long silence comes back with a full bucket, as it would. */
+#define kBudgetUsers 4096
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, kBudgetUsers);
+	__type(key, u32);
+	__type(value, u64);
+} miss_budget SEC(".maps");
+
+/* Takes one miss from uid's budget. False: over budget, send nothing. Lock-free: one
+ * compare-and-swap on the bucket, retried a few times against concurrent misses of the same uid. */
+static __always_inline bool budget_take(u32 uid, u64 now)
+{
+	u64 *tat, next = 0, zero = 0;
+	int i;
+
+	if (!miss_interval_ns)
+		return true;
+	tat = bpf_map_lookup_elem(&miss_budget, &uid);
+	if (!tat) {
+		bpf_map_update_elem(&miss_budget, &uid, &zero, BPF_NOEXIST);
+		tat = bpf_map_lookup_elem(&miss_budget, &uid);
+		if (!tat)
+			return true;  /* cannot account for it: never hold a miss back for want of memory */
+	}
+	bpf_for(i, 0, 4) {
+		u64 old = *(volatile u64 *)tat;
+
+		if (!lsf_budget_take(old, now, miss_interval_ns, LSF_MISS_BURST, &next))
+			return false;
+		if (__sync_val_compare_and_swap(tat, old, next) == old)
+			return true;
+	}
+	return false;
+}
 
 /* Arena transport: the layout is allocated by lsf_arena_setup before attach. */
 struct {
@@ -107,19 +145,19 @@ static __always_inline void timer_hurry(void)
 }
 
 static __always_inline void fill_miss(struct lsf_miss *m, struct task_struct *p, u64 now, u64 seq,
-				      u32 flags)
+				      u32 flags, const struct lsf_ident *id)
 {
 	struct task_struct *parent = p->real_parent;
 
 	m->seq = seq;
 	m->enq_ns = now;
-	m->cgroup_id = BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id);
+	m->cgroup_id = id->cgroup_id;
 	bpf_probe_read_kernel(m->cpus_allowed, sizeof(m->cpus_allowed), p->cpus_ptr);
 	m->pid = p->pid;
 	m->tgid = p->tgid;
 	m->ppid = BPF_CORE_READ(p, real_parent, tgid);
-	m->uid = BPF_CORE_READ(p, real_cred, uid.val);
-	m->gid = BPF_CORE_READ(p, real_cred, gid.val);
+	m->uid = id->uid;
+	m->gid = id->gid;
 	m->prio = p->static_prio;
 	m->nice = p->static_prio - 120;
 	m->prev_cpu = scx_bpf_task_cpu(p);
@@ -156,7 +194,7 @@ static __always_inline void park_task(struct task_struct *p, struct task_ctx *tc
 
 /* Sends a miss for p (action LSF_VS_ASK or LSF_VS_REASK) and sets up its provisional verdict
  * (bpf/verdict.h). Returns true when p must be parked: only with --miss wait, and not for a re-ask,
- * without a dispatcher, or when the miss queue is full. From ops.enqueue or ops.select_cpu (both
+ * without a dispatcher, over its user's miss budget, or when the miss queue is full. From ops.enqueue or ops.select_cpu (both
  * run with interrupts off, so this CPU's miss ring has one producer at a time). */
 static __always_inline bool post_miss(struct task_struct *p, struct task_ctx *tc, int action)
 {
@@ -167,8 +205,18 @@ static __always_inline bool post_miss(struct task_struct *p, struct task_ctx *tc
 	struct lsf_miss_ring LSF_ARENA *ring = 0;
 	struct lsf_miss LSF_ARENA *slot = 0;
 	struct lsf_miss local, *m = &local;
+	struct lsf_ident id;
 	u64 seq;
 
+	read_ident(p, &id);
+	/* the user's budget first: a miss over it takes no queue slot (bpf/miss_budget.h) */
+	if (!budget_take(id.uid, now)) {
+		seq = __sync_fetch_and_add(&miss_seq, 1) + 1;
+		lsf_vs_begin_miss(&tc->v, seq, now, LSF_MISS_DEADLINE_NS, 1, policy_gen, default_slice_ns);
+		tc->v.ident = id;
+		stat_inc(LSF_ST_MISS_BUDGET);
+		return false;
+	}
 	if (use_arena) {
 		struct lsf_arena LSF_ARENA *a = shared;
 
@@ -187,12 +235,14 @@ static __always_inline bool post_miss(struct task_struct *p, struct task_ctx *tc
 		/* no room: run by the provisional verdict, ask again after a deadline rather than at
 		 * every enqueue */
 		lsf_vs_begin_miss(&tc->v, seq, now, LSF_MISS_DEADLINE_NS, 1, policy_gen, default_slice_ns);
+		tc->v.ident = id;
 		stat_inc(LSF_ST_MISS_RB_FULL);
 		return false;
 	}
 	flags = lsf_vs_begin_miss(&tc->v, seq, now, present ? LSF_MISS_DEADLINE_NS : kAbsentRetryNs, !park,
 				  policy_gen, default_slice_ns);
-	fill_miss(m, p, now, seq, flags);
+	tc->v.ident = id;
+	fill_miss(m, p, now, seq, flags, &id);
 	tc->v.fp = lsf_vs_fingerprint(m->uid, m->gid, m->prio, m->nr_cpus_allowed, m->cpus_allowed[0]);
 	if (use_arena) {
 		if (!slot || !ring)  /* checked above; repeated for the verifier's benefit */

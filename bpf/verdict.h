@@ -30,6 +30,16 @@
  * policy that keeps state of its own (counting tasks, say) does not see those forks; --fork ask
  * sends every fork's miss.
  *
+ * Who the verdict is for: the policy decided from what the miss record said, among it the task's
+ * real uid and gid and its cgroup (struct lsf_ident, kept with the verdict). A task whose uid or gid
+ * changed without exec (setuid) or that is in another cgroup now (moved, or a fork started straight
+ * into another cgroup, clone3 CLONE_INTO_CGROUP) is not what the policy saw: lsf_vs_check_ident,
+ * run before each use of the verdict (ops.select_cpu, ops.enqueue), invalidates it as an exec does
+ * (DEFAULT meanwhile, the policy asked again). Checked where the verdict is used rather than where
+ * the identity changes: ops.cgroup_move only sees moves of the cpu controller's cgroup, and a new
+ * task's cgroup is only final after ops.init_task, before its first enqueue. Cost on a hit: three
+ * loads of task fields (real_cred, cgroups) and three more through them, no helper call.
+ *
  * Identity: a verdict names the task by pid AND by the seq of the miss it answers. seq is unique
  * for the life of the scheduler (a global counter), and the state lives with the task itself, so
  * a verdict can never apply to a later task that reuses the pid, nor to an older miss of the same
@@ -61,6 +71,13 @@ enum lsf_vstate_state {
 	LSF_VS_READY   = 2, /* verdict cached */
 };
 
+/* What identifies a task to the policy, besides its comm: taken at the miss, checked at each use. */
+struct lsf_ident {
+	__u32 uid;        /* real uid, init namespace */
+	__u32 gid;        /* real gid */
+	__u64 cgroup_id;  /* default-hierarchy cgroup (lsf_miss.cgroup_id) */
+};
+
 struct lsf_vstate {
 	__u64 seq;         /* seq of the miss in flight / answered */
 	__u64 enq_ns;      /* enqueue that missed; round trip recorded at first run, then 0 */
@@ -76,6 +93,7 @@ struct lsf_vstate {
 	__u32 inherited;   /* NONE: cls/slice_ns/cpu/policy_gen hold a provisional verdict (fork, rename) */
 	__u32 forks;       /* READY: a fork starts READY with this verdict, no miss (LSF_VERDICT_FORKS) */
 	__u32 fp;          /* PENDING/READY: lsf_vs_fingerprint of the task when its miss was sent */
+	struct lsf_ident ident; /* PENDING/READY, or NONE with a provisional verdict: who it was for */
 };
 
 /* What ops.enqueue does with a task, from its state. */
@@ -120,8 +138,8 @@ LSF_VS_FN int lsf_vs_on_enqueue(const struct lsf_vstate *s, __u32 gen, __u64 now
 /* What a fork shares with its parent and the policy may have read, besides the comm: uid, gid,
  * static priority (nice), the allowed CPUs (their count and first 64). Taken when a miss is sent
  * and for a new task, so a fork whose own differ (setuid, nice or affinity changed since the
- * parent's miss, SCHED_RESET_ON_FORK) is asked for. Trade-off: the cgroup is not in it (a new
- * task joins its cgroup after ops.init_task); a parent moved since its miss passes its verdict on. */
+ * parent's miss, SCHED_RESET_ON_FORK) is asked for. The cgroup is not in it (a new task joins its
+ * cgroup after ops.init_task): lsf_vs_check_ident compares it at the fork's first enqueue. */
 LSF_VS_FN __u32 lsf_vs_fingerprint(__u32 uid, __u32 gid, __s32 prio, __u32 nr_cpus_allowed, __u64 mask0)
 {
 	__u64 h = 0x9E3779B97F4A7C15ULL;
@@ -151,6 +169,7 @@ LSF_VS_FN int lsf_vs_inherit(struct lsf_vstate *child, const struct lsf_vstate *
 		return 0;
 	child->cls = parent->cls;
 	child->slice_ns = parent->slice_ns;
+	child->ident = parent->ident;  /* checked at the child's first enqueue, in its final cgroup */
 	child->cpu = LSF_CPU_ANY;  /* a fork burst must not pile up on the parent's target CPU */
 	child->policy_gen = parent->policy_gen;
 	if (parent->forks && parent->cpu == LSF_CPU_ANY && same_comm && child_fp == parent->fp) {
@@ -263,14 +282,14 @@ LSF_VS_FN int lsf_vs_runs_by_state(const struct lsf_vstate *s, __u32 gen)
 	       (s->state == LSF_VS_PENDING && s->nowait && s->policy_gen == gen);
 }
 
-/* exec or rename (why: LSF_MISS_EXEC / LSF_MISS_RENAME): the cached verdict no longer applies. A
- * renamed task keeps what it runs by (its verdict, or its provisional one while a miss is in
- * flight) as its provisional verdict; an exec'd one starts from DEFAULT. */
+/* exec, rename, or another identity (why: LSF_MISS_EXEC / RENAME / CRED / CGROUP): the cached
+ * verdict no longer applies. A renamed task keeps what it runs by (its verdict, or its provisional
+ * one while a miss is in flight) as its provisional verdict; any other starts from DEFAULT. */
 LSF_VS_FN void lsf_vs_invalidate(struct lsf_vstate *s, __u32 why)
 {
 	s->flags |= why;
 	s->forks = 0;
-	if (why & LSF_MISS_EXEC)
+	if (why & (LSF_MISS_EXEC | LSF_MISS_CRED | LSF_MISS_CGROUP))
 		s->inherited = 0;
 	else if (s->state != LSF_VS_NONE)
 		s->inherited = 1;
@@ -280,6 +299,26 @@ LSF_VS_FN void lsf_vs_invalidate(struct lsf_vstate *s, __u32 why)
 		s->state = LSF_VS_NONE;
 }
 
-LSF_STATIC_ASSERT(sizeof(struct lsf_vstate) == 72, "lsf_vstate layout changed");
+/* Before a verdict (cached, in flight, or provisional from a parent) is used: if the task is no
+ * longer who it was for (cur), invalidate it. Returns the LSF_MISS_CRED / LSF_MISS_CGROUP bits
+ * found (0: unchanged, or nothing to check). */
+LSF_VS_FN __u32 lsf_vs_check_ident(struct lsf_vstate *s, const struct lsf_ident *cur)
+{
+	__u32 why = 0;
+
+	if (s->state == LSF_VS_NONE && !s->inherited)
+		return 0;
+	if (s->ident.uid != cur->uid || s->ident.gid != cur->gid)
+		why |= LSF_MISS_CRED;
+	if (s->ident.cgroup_id != cur->cgroup_id)
+		why |= LSF_MISS_CGROUP;
+	if (why) {
+		lsf_vs_invalidate(s, why);
+		s->ident = *cur;  /* the next miss is for this identity; don't count it again meanwhile */
+	}
+	return why;
+}
+
+LSF_STATIC_ASSERT(sizeof(struct lsf_vstate) == 88, "lsf_vstate layout changed");
 
 #endif /* LSF_BPF_VERDICT_H */

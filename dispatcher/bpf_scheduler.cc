@@ -48,6 +48,7 @@ Result<std::unique_ptr<LoadedScheduler>> LoadBpfScheduler(const Options& opt, co
   k.object_path = faults.bpf_object;
   k.default_slice_ns = opt.slice_ns;
   k.miss_wait = opt.miss == "wait";
+  k.miss_rate = static_cast<uint32_t>(opt.miss_rate);
   k.verbose = opt.verbose;
   k.transport = opt.transport == "arena" ? BpfKernelPort::Transport::kArena : BpfKernelPort::Transport::kRingbuf;
   auto port = BpfKernelPort::Load(k);

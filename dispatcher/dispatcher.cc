@@ -8,6 +8,7 @@
 
 
 #include "alloc/memory_lock.h"
+#include "dispatcher/dry_run.h"
 #include "dispatcher/log.h"
 #include "dispatcher/metrics.h"
 #include "dispatcher/worker_pool.h"
@@ -52,6 +53,7 @@ void Dispatcher::HandleMiss(const lsf_miss& m) {
 }
 
 void Dispatcher::SendDecision(const lsf_miss& m, const Decision& decision) {
+  if (decision.deferred) return;  // no verdict: the task runs by its provisional one and asks again
   Decision d = decision;
   if (d.llc >= 0 && d.cpu == LSF_CPU_ANY && opts_.topology) {
     // An LLC, not a CPU: pick an idle CPU there now (whole idle core first), within the allowed set.
@@ -93,13 +95,29 @@ void Dispatcher::SendDecision(const lsf_miss& m, const Decision& decision) {
   }
   uint64_t now = MonotonicNs();
   miss_latency_.Add(now > m.enq_ns ? now - m.enq_ns : 0);
-  if (opts_.log_verdicts) {
-    char comm[LSF_COMM_LEN + 1] = {};
-    __builtin_memcpy(comm, m.comm, LSF_COMM_LEN);
-    std::fprintf(opts_.out, "verdict pid=%d tgid=%d comm=%s -> %s slice_us=%" PRIu64 " cpu=%d%s\n", m.pid,
-                 m.tgid, comm, ClassName(d.dsq), d.slice_ns / 1000, d.cpu,
-                 (m.flags & LSF_MISS_EXEC) ? " (after exec)" : (m.flags & LSF_MISS_RENAME) ? " (after rename)" : "");
+  if (opts_.log_verdicts) LogVerdict(m, d, now);
+}
+
+// One line per verdict sent: for people, or (--stats-json) a JSON object with the times that
+// measure it: the miss's enqueue and the verdict's sending, both CLOCK_MONOTONIC ns.
+void Dispatcher::LogVerdict(const lsf_miss& m, const Decision& d, uint64_t sent_ns) {
+  char comm[LSF_COMM_LEN + 1] = {};
+  __builtin_memcpy(comm, m.comm, LSF_COMM_LEN);
+  const char* after = (m.flags & LSF_MISS_EXEC)     ? "exec"
+                      : (m.flags & LSF_MISS_RENAME) ? "rename"
+                      : (m.flags & LSF_MISS_CRED)   ? "uid change"
+                      : (m.flags & LSF_MISS_CGROUP) ? "cgroup move"
+                                                    : "";
+  if (opts_.stats_json) {
+    std::fprintf(opts_.out,
+                 "{\"verdict_pid\": %d, \"tgid\": %d, \"uid\": %u, \"comm\": %s, \"class\": \"%s\", "
+                 "\"slice_us\": %" PRIu64 ", \"cpu\": %d, \"after\": \"%s\", \"enq_ns\": %llu, \"sent_ns\": %llu}\n",
+                 m.pid, m.tgid, m.uid, JsonString(comm).c_str(), ClassName(d.dsq), d.slice_ns / 1000, d.cpu, after,
+                 static_cast<unsigned long long>(m.enq_ns), static_cast<unsigned long long>(sent_ns));
+    return;
   }
+  std::fprintf(opts_.out, "verdict pid=%d tgid=%d comm=%s -> %s slice_us=%" PRIu64 " cpu=%d%s%s%s\n", m.pid, m.tgid,
+               comm, ClassName(d.dsq), d.slice_ns / 1000, d.cpu, *after ? " (after " : "", after, *after ? ")" : "");
 }
 
 void Dispatcher::DrainPool(uint64_t budget_ns) {

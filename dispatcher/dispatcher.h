@@ -55,7 +55,7 @@ class Dispatcher {
     int poll_timeout_ms = 100;     // longest sleep between heartbeats
     uint64_t spin_ns = 200'000;    // busy-poll (no syscalls) this long after the last miss, then sleep
     bool fork_inherit = true;      // --fork inherit: mark fork-shared decisions LSF_VERDICT_FORKS
-    bool stats_json = false;       // periodic stats as JSON lines instead of the human line
+    bool stats_json = false;       // periodic stats (and --log-verdicts lines) as JSON lines
     std::string stats_file;        // if set, rewritten (atomically) every second with JSON stats
     std::string metrics_file;      // if set, rewritten (atomically) every second in the Prometheus text format
     const Topology* topology = nullptr;  // for ctx:llc() placement; nullptr: ctx:llc() is ignored
@@ -101,6 +101,7 @@ class Dispatcher {
  private:
   void HandleMiss(const lsf_miss& m);
   void SendDecision(const lsf_miss& m, const Decision& d);
+  void LogVerdict(const lsf_miss& m, const Decision& d, uint64_t sent_ns);
   // Sends the pool's finished decisions; waits (spinning) up to `budget_ns` for the rest.
   void DrainPool(uint64_t budget_ns);
 

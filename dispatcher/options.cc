@@ -51,7 +51,8 @@ constexpr Spec kSpecs[] = {
     {0, "stats", "SEC", kRunLike, Kind::kInt, &Options::stats_interval_s,
      "print a stats line every SEC seconds; 0: only at exit", 0, 86400, 1, "seconds"},
     {0, "stats-json", "", kRunLike, Kind::kFlag, &Options::stats_json,
-     "periodic stats as JSON lines instead of the human-readable line"},
+     "periodic stats as JSON lines instead of the human-readable line; with\n"
+     "--log-verdicts, one JSON object per verdict too (times of the miss and the verdict)"},
     {0, "stats-file", "FILE", kRunLike | kStats | kTop, Kind::kString, &Options::stats_file,
      "JSON stats rewritten every second, read by `stats` and `top`;\n'' disables", 0, 0, 1, "", "", true},
     {0, "metrics-file", "FILE", kRunLike, Kind::kString, &Options::metrics_file,
@@ -87,6 +88,11 @@ constexpr Spec kSpecs[] = {
      "the policy. ask: every fork is a miss (for a policy that counts tasks or\n"
      "keeps other state of its own)",
      0, 0, 1, "", "inherit|ask"},
+    {0, "miss-rate", "N", kRunLike, Kind::kInt, &Options::miss_rate,
+     "misses per second each user (uid) may send to the policy, after a burst of 64;\n"
+     "a task over its user's budget runs by its provisional verdict and asks again\n"
+     "20 ms later (nothing is lost); 0: no limit",
+     0, 1'000'000, 1, "misses per second"},
     {0, "spin-us", "US", kRunLike, Kind::kInt, &Options::spin_us,
      "busy-poll this long after a miss before sleeping; 0: never;\n"
      "-1: always, the lowest latency for a whole CPU", -1, 1'000'000, 1, "microseconds"},
@@ -102,6 +108,8 @@ constexpr Spec kSpecs[] = {
     {'h', "help", "", kAny, Kind::kFlag, &Options::help, "this text"},
     {'V', "version", "", kAny, Kind::kFlag, &Options::version, "version"},
 };
+
+static_assert(LSF_MISS_BURST == 64, "the --miss-rate help text names the burst");
 
 // Parses a whole decimal integer in [lo, hi].
 bool ParseInt(std::string_view s, int64_t lo, int64_t hi, int64_t* out) {

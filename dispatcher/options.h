@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "bpf/intf.h"
 #include "common/result.h"
 
 namespace lsf {
@@ -29,12 +30,13 @@ struct Options {
   std::string transport = "arena";      // --transport arena|ringbuf: how misses and verdicts cross to BPF
   std::string miss = "run";             // --miss run|wait: what a task does while the policy decides
   std::string fork = "inherit";         // --fork inherit|ask: a fork starts with its parent's verdict, no miss
+  int miss_rate = LSF_MISS_RATE_DFL;    // --miss-rate: misses per second per uid (0: no limit)
   bool transport_set = false;           // --transport given: no fallback to the other one
   int spin_us = 200;                    // --spin-us: busy-poll this long after a miss (0: always sleep, -1: never)
   std::string stats_file = kDefaultStatsFile;  // --stats-file: JSON stats, rewritten every second
   std::string metrics_file;             // --metrics-file: Prometheus text format, rewritten every second
   std::string log_level = "info";       // --log-level error|warning|info|debug
-  bool stats_json = false;              // --stats-json: periodic stats as JSON lines
+  bool stats_json = false;              // --stats-json: periodic stats (and verdict lines) as JSON lines
   bool watch = false;                   // stats --watch: refresh every second
   bool list = false;                    // stats --list: every stat with its key, metric and meaning
   bool dry_run = false;                 // --dry-run: classify /proc tasks and print, no BPF

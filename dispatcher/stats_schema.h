@@ -41,7 +41,7 @@ namespace lsf {
   X(POLICY_INVALID,      "policy_invalid",         policy,          "invalid",      kCounter, kCount,   "decisions with an invalid class, slice, CPU or LLC (ignored)") \
   X(POLICY_OVERRUNS,     "policy_overruns",        policy,          "overruns",     kCounter, kCount,   "decisions stopped at the decision deadline") \
   X(POLICY_FRESH_STATES, "policy_fresh_states",    policy,          "fresh_states", kCounter, kCount,   "Lua states rebuilt after an overrun") \
-  X(POLICY_RATE_LIMITED, "policy_rate_limited",    policy,          "rate_limited", kCounter, kCount,   "exec/rename misses answered without the policy (per-task rate limit)") \
+  X(POLICY_RATE_LIMITED, "policy_rate_limited",    policy,          "rate_limited", kCounter, kCount,   "exec/rename misses not decided (per-task rate limit): no verdict sent, the task asks again later") \
   X(POLICY_GENERATION,   "policy_generation",      policy,          "gen",          kGauge,   kCount,   "generation of the running policy (1 at start, +1 per reload)") \
   X(POLICY_RELOADS,      "policy_reloads",         policy,          "reloads",      kCounter, kCount,   "successful policy reloads") \
   X(PLACEMENTS,          "placements",             events,          "placements",   kCounter, kCount,   "ctx:llc() requests turned into a target CPU") \

@@ -322,12 +322,12 @@ Decision PolicyEngine::Decide(const lsf_miss& miss) {
   ++counters_.decisions;
   Decision d;
   d.slice_ns = im.opts.default_slice_ns;
-  if (OverRate(miss)) {
+  if (OverRate(miss)) {  // no verdict at all, rather than a DEFAULT the task would keep for good
     ++counters_.rate_limited;
     im.LogOnce(&im.logged_rate, "task " + std::to_string(miss.pid) + " missed more than " +
                                     std::to_string(im.opts.max_misses_per_task_per_s) +
-                                    " times in a second (renames?): DEFAULT without running the policy");
-    ++counters_.per_class[LSF_CLASS_DEFAULT];
+                                    " times in a second (renames?): not decided, it asks again later");
+    d.deferred = true;
     return d;
   }
   f.budget = im.opts.instruction_limit;

@@ -23,6 +23,9 @@ struct Decision {
   bool fork_shared = false;          // the policy decided, reading only what a fork shares with its
                                      // parent (comm, uid, gid, nice, prio, cgroup, allowed CPUs), and
                                      // named no CPU or LLC: a fork would get the same decision
+  bool deferred = false;             // not decided now (the task missed too often, see
+                                     // max_misses_per_task_per_s): send no verdict; the task runs by its
+                                     // provisional verdict and asks again after its deadline
 };
 
 // Counters of one engine. Owned and written by the thread that calls Decide (single writer);
@@ -35,7 +38,7 @@ struct PolicyCounters {
   uint64_t clamped_slices = 0;  // slice outside [MIN, MAX], clamped
   uint64_t overruns = 0;        // decisions stopped at their deadline (also counted in errors)
   uint64_t fresh_states = 0;    // Lua states replaced after an overrun
-  uint64_t rate_limited = 0;    // misses of a task over the per-task rate: DEFAULT, policy not run
+  uint64_t rate_limited = 0;    // misses of a task over the per-task rate: deferred, policy not run
   uint64_t per_class[LSF_NR_CLASSES] = {};  // decisions per resulting class
 
   // Adds `o` field by field. Reads `o` with relaxed atomic loads, so `o` may be another thread's
@@ -79,9 +82,9 @@ class PolicyEngine {
     // and the next decision runs on a fresh Lua state built from the same source (at most one
     // fresh state a second).
     uint64_t decision_budget_ns = 10'000'000;
-    // Misses after exec or rename of one task (pid) per second that run the policy; beyond,
-    // DEFAULT without running it (a task that renames itself in a loop costs a bounded amount of
-    // policy CPU). 0: no limit.
+    // Misses after exec or rename of one task (pid) per second that run the policy; beyond, no
+    // decision (Decision::deferred: the task asks again later) without running it (a task that
+    // renames itself in a loop costs a bounded amount of policy CPU). 0: no limit.
     uint32_t max_misses_per_task_per_s = 16;
   };
 

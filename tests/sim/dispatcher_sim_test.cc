@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -496,7 +497,8 @@ TEST_F(Sim, WorkerPoolDecidesLikeTheInlinePath) {
   d.SetWorkerPool(pool->get());
   const char* names[] = {"nginx-worker", "firefox", "other"};
   const uint32_t want[] = {LSF_CLASS_REALTIME, LSF_CLASS_BATCH, LSF_CLASS_DEFAULT};
-  for (int pid = 1; pid <= 300; ++pid) k.Enqueue({.pid = pid, .comm = names[pid % 3]});
+  k.set_miss_rate(0);  // 300 misses of one uid at one instant: more than its budget's burst
+  for (int pid = 1; pid <= 300; ++pid) k.Enqueue({.pid = pid, .comm = names[pid % 3], .cpu = pid % 4});
   d.RunOnce(0);
   while ((*pool)->in_flight() > 0) d.RunOnce(0);
   for (int pid = 1; pid <= 300; ++pid) ASSERT_EQ(k.CachedClass(pid), want[pid % 3]) << pid;
@@ -504,6 +506,117 @@ TEST_F(Sim, WorkerPoolDecidesLikeTheInlinePath) {
   EXPECT_EQ((*pool)->Counters().decisions, 300u);
   EXPECT_EQ(inline_policy->counters().decisions, 0u);  // all went to the workers
   d.SetWorkerPool(nullptr);
+}
+
+// Item: one user's miss flood (threads that rename themselves and run again, 600 of them on CPUs 0
+// and 1, each renaming every millisecond) must not keep another user's new task unclassified, and
+// once the flood stops every flooding task gets the policy's verdict for its last name.
+TEST_F(Sim, MissFloodOfOneUserLeavesOtherUsersClassified) {
+  FakeKernel k;
+  auto policy = LoadWorkload();
+  Dispatcher d(k, *policy, DOpts());
+  constexpr int kFlooders = 600, kVictim = 9999;
+  constexpr uint64_t kMs = 1'000'000;
+  auto flooder = [](int i, const char* comm) {
+    return FakeKernel::Task{.pid = 1000 + i, .comm = comm, .uid = 1000, .gid = 1000, .cpu = i % 2};
+  };
+  const FakeKernel::Task victim{.pid = kVictim, .comm = "nginx-worker", .uid = 2000, .gid = 2000, .cpu = 0};
+  int64_t ttv_ms = -1;
+  for (int ms = 0; ms < 200; ++ms) {
+    for (int i = 0; i < kFlooders; ++i) {
+      const char* comm = ms % 2 ? "flood-a" : "flood-b";
+      k.Rename(1000 + i, comm);
+      k.Enqueue(flooder(i, comm));
+    }
+    if (ms >= 50) k.Enqueue(victim);  // starts at 50 ms and keeps running
+    d.RunOnce(0);
+    if (ttv_ms < 0 && k.CachedClass(kVictim) == LSF_CLASS_REALTIME) ttv_ms = ms - 50;
+    k.AdvanceTime(kMs);
+  }
+  EXPECT_GE(ttv_ms, 0) << "the other user's task got no verdict in 150 ms of flood ("
+                       << k.stat(LSF_ST_MISS_RB_FULL) << " misses found a full ring)";
+  EXPECT_LE(ttv_ms, 1) << "ms from the victim's first enqueue to its verdict";
+  // the flood is over: each flooder ends as nginx-worker and runs every 10 ms for 2 s
+  for (int i = 0; i < kFlooders; ++i) k.Rename(1000 + i, "nginx-worker");
+  for (int ms = 0; ms < 2000; ms += 10) {
+    for (int i = 0; i < kFlooders; ++i) k.Enqueue(flooder(i, "nginx-worker"));
+    d.RunOnce(0);
+    k.AdvanceTime(10 * kMs);
+  }
+  int classified = 0;
+  for (int i = 0; i < kFlooders; ++i) classified += k.CachedClass(1000 + i) == LSF_CLASS_REALTIME;
+  EXPECT_EQ(classified, kFlooders) << "every flooding task gets its verdict once the flood is over";
+}
+
+// Item: a verdict is for the identity the policy saw (uid, gid, cgroup). A policy that decides by uid
+// and by cgroup, the cgroup paths kept by the test.
+struct IdentPolicy {
+  std::map<int32_t, std::string> cgroups;  // pid -> cgroup path
+  std::unique_ptr<PolicyEngine> engine;
+  IdentPolicy() {
+    PolicyEngine::Options o;
+    o.nr_cpus = 4;
+    o.log = [](const std::string&) {};
+    o.cgroup_path = [this](int32_t pid) { return cgroups.count(pid) ? cgroups[pid] : std::string(); };
+    auto r = PolicyEngine::LoadString(
+        "require('sched').attach(function(ctx) local t = ctx:task()\n"
+        "  if t:uid() == 0 or t:cgroup():find('/rt', 1, true) then ctx:dsq(REALTIME) else ctx:dsq(DEFAULT) end end)",
+        "ident", o);
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error());
+    engine = std::move(r).value();
+  }
+};
+
+TEST_F(Sim, UidChangeWithoutExecAsksAgainAndItsForksDoNotRunByTheOldVerdict) {
+  FakeKernel k;
+  IdentPolicy p;
+  Dispatcher d(k, *p.engine, DOpts());
+  const FakeKernel::Task root{.pid = 40, .comm = "daemon", .uid = 0, .gid = 0};
+  FakeKernel::Task user = root;
+  user.uid = user.gid = 1000;
+  k.Enqueue(root);
+  d.RunOnce(0);
+  ASSERT_EQ(k.CachedClass(40), LSF_CLASS_REALTIME);
+  // setresuid(1000) without exec, then a fork before the task was queued again
+  FakeKernel::Task child = user;
+  child.pid = 41;
+  k.Fork(40, child);
+  EXPECT_NE(k.Enqueue(child), Placement::kHit);
+  EXPECT_EQ(k.QueuedClass(41), LSF_CLASS_DEFAULT) << "the fork of uid 1000 ran by its parent's root verdict";
+  EXPECT_NE(k.Enqueue(user), Placement::kHit) << "the task kept its root verdict after setuid";
+  EXPECT_EQ(k.QueuedClass(40), LSF_CLASS_DEFAULT) << "meanwhile it runs as DEFAULT, not by its root verdict";
+  EXPECT_EQ(k.stat(LSF_ST_CRED), 2u);
+  d.RunOnce(0);
+  EXPECT_EQ(k.CachedClass(40), LSF_CLASS_DEFAULT);
+  EXPECT_EQ(k.CachedClass(41), LSF_CLASS_DEFAULT);
+  EXPECT_EQ(k.Enqueue(user), Placement::kHit);
+}
+
+TEST_F(Sim, CgroupMoveAsksAgainAndAForkStartedInAnotherCgroupIsAskedFor) {
+  FakeKernel k;
+  IdentPolicy p;
+  Dispatcher d(k, *p.engine, DOpts());
+  FakeKernel::Task t{.pid = 50, .comm = "svc", .uid = 1000, .gid = 1000, .cgroup = 7};
+  p.cgroups[50] = "/rt";
+  k.Enqueue(t);
+  d.RunOnce(0);
+  ASSERT_EQ(k.CachedClass(50), LSF_CLASS_REALTIME);
+  // a fork started straight into another cgroup (clone3 CLONE_INTO_CGROUP), same comm and uid
+  FakeKernel::Task child = t;
+  child.pid = 51;
+  child.cgroup = 8;
+  p.cgroups[51] = "/other";
+  k.Fork(50, child);
+  EXPECT_NE(k.Enqueue(child), Placement::kHit) << "the fork inherited its parent's verdict for another cgroup";
+  EXPECT_EQ(k.QueuedClass(51), LSF_CLASS_DEFAULT);
+  // the task itself is moved to another cgroup
+  t.cgroup = 8;
+  p.cgroups[50] = "/other";
+  EXPECT_NE(k.Enqueue(t), Placement::kHit) << "the task kept its verdict after a cgroup move";
+  EXPECT_EQ(k.stat(LSF_ST_CGROUP), 2u);
+  d.RunOnce(0);
+  EXPECT_EQ(k.CachedClass(50), LSF_CLASS_DEFAULT);
+  EXPECT_EQ(k.CachedClass(51), LSF_CLASS_DEFAULT);
 }
 
 }  // namespace

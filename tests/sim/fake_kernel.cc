@@ -20,11 +20,23 @@ uint32_t Fingerprint(const FakeKernel::Task& t, int nr_cpus) {
 
 }  // namespace
 
+FakeKernel::FakeKernel(int nr_cpus, size_t verdict_capacity)
+    : nr_cpus_(nr_cpus), verdict_capacity_(verdict_capacity),
+      rings_(std::make_unique<lsf_miss_ring[]>(static_cast<size_t>(nr_cpus))) {
+  std::memset(static_cast<void*>(rings_.get()), 0, static_cast<size_t>(nr_cpus) * sizeof(lsf_miss_ring));
+}
+
 FakeKernel::Placement FakeKernel::Miss(const Task& t, Entry& ent, int action) {
   bool park = miss_wait_ && alive_ && action == LSF_VS_ASK;
   uint64_t wait = alive_ ? LSF_MISS_DEADLINE_NS : 100'000'000;
   ent.task = t;
+  __u64& tat = budget_[t.uid];  // the user's budget first, as BPF does: a miss over it takes no slot
+  if (!lsf_budget_take(tat, now_ns_, miss_interval_ns_, LSF_MISS_BURST, &tat)) return Unsent(t, ent, LSF_ST_MISS_BUDGET);
+  lsf_miss_ring* ring = &rings_[static_cast<size_t>(t.cpu >= 0 && t.cpu < nr_cpus_ ? t.cpu : 0)];
+  lsf_miss* slot = lsf_miss_ring_slot(ring);
+  if (!slot) return Unsent(t, ent, LSF_ST_MISS_RB_FULL);
   uint32_t flags = lsf_vs_begin_miss(&ent.e, ++seq_, now_ns_, wait, park ? 0 : 1, policy_gen_, LSF_SLICE_DFL_NS);
+  ent.e.ident = lsf_ident{t.uid, t.gid, t.cgroup};
   ent.parked = park;
   lsf_miss m{};
   m.seq = ent.e.seq;
@@ -32,6 +44,7 @@ FakeKernel::Placement FakeKernel::Miss(const Task& t, Entry& ent, int action) {
   m.pid = t.pid;
   m.tgid = t.tgid ? t.tgid : t.pid;
   m.ppid = 1;
+  m.cgroup_id = t.cgroup;
   m.uid = t.uid;
   m.gid = t.gid;
   m.nice = t.nice;
@@ -44,10 +57,20 @@ FakeKernel::Placement FakeKernel::Miss(const Task& t, Entry& ent, int action) {
   CopyComm(m.comm, t.comm);
   CopyComm(m.pcomm, t.pcomm);
   ent.e.fp = Fingerprint(t, nr_cpus_);
-  misses_.push_back(m);
+  *slot = m;
+  lsf_miss_ring_commit(ring);
   ++stats_.v[LSF_ST_MISS];
   if (action == LSF_VS_REASK) ++stats_.v[LSF_ST_REASK];
   if (park) return Placement::kParked;
+  return Queue(ent);
+}
+
+FakeKernel::Placement FakeKernel::Unsent(const Task& t, Entry& ent, lsf_stat why) {
+  lsf_vs_begin_miss(&ent.e, ++seq_, now_ns_, LSF_MISS_DEADLINE_NS, 1, policy_gen_, LSF_SLICE_DFL_NS);
+  ent.e.fp = Fingerprint(t, nr_cpus_);
+  ent.e.ident = lsf_ident{t.uid, t.gid, t.cgroup};
+  ent.parked = false;
+  ++stats_.v[why];
   return Queue(ent);
 }
 
@@ -83,6 +106,10 @@ uint32_t FakeKernel::QueuedClass(int32_t pid) const {
 
 FakeKernel::Placement FakeKernel::Enqueue(const Task& t) {
   Entry& ent = cache_[t.pid];  // task-local storage: created with the task
+  const lsf_ident cur{t.uid, t.gid, t.cgroup};  // ops.enqueue checks the identity first
+  uint32_t why = lsf_vs_check_ident(&ent.e, &cur);
+  if (why & LSF_MISS_CRED) ++stats_.v[LSF_ST_CRED];
+  if (why & LSF_MISS_CGROUP) ++stats_.v[LSF_ST_CGROUP];
   switch (int action = lsf_vs_on_enqueue(&ent.e, policy_gen_, now_ns_)) {
     case LSF_VS_HIT:
       ++stats_.v[LSF_ST_HIT];
@@ -158,14 +185,13 @@ size_t FakeKernel::parked() const {
 }
 
 int FakeKernel::PollMisses(int, const std::function<void(const lsf_miss&)>& on_miss) {
-  int n = 0;
-  while (!misses_.empty()) {  // one pass over the batch, like ring_buffer__poll
-    lsf_miss m = misses_.front();
-    misses_.pop_front();
-    on_miss(m);
-    ++n;
-  }
-  return n;
+  // BpfKernelPort's drain passes, until the rings are empty: nothing refills them meanwhile here
+  auto deliver = [](void* ctx, const lsf_miss* m) { (*static_cast<const std::function<void(const lsf_miss&)>*>(ctx))(*m); };
+  auto* ctx = const_cast<std::function<void(const lsf_miss&)>*>(&on_miss);
+  int total = 0;
+  for (__u32 n; (n = lsf_miss_rings_drain(rings_.get(), static_cast<__u32>(nr_cpus_), deliver, ctx)) > 0;)
+    total += static_cast<int>(n);
+  return total;
 }
 
 bool FakeKernel::SendVerdict(const lsf_verdict& v) {

@@ -3,11 +3,14 @@
 
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "bpf/arena_ring.h"
 #include "bpf/kernel_port.h"
+#include "bpf/miss_budget.h"
 #include "bpf/verdict.h"
 
 namespace lsf::sim {
@@ -16,8 +19,11 @@ namespace lsf::sim {
 // state machine (bpf/verdict.h): per-task state (a map from pid to the live task, dropped at exit,
 // like task-local storage), miss records, verdicts matched by pid and seq, exec/rename
 // invalidation, policy generations, deadline fallback and re-ask, and the same counters (enum
-// lsf_stat). Single-threaded: the test drives both the "kernel" (Enqueue, Exec, Exit, AdvanceTime)
-// and the dispatcher (RunOnce).
+// lsf_stat), and each user's miss budget (bpf/miss_budget.h, checked before a ring slot is taken).
+// Misses travel through the arena transport's own per-CPU rings (bpf/arena_ring.h, 256
+// slots each, a full ring refuses) and are drained the way BpfKernelPort drains them.
+// Single-threaded: the test drives both the "kernel" (Enqueue, Exec, Exit, AdvanceTime) and the
+// dispatcher (RunOnce).
 class FakeKernel final : public KernelPort {
  public:
   struct Task {
@@ -28,13 +34,13 @@ class FakeKernel final : public KernelPort {
     uint32_t uid = 0, gid = 0;
     int32_t nice = 0;
     int32_t cpu = 0;
+    uint64_t cgroup = 0;  // id of its cgroup (what lsf_miss.cgroup_id reports)
   };
   // Where a task went on one enqueue: by its cached verdict, parked waiting for one (--miss wait),
   // or queued by its provisional verdict while its miss is in flight (DEFAULT unless inherited).
   enum class Placement { kHit, kParked, kProvisional };
 
-  explicit FakeKernel(int nr_cpus = 4, size_t verdict_capacity = 1024)
-      : nr_cpus_(nr_cpus), verdict_capacity_(verdict_capacity) {}
+  explicit FakeKernel(int nr_cpus = 4, size_t verdict_capacity = 1024);
 
   // Kernel side -----------------------------------------------------------------------------------
   Placement Enqueue(const Task& t);                 // one ops.enqueue of task t
@@ -78,6 +84,8 @@ class FakeKernel final : public KernelPort {
   // --miss wait (the BPF side's miss_wait): a task waits for its verdict instead of running by a
   // provisional one. Off by default, like luasched-fast.
   void set_miss_wait(bool on) { miss_wait_ = on; }
+  // --miss-rate: misses per second per uid (0: no limit).
+  void set_miss_rate(uint32_t rate) { miss_interval_ns_ = lsf_budget_interval(rate); }
   // Class, slice and CPU the task's last enqueue queued it by (hit or provisional).
   uint32_t QueuedClass(int32_t pid) const;
 
@@ -94,6 +102,8 @@ class FakeKernel final : public KernelPort {
   Placement Queue(Entry& ent);
   // Sends a miss (action LSF_VS_ASK or LSF_VS_REASK); returns where the task went.
   Placement Miss(const Task& t, Entry& ent, int action);
+  // A miss not sent (over budget, ring full): provisional verdict now, asked again after a deadline.
+  Placement Unsent(const Task& t, Entry& ent, lsf_stat why);
   // What the exec/rename tracepoints do: a pending verdict applies once, a cached one is dropped.
   void Invalidate(int32_t pid, const std::string& comm, uint32_t why, lsf_stat stat);
 
@@ -109,7 +119,9 @@ class FakeKernel final : public KernelPort {
   KernelStats stats_;
   __u64 idle_[LSF_CPU_WORDS] = {};
   std::unordered_map<int32_t, Entry> cache_;
-  std::deque<lsf_miss> misses_;
+  std::unique_ptr<lsf_miss_ring[]> rings_;  // one miss ring per CPU
+  uint64_t miss_interval_ns_ = lsf_budget_interval(LSF_MISS_RATE_DFL);
+  std::unordered_map<uint32_t, __u64> budget_;  // uid -> its bucket (theoretical arrival time)
   std::deque<lsf_verdict> verdicts_;
 };
 

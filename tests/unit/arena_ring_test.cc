@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <thread>
@@ -97,6 +98,30 @@ TEST(ArenaRing, VerdictRingRefusesWhenFullAndKeepsOrder) {
   __atomic_store_n(&r->ctl.tail, 10, __ATOMIC_RELEASE);
   EXPECT_EQ(lsf_verdict_ring_push(r.get(), &v), 1);
   EXPECT_EQ(r->slot[0].seq, 12345u) << "slot reused after the consumer freed it";
+}
+
+// One CPU's ring kept full (a flood on that CPU) must not hold back another CPU's miss: a drain pass
+// takes a bounded share from each ring, so the other ring's record comes within the first batches.
+TEST(ArenaRing, DrainServesEveryRingInOnePass) {
+  auto rings = std::make_unique<lsf_miss_ring[]>(2);
+  std::memset(static_cast<void*>(rings.get()), 0, 2 * sizeof(lsf_miss_ring));
+  for (uint64_t i = 0; i < LSF_ARENA_MISS_SLOTS; ++i) ASSERT_TRUE(PushMiss(&rings[0], i));
+  ASSERT_TRUE(PushMiss(&rings[1], 1'000'000));
+  struct Seen {
+    lsf_miss_ring* flooded;
+    uint64_t next = LSF_ARENA_MISS_SLOTS;
+    std::vector<uint64_t> seqs;
+  } seen{&rings[0]};
+  auto fn = [](void* ctx, const lsf_miss* m) {
+    auto* s = static_cast<Seen*>(ctx);
+    s->seqs.push_back(m->seq);
+    if (s->next < 20'000) PushMiss(s->flooded, s->next++);  // the flood refills its ring as it is drained
+  };
+  uint32_t n = lsf_miss_rings_drain(rings.get(), 2, fn, &seen);
+  size_t at = std::find(seen.seqs.begin(), seen.seqs.end(), 1'000'000u) - seen.seqs.begin();
+  ASSERT_LT(at, seen.seqs.size()) << "the other ring's miss was never delivered (" << n << " records)";
+  EXPECT_LE(at, static_cast<size_t>(LSF_MISS_DRAIN_BATCH)) << "behind " << at << " records of the flooded ring";
+  EXPECT_LE(n, 2u * LSF_MISS_DRAIN_BATCH) << "one pass must be bounded while a ring is refilled";
 }
 
 }  // namespace

@@ -177,8 +177,9 @@ TEST(LuaschedContract, Lua54ConstLocalsAreAcceptedCloseIsNot) {
   EXPECT_NE(r.error().find("<close>"), std::string::npos) << r.error();
 }
 
-// A task that renames itself in a loop: after 16 exec/rename misses in a second, DEFAULT without
-// running the policy, counted. First misses and reload reclassifications never count.
+// A task that renames itself in a loop: after 16 exec/rename misses in a second, no decision
+// (deferred: no verdict is sent, the task asks again later) without running the policy, counted.
+// First misses and reload reclassifications never count.
 TEST(LuaschedContract, RenameLoopIsRateLimited) {
   Engine e;
   const std::string src = "require('sched').attach(function(ctx) return 0 end)";
@@ -187,7 +188,7 @@ TEST(LuaschedContract, RenameLoopIsRateLimited) {
   for (int i = 0; i < 100; ++i) {
     m.flags = LSF_MISS_RENAME;
     m.enq_ns = 1'000'000'000ull + static_cast<uint64_t>(i) * 1'000'000;  // 100 renames in 0.1 s
-    e.p->Decide(m);
+    EXPECT_EQ(e.p->Decide(m).deferred, i >= 16) << i;
   }
   EXPECT_EQ(e.p->counters().rate_limited, 100u - 16u);
   m.enq_ns = 2'500'000'000ull;  // a second later: allowed again
