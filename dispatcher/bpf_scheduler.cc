@@ -47,10 +47,10 @@ Result<std::unique_ptr<LoadedScheduler>> LoadBpfScheduler(const Options& opt, co
   k.no_kick = faults.no_kick;
   k.object_path = faults.bpf_object;
   k.default_slice_ns = opt.slice_ns;
-  k.miss_wait = opt.miss == "wait";
+  k.miss_wait = opt.miss == Options::MissMode::kWait;
   k.miss_rate = static_cast<uint32_t>(opt.miss_rate);
   k.verbose = opt.verbose;
-  k.transport = opt.transport == "arena" ? BpfKernelPort::Transport::kArena : BpfKernelPort::Transport::kRingbuf;
+  k.transport = opt.transport == Options::Transport::kArena ? BpfKernelPort::Transport::kArena : BpfKernelPort::Transport::kRingbuf;
   auto port = BpfKernelPort::Load(k);
   if (!port && k.transport == BpfKernelPort::Transport::kArena && !opt.transport_set) {
     LogWarning("arena transport unavailable (%s); using ringbuf", port.error().c_str());

@@ -36,14 +36,6 @@ void Write(LogLevel level, const char* fmt, va_list ap) {
 void SetLogLevel(LogLevel level) { g_level.store(level); }
 LogLevel GetLogLevel() { return g_level.load(); }
 
-Result<LogLevel> ParseLogLevel(std::string_view name) {
-  if (name == "error") return LogLevel::kError;
-  if (name == "warning") return LogLevel::kWarning;
-  if (name == "info") return LogLevel::kInfo;
-  if (name == "debug") return LogLevel::kDebug;
-  return MakeError("--log-level " + std::string(name) + ": must be error, warning, info or debug");
-}
-
 #define LSF_LOG_FN_(name, level)     \
   void name(const char* fmt, ...) {  \
     va_list ap;                      \

@@ -7,14 +7,12 @@
 
 namespace lsf {
 
+// In the order of --log-level's choices (dispatcher/options.cc), which parses the names.
 enum class LogLevel { kError = 0, kWarning = 1, kInfo = 2, kDebug = 3 };
 
 // Messages above `level` are dropped. Default: kInfo. Not thread-safe to change while logging.
 void SetLogLevel(LogLevel level);
 LogLevel GetLogLevel();
-
-// "error", "warning", "info" or "debug".
-Result<LogLevel> ParseLogLevel(std::string_view name);
 
 // One line on stderr: "luasched-fast: MESSAGE" (errors, info), "luasched-fast: warning: MESSAGE",
 // "luasched-fast: debug: MESSAGE". Safe from any thread (one write per line).

@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
     std::printf("luasched-fast %s\n", LSF_VERSION);
     return Service::kExitOk;
   }
-  lsf::SetLogLevel(lsf::ParseLogLevel(opt->log_level).value());  // the option table admits valid names only
+  lsf::SetLogLevel(opt->log_level);
   try {
     switch (opt->command) {
       case lsf::Options::Command::kDryRun: return RunDry(*opt);

@@ -23,7 +23,18 @@ enum class Kind {
   kChoice,  // one of `choices` ("a|b|c")
 };
 
-using Member = std::variant<bool Options::*, int Options::*, uint64_t Options::*, std::string Options::*>;
+// A choice option's member, an enum whose enumerators are in the order of the choices.
+struct ChoiceRef {
+  int (*get)(const Options&);
+  void (*set)(Options&, int);
+};
+template <auto M>
+constexpr ChoiceRef Choice() {
+  return {[](const Options& o) { return static_cast<int>(o.*M); },
+          [](Options& o, int v) { o.*M = static_cast<std::remove_reference_t<decltype(o.*M)>>(v); }};
+}
+
+using Member = std::variant<bool Options::*, int Options::*, uint64_t Options::*, std::string Options::*, ChoiceRef>;
 
 struct Spec {
   char short_name;           // 0: none
@@ -60,7 +71,7 @@ constexpr Spec kSpecs[] = {
      "for node_exporter's textfile collector (DIR/luasched-fast.prom)",
      0, 0, 1, "", "", true},
     {0, "log-verdicts", "", kRunLike, Kind::kFlag, &Options::log_verdicts, "print one line per classification"},
-    {0, "log-level", "LEVEL", kAny, Kind::kChoice, &Options::log_level,
+    {0, "log-level", "LEVEL", kAny, Kind::kChoice, Choice<&Options::log_level>(),
      "messages on stderr up to LEVEL: error, warning, info or debug", 0, 0, 1, "", "error|warning|info|debug"},
     {0, "no-watch", "", kRunLike, Kind::kFlag, &Options::no_watch,
      "reload the policy on SIGHUP only (default: also when the file changes)"},
@@ -70,18 +81,18 @@ constexpr Spec kSpecs[] = {
     {0, "workers", "N", kRunLike, Kind::kInt, &Options::workers,
      "evaluate the policy on N worker threads, each with its own Lua state,\n"
      "fed through lock-free queues; 0: on the dispatcher thread", 0, 64},
-    {0, "transport", "T", kRunLike, Kind::kChoice, &Options::transport,
+    {0, "transport", "T", kRunLike, Kind::kChoice, Choice<&Options::transport>(),
      "arena: lock-free rings in BPF arena memory shared with the kernel, falling\n"
      "back to ringbuf if the kernel lacks arenas (unless given); ringbuf: BPF ring\n"
      "buffers (see docs/performance.md for the comparison)",
      0, 0, 1, "", "ringbuf|arena", false, &Options::transport_set},
-    {0, "miss", "MODE", kRunLike, Kind::kChoice, &Options::miss,
+    {0, "miss", "MODE", kRunLike, Kind::kChoice, Choice<&Options::miss>(),
      "what a task without a cached verdict does while the policy decides:\n"
      "run: it runs at once, a forked task by its parent's verdict, a renamed one\n"
      "by its previous one, anything else as DEFAULT; the policy's verdict applies\n"
      "from its next wakeup. wait: it waits for the verdict (at most 20 ms)",
      0, 0, 1, "", "run|wait"},
-    {0, "fork", "MODE", kRunLike, Kind::kChoice, &Options::fork,
+    {0, "fork", "MODE", kRunLike, Kind::kChoice, Choice<&Options::fork>(),
      "inherit: a fork of a task whose verdict was decided from what a fork\n"
      "shares with its parent (comm, uid, gid, nice, cgroup, allowed CPUs; no\n"
      "target CPU or LLC) starts with that verdict as its own, without asking\n"
@@ -139,10 +150,12 @@ std::string ChoiceList(std::string_view choices) {
   return out;
 }
 
-bool IsChoice(std::string_view choices, std::string_view value) {
-  for (std::string_view c : Split(choices))
-    if (c == value) return true;
-  return false;
+// The index of `value` among `choices`, or -1.
+int ChoiceIndex(std::string_view choices, std::string_view value) {
+  auto v = Split(choices);
+  for (size_t i = 0; i < v.size(); ++i)
+    if (v[i] == value) return static_cast<int>(i);
+  return -1;
 }
 
 std::string Dashed(const Spec& s) { return "--" + std::string(s.name); }
@@ -169,10 +182,12 @@ Status Apply(const Spec& spec, const std::string& value, int nr_cpus, Options* o
       if (value.empty() && !spec.allow_empty) return MakeError(flag + " needs a value (" + std::string(spec.metavar) + ")");
       o->*std::get<std::string Options::*>(spec.member) = value;
       break;
-    case Kind::kChoice:
-      if (!IsChoice(spec.choices, value)) return MakeError(flag + " takes " + ChoiceList(spec.choices));
-      o->*std::get<std::string Options::*>(spec.member) = value;
+    case Kind::kChoice: {
+      int i = ChoiceIndex(spec.choices, value);
+      if (i < 0) return MakeError(flag + " takes " + ChoiceList(spec.choices));
+      std::get<ChoiceRef>(spec.member).set(*o, i);
       break;
+    }
   }
   if (spec.given) o->*spec.given = true;
   return {};
@@ -187,11 +202,11 @@ std::string DefaultText(const Spec& spec) {
     case Kind::kInt:
       if (auto* m = std::get_if<int Options::*>(&spec.member)) return std::to_string(kDefaults.**m / spec.scale);
       return std::to_string(kDefaults.*std::get<uint64_t Options::*>(spec.member) / static_cast<uint64_t>(spec.scale));
-    case Kind::kString:
-    case Kind::kChoice: {
+    case Kind::kString: {
       const std::string& s = kDefaults.*std::get<std::string Options::*>(spec.member);
       return s.empty() ? (spec.allow_empty ? "none" : "") : s;
     }
+    case Kind::kChoice: return std::string(Split(spec.choices)[std::get<ChoiceRef>(spec.member).get(kDefaults)]);
   }
   return "";
 }
@@ -234,6 +249,63 @@ std::string UsageText(int nr_cpus) {
       "Exit status: 0 clean stop (SIGINT/SIGTERM), 1 the kernel ejected the scheduler (reason\n"
       "printed), 2 bad usage, 3 cannot start (no sched_ext, policy error, load failure, no\n"
       "running instance for stats and top).\n";
+  return out;
+}
+
+std::string BashCompletion() {
+  // `prev` cases: what follows an option that takes a value.
+  std::string files, numbers, cpus, choices;
+  auto names = [](const Spec& s) {
+    return (s.short_name ? std::string("-") + s.short_name + "|" : std::string()) + Dashed(s);
+  };
+  auto join = [](std::string& list, const std::string& n) { list += (list.empty() ? "" : "|") + n; };
+  for (const Spec& s : kSpecs) {
+    switch (s.kind) {
+      case Kind::kFlag: break;
+      case Kind::kString: join(files, names(s)); break;
+      case Kind::kInt: join(numbers, names(s)); break;
+      case Kind::kCpu: join(cpus, names(s)); break;
+      case Kind::kChoice: {
+        std::string words;
+        for (std::string_view c : Split(s.choices)) words += (words.empty() ? "" : " ") + std::string(c);
+        choices += "    " + names(s) + ") COMPREPLY=($(compgen -W \"" + words + "\" -- \"$cur\")); return ;;\n";
+        break;
+      }
+    }
+  }
+  // The options each command takes.
+  auto words_for = [](unsigned commands) {
+    std::string w;
+    for (const Spec& s : kSpecs)
+      if (s.commands & commands) w += (w.empty() ? "" : " ") + Dashed(s);
+    return w;
+  };
+  std::string out =
+      "# bash completion for luasched-fast, generated from its option table by the build: do not edit.\n"
+      "_luasched_fast() {\n"
+      "  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} words\n"
+      "  case $prev in\n";
+  if (!files.empty())
+    out += "    " + files + ")\n      COMPREPLY=($(compgen -f -- \"$cur\")); compopt -o filenames 2>/dev/null; return ;;\n";
+  out += choices;
+  if (!cpus.empty())
+    out += "    " + cpus +
+           ")\n      COMPREPLY=($(compgen -W \"$(seq 0 $(( $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1) - 1 )))\" "
+           "-- \"$cur\")); return ;;\n";
+  if (!numbers.empty()) out += "    " + numbers + ") return ;;  # a number\n";
+  out += "  esac\n"
+         "  if [[ $cur == -* ]]; then\n"
+         "    case ${COMP_WORDS[1]:-} in\n"
+         "      stats) words=\"" + words_for(kStats) + "\" ;;\n"
+         "      top) words=\"" + words_for(kTop) + "\" ;;\n"
+         "      *) words=\"" + words_for(kRunLike) + "\" ;;\n"
+         "    esac\n"
+         "    COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
+         "  elif [ \"$COMP_CWORD\" = 1 ]; then\n"
+         "    COMPREPLY=($(compgen -W \"stats top\" -- \"$cur\"))\n"
+         "  fi\n"
+         "}\n"
+         "complete -F _luasched_fast luasched-fast\n";
   return out;
 }
 

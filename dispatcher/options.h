@@ -7,6 +7,7 @@
 
 #include "bpf/intf.h"
 #include "common/result.h"
+#include "dispatcher/log.h"
 
 namespace lsf {
 
@@ -16,6 +17,10 @@ inline constexpr const char* kDefaultStatsFile = "/run/luasched-fast.stats.json"
 // in the table in options.cc, which --help is generated from.
 struct Options {
   enum class Command { kRun, kDryRun, kStats, kTop };
+  // Choice options, parsed once: the enumerators are in the order of the choices in the table.
+  enum class Transport { kRingbuf, kArena };
+  enum class MissMode { kRun, kWait };
+  enum class ForkMode { kInherit, kAsk };
   Command command = Command::kRun;      // first argument "stats" or "top", or --dry-run
   std::string policy_path;              // --policy FILE (required to run)
   int cpu = 0;                          // --cpu N: CPU the dispatcher is pinned to
@@ -27,15 +32,15 @@ struct Options {
   bool no_mlock = false;                // --no-mlock: skip mlockall (tests, small memlock limits)
   int heap_mb = 64;                     // --heap-mb: mimalloc heap reserved and locked at start (0: none)
   int workers = 0;                      // --workers: policy worker threads (0: decide on the dispatcher)
-  std::string transport = "arena";      // --transport arena|ringbuf: how misses and verdicts cross to BPF
-  std::string miss = "run";             // --miss run|wait: what a task does while the policy decides
-  std::string fork = "inherit";         // --fork inherit|ask: a fork starts with its parent's verdict, no miss
+  Transport transport = Transport::kArena;  // --transport ringbuf|arena: how misses and verdicts cross to BPF
+  MissMode miss = MissMode::kRun;       // --miss run|wait: what a task does while the policy decides
+  ForkMode fork = ForkMode::kInherit;   // --fork inherit|ask: a fork starts with its parent's verdict, no miss
   int miss_rate = LSF_MISS_RATE_DFL;    // --miss-rate: misses per second per uid (0: no limit)
   bool transport_set = false;           // --transport given: no fallback to the other one
   int spin_us = 200;                    // --spin-us: busy-poll this long after a miss (0: always sleep, -1: never)
   std::string stats_file = kDefaultStatsFile;  // --stats-file: JSON stats, rewritten every second
   std::string metrics_file;             // --metrics-file: Prometheus text format, rewritten every second
-  std::string log_level = "info";       // --log-level error|warning|info|debug
+  LogLevel log_level = LogLevel::kInfo;  // --log-level error|warning|info|debug
   bool stats_json = false;              // --stats-json: periodic stats (and verdict lines) as JSON lines
   bool watch = false;                   // stats --watch: refresh every second
   bool list = false;                    // stats --list: every stat with its key, metric and meaning
@@ -51,5 +56,9 @@ Result<Options> ParseOptions(const std::vector<std::string>& args, int nr_cpus);
 
 // The --help text, generated from the option table (`nr_cpus` for the range of --cpu).
 std::string UsageText(int nr_cpus = 0);
+
+// The bash completion script, generated from the option table: the options each command takes and
+// the values of each (choices, files, CPUs). The build writes it for packaging/.
+std::string BashCompletion();
 
 }  // namespace lsf

@@ -90,7 +90,7 @@ Status Service::Start() {
   d.stats_json = opt_.stats_json;
   d.out = env_.out;
   d.topology = env_.topology;
-  d.fork_inherit = opt_.fork == "inherit";
+  d.fork_inherit = opt_.fork == Options::ForkMode::kInherit;
   d.spin_ns = opt_.spin_us < 0 ? UINT64_MAX : static_cast<uint64_t>(opt_.spin_us) * 1000;
   d.stats_file = opt_.stats_file;
   d.metrics_file = opt_.metrics_file;

@@ -58,7 +58,7 @@ comp=$root/usr/share/bash-completion/completions/luasched-fast
 got=$(PATH="$root/usr/sbin:$PATH" bash -c '. "$1"; COMP_WORDS=(luasched-fast --trans); COMP_CWORD=1; _luasched_fast; echo "${COMPREPLY[*]}"' _ "$comp")
 check "completion: --trans -> --transport ($got)" [ "$got" = --transport ]
 got=$(bash -c '. "$1"; COMP_WORDS=(luasched-fast --transport ""); COMP_CWORD=2; _luasched_fast; echo "${COMPREPLY[*]}"' _ "$comp")
-check "completion: --transport -> arena ringbuf ($got)" [ "$got" = "arena ringbuf" ]
+check "completion: --transport -> ringbuf arena ($got)" [ "$got" = "ringbuf arena" ]
 
 echo "$fails failed"
 [ $fails = 0 ]

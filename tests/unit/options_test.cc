@@ -46,11 +46,11 @@ TEST(Options, SpinUsAcceptsMinusOneForAlways) {
 TEST(Options, TransportDefaultsToArenaWithFallbackUnlessChosen) {
   auto d = Parse({"--policy", "p"});
   ASSERT_TRUE(d.ok());
-  EXPECT_EQ(d->transport, "arena");
+  EXPECT_EQ(d->transport, Options::Transport::kArena);
   EXPECT_FALSE(d->transport_set);
   auto r = Parse({"--policy", "p", "--transport", "ringbuf"});
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->transport, "ringbuf");
+  EXPECT_EQ(r->transport, Options::Transport::kRingbuf);
   EXPECT_TRUE(r->transport_set);
   auto bad = Parse({"--policy", "p", "--transport", "shm"});
   ASSERT_FALSE(bad.ok());
@@ -95,7 +95,7 @@ TEST(Options, MetricsFileLogLevelAndCommands) {
   auto o = Parse({"--policy", "p", "--metrics-file", "/var/lib/prometheus/node-exporter/lsf.prom", "--log-level", "warning"});
   ASSERT_TRUE(o.ok()) << o.error();
   EXPECT_EQ(o->metrics_file, "/var/lib/prometheus/node-exporter/lsf.prom");
-  EXPECT_EQ(o->log_level, "warning");
+  EXPECT_EQ(o->log_level, LogLevel::kWarning);
   EXPECT_FALSE(Parse({"--policy", "p", "--log-level", "loud"}).ok());
   auto top = Parse({"top", "--stats-file", "/tmp/s.json"});
   ASSERT_TRUE(top.ok()) << top.error();
@@ -120,9 +120,32 @@ TEST(Options, MetricsFileLogLevelAndCommands) {
   EXPECT_FALSE(Parse({"--policy", ""}).ok());
 }
 
-TEST(Log, LevelsParseAndFilter) {
-  EXPECT_EQ(ParseLogLevel("debug").value(), LogLevel::kDebug);
-  EXPECT_FALSE(ParseLogLevel("verbose").ok());
+// Each choice is parsed into its enumerator (the table lists them in enum order).
+TEST(Options, ChoicesParseToTheirEnumerators) {
+  auto o = [](std::vector<std::string> extra) {
+    std::vector<std::string> a{"--policy", "p"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return Parse(a).value();
+  };
+  EXPECT_EQ(o({"--log-level", "error"}).log_level, LogLevel::kError);
+  EXPECT_EQ(o({"--log-level", "warning"}).log_level, LogLevel::kWarning);
+  EXPECT_EQ(o({"--log-level", "info"}).log_level, LogLevel::kInfo);
+  EXPECT_EQ(o({"--log-level", "debug"}).log_level, LogLevel::kDebug);
+  EXPECT_EQ(o({}).log_level, LogLevel::kInfo);
+  EXPECT_EQ(o({"--transport", "arena"}).transport, Options::Transport::kArena);
+  EXPECT_EQ(o({"--transport", "ringbuf"}).transport, Options::Transport::kRingbuf);
+  EXPECT_EQ(o({"--miss", "run"}).miss, Options::MissMode::kRun);
+  EXPECT_EQ(o({"--miss", "wait"}).miss, Options::MissMode::kWait);
+  EXPECT_EQ(o({}).miss, Options::MissMode::kRun);
+  EXPECT_EQ(o({"--fork", "inherit"}).fork, Options::ForkMode::kInherit);
+  EXPECT_EQ(o({"--fork", "ask"}).fork, Options::ForkMode::kAsk);
+  EXPECT_EQ(o({}).fork, Options::ForkMode::kInherit);
+  std::string help = UsageText(4);
+  for (const char* d : {"default info)", "default arena)", "default run)", "default inherit)"})
+    EXPECT_NE(help.find(d), std::string::npos) << d;
+}
+
+TEST(Log, LevelsFilter) {
   LogLevel saved = GetLogLevel();
   SetLogLevel(LogLevel::kError);
   ::testing::internal::CaptureStderr();
