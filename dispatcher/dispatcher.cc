@@ -238,13 +238,9 @@ StatsSnapshot Dispatcher::Snapshot() const {
   s.Set(Stat::HIT_RATE, lookups ? 100.0 * d(k[LSF_ST_HIT]) / d(lookups) : 0.0);
   s.Set(Stat::VERDICTS_SENT, d(counters_.verdicts_sent));
   s.Set(Stat::VERDICTS_QUEUE_FULL, d(counters_.verdict_queue_full));
-  s.Set(Stat::POLICY_DECISIONS, d(p.decisions));
-  s.Set(Stat::POLICY_ERRORS, d(p.errors));
-  s.Set(Stat::POLICY_NO_VERDICT, d(p.no_verdict));
-  s.Set(Stat::POLICY_INVALID, d(p.invalid));
-  s.Set(Stat::POLICY_OVERRUNS, d(p.overruns));
-  s.Set(Stat::POLICY_FRESH_STATES, d(p.fresh_states));
-  s.Set(Stat::POLICY_RATE_LIMITED, d(p.rate_limited));
+#define LSF_PC_SET_(A, field, ID, ...) s.Set(Stat::POLICY_##ID, d(p.field));
+  LSF_POLICY_COUNTERS(LSF_PC_SET_, _)
+#undef LSF_PC_SET_
   s.Set(Stat::POLICY_GENERATION, d(generation_));
   s.Set(Stat::POLICY_RELOADS, d(counters_.reloads));
   s.Set(Stat::PLACEMENTS, d(counters_.placements));

@@ -8,6 +8,7 @@
 
 #include "bpf/intf.h"
 #include "common/result.h"
+#include "policies/policy_counters.h"
 
 namespace lsf {
 
@@ -30,18 +31,14 @@ namespace lsf {
 // bpf/intf.h, plus: kind kCounter (only grows; metric luasched_fast_<key>_total) or kGauge; unit
 // (the JSON key ends with it: _s kSeconds, _us kMicros, _pct kPercent; metrics are converted to
 // seconds and ratios). A label ending in '<' prints as "p50<=12" in the human line.
+// The policy engine's counters are declared with their struct (policies/policy_counters.h).
+#define LSF_POLICY_STAT_(X, field, ID, label, desc) X(POLICY_##ID, "policy_" #field, policy, label, kCounter, kCount, desc)
 #define LSF_USER_STATS(X) \
   X(UPTIME,              "uptime_s",               dispatcher,      "uptime",       kGauge,   kSeconds, "seconds since this scheduler instance was loaded") \
   X(HIT_RATE,            "hit_rate_pct",           cache,           "hit_rate",     kGauge,   kPercent, "hits / (hits + misses) since start") \
   X(VERDICTS_SENT,       "verdicts_sent",          verdicts,        "sent",         kCounter, kCount,   "verdicts queued to the kernel by the dispatcher") \
   X(VERDICTS_QUEUE_FULL, "verdicts_queue_full",    verdicts,        "queue_full",   kCounter, kCount,   "verdicts dropped because the verdict queue was full (the task falls back at its deadline)") \
-  X(POLICY_DECISIONS,    "policy_decisions",       policy,          "decisions",    kCounter, kCount,   "decisions made by the Lua policy") \
-  X(POLICY_ERRORS,       "policy_errors",          policy,          "errors",       kCounter, kCount,   "decisions where the policy raised an error, looped or ran out of memory: DEFAULT") \
-  X(POLICY_NO_VERDICT,   "policy_no_verdict",      policy,          "no_verdict",   kCounter, kCount,   "decisions where the policy set no class: DEFAULT") \
-  X(POLICY_INVALID,      "policy_invalid",         policy,          "invalid",      kCounter, kCount,   "decisions with an invalid class, slice, CPU or LLC (ignored)") \
-  X(POLICY_OVERRUNS,     "policy_overruns",        policy,          "overruns",     kCounter, kCount,   "decisions stopped at the decision deadline") \
-  X(POLICY_FRESH_STATES, "policy_fresh_states",    policy,          "fresh_states", kCounter, kCount,   "Lua states rebuilt after an overrun") \
-  X(POLICY_RATE_LIMITED, "policy_rate_limited",    policy,          "rate_limited", kCounter, kCount,   "exec/rename misses not decided (per-task rate limit): no verdict sent, the task asks again later") \
+  LSF_POLICY_COUNTERS(LSF_POLICY_STAT_, X) \
   X(POLICY_GENERATION,   "policy_generation",      policy,          "gen",          kGauge,   kCount,   "generation of the running policy (1 at start, +1 per reload)") \
   X(POLICY_RELOADS,      "policy_reloads",         policy,          "reloads",      kCounter, kCount,   "successful policy reloads") \
   X(PLACEMENTS,          "placements",             events,          "placements",   kCounter, kCount,   "ctx:llc() requests turned into a target CPU") \

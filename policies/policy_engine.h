@@ -10,6 +10,7 @@
 
 #include "bpf/intf.h"
 #include "common/result.h"
+#include "policies/policy_counters.h"
 
 namespace lsf {
 
@@ -26,35 +27,6 @@ struct Decision {
   bool deferred = false;             // not decided now (the task missed too often, see
                                      // max_misses_per_task_per_s): send no verdict; the task runs by its
                                      // provisional verdict and asks again after its deadline
-};
-
-// Counters of one engine. Owned and written by the thread that calls Decide (single writer);
-// other threads may read them with relaxed loads for stats (values may be slightly stale).
-struct PolicyCounters {
-  uint64_t decisions = 0;       // Decide() calls
-  uint64_t errors = 0;          // the policy raised a Lua error (-> DEFAULT)
-  uint64_t no_verdict = 0;      // the policy returned without calling ctx:dsq (-> DEFAULT)
-  uint64_t invalid = 0;         // ctx:dsq/ctx:slice/ctx:cpu got an invalid value (-> DEFAULT / ignored)
-  uint64_t clamped_slices = 0;  // slice outside [MIN, MAX], clamped
-  uint64_t overruns = 0;        // decisions stopped at their deadline (also counted in errors)
-  uint64_t fresh_states = 0;    // Lua states replaced after an overrun
-  uint64_t rate_limited = 0;    // misses of a task over the per-task rate: deferred, policy not run
-  uint64_t per_class[LSF_NR_CLASSES] = {};  // decisions per resulting class
-
-  // Adds `o` field by field. Reads `o` with relaxed atomic loads, so `o` may be another thread's
-  // counters, still being written (the sum may then lag by a few decisions).
-  void AddRelaxed(const PolicyCounters& o) {
-    auto add = [](uint64_t& to, const uint64_t& from) { to += __atomic_load_n(&from, __ATOMIC_RELAXED); };
-    add(decisions, o.decisions);
-    add(errors, o.errors);
-    add(no_verdict, o.no_verdict);
-    add(invalid, o.invalid);
-    add(clamped_slices, o.clamped_slices);
-    add(overruns, o.overruns);
-    add(fresh_states, o.fresh_states);
-    add(rate_limited, o.rate_limited);
-    for (int i = 0; i < LSF_NR_CLASSES; ++i) add(per_class[i], o.per_class[i]);
-  }
 };
 
 class PolicyEngine {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -171,8 +172,11 @@ TEST_P(ServiceCounters, SurviveReloadsAndKernelRestarts) {
     FakeKernel& k = *loaded_.back();
     for (int i = 0; i < n; ++i) k.Enqueue({.pid = pid++, .comm = "nginx"});
     asked += n;
-    for (int i = 0; i < 500 && svc->dispatcher().Snapshot()[Stat::VERDICTS_SENT] < asked; ++i)
-      svc->dispatcher().RunOnce(0);
+    // the pool's workers decide on their own threads: wait for them by time, not by a count of
+    // passes (500 passes were not enough on a loaded host)
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (svc->dispatcher().Snapshot()[Stat::VERDICTS_SENT] < asked && std::chrono::steady_clock::now() < until)
+      svc->dispatcher().RunOnce(1);
     return svc->dispatcher().Snapshot();
   };
   const Stat kMonotonic[] = {Stat::POLICY_DECISIONS, Stat::VERDICTS_SENT, Stat::POLICY_RELOADS, Stat::BATCHES,

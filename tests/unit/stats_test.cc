@@ -63,6 +63,19 @@ TEST(StatsSchema, KernelStatsFollowTheBpfEnum) {
   EXPECT_EQ(Field(KernelStat(LSF_ST_DOORBELL)).key, "doorbells");
 }
 
+// Every counter of the policy engine is a stat (policy_<field>): the struct and the rows come from one
+// list, and no field lives outside it (clamped_slices was counted but not exported before).
+TEST(StatsSchema, EveryPolicyCounterIsExported) {
+  size_t fields = (sizeof(PolicyCounters) - sizeof(PolicyCounters::per_class)) / sizeof(uint64_t), rows = 0;
+#define LSF_T_(A, field, ...) \
+  EXPECT_TRUE(FindStat("policy_" #field).ok()) << #field; \
+  ++rows;
+  LSF_POLICY_COUNTERS(LSF_T_, _)
+#undef LSF_T_
+  EXPECT_EQ(rows, fields);
+  EXPECT_TRUE(FindStat("policy_clamped_slices").ok());
+}
+
 TEST(StatsSchema, UnknownKeyIsAnErrorNotZero) {
   ASSERT_TRUE(FindStat("misses").ok());
   EXPECT_EQ(FindStat("misses").value(), Stat::MISS);
