@@ -167,17 +167,37 @@ void BPF_PROG(lsf_enqueue, struct task_struct *p, u64 enq_flags)
 	}
 }
 
+/* ops.dispatch's steps as global functions, each verified once on its own (why: bpf/starve.bpf.h).
+ * Not for the sleepable kick program: its explicit RCU section would not reach into them. */
+__noinline int lsf_dispatch_verdicts(void)
+{
+	apply_verdicts();
+	return 0;
+}
+
+__noinline int lsf_dispatch_refill(void)
+{
+	refill_all();
+	return 0;
+}
+
+/* Class order; 1 if it put a task on this CPU. */
+__noinline int lsf_serve_classes(s32 cpu)
+{
+	return serve_classes(cpu);
+}
+
 SEC("struct_ops/lsf_dispatch")
 void BPF_PROG(lsf_dispatch, s32 cpu, struct task_struct *prev)
 {
 	struct cpu_ctx *cc = cctx_this();
 	struct task_ctx *tc;
 
-	apply_verdicts();
+	lsf_dispatch_verdicts();
 	if (!cc)
 		return;
-	refill_all();
-	if (serve_starved(cpu, cc) || serve_classes(cpu))
+	lsf_dispatch_refill();
+	if (serve_starved(cpu, cc) || lsf_serve_classes(cpu))
 		return;
 	/* Nothing else to run: the previous task goes on with its own slice (the kernel would refill
 	 * it with its 20 ms default). */

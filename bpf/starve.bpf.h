@@ -31,12 +31,12 @@
  *     lock) moves every overdue task (and any beyond queue_max) to the aged queue, where the oldest
  *     is a head; CPU n's own queue, which only n serves, is swept by n's dispatch every
  *     kRescueEveryNs: its overdue BATCH/DEFAULT tasks go to their class's aged queue (then any CPU
- *     they may use serves them, oldest first), its oldest overdue REALTIME task runs here (again at
- *     the next dispatch while more are overdue).
+ *     they may use serves them, oldest first), its first overdue REALTIME task in queue order (FIFO:
+ *     the one queued first) runs here, and the sweep goes on at the next dispatch.
  *   - A CPU whose running task holds a long slice is interrupted from ops.tick (every kTickCheckNs)
  *     when a head is overdue or its own queue's sweep is due.
  * Work per dispatch under the rq lock: O(1) heads (aged_scan_max entries when a head is pinned
- * elsewhere), kRefillMax moves, and, every kRescueEveryNs, two walks of n's own queue
+ * elsewhere), kRefillMax moves, and, every kRescueEveryNs, one walk of n's own queue
  * (queue_max + nr_cpus + kWalkSlack entries: inserts that race past the depth check) and at most
  * kOwnMoveMax moves.
  * Alternatives weighed: walking from both ends (SCX_DSQ_ITER_REV) finds a low-weight task at the tail
@@ -188,82 +188,95 @@ static __always_inline bool serve_first(u64 dsq, s32 cpu, struct cpu_ctx *cc, u6
 }
 
 /* CPU n's own queue, which only n serves: its overdue BATCH/DEFAULT tasks go to their class's aged
- * queue (at most kOwnMoveMax per sweep), where every CPU they may use serves them oldest first; its
- * oldest overdue REALTIME task is served here (two passes: find its age, then move the first task
- * that old). Returns the number of overdue tasks left here or stopped at the cap (0 or 1: the sweep
- * is done); *served if one moved here. */
-static __always_inline u32 sweep_own(s32 cpu, struct cpu_ctx *cc, u64 now_j, u64 starve_j, bool *served)
+ * queue (at most kOwnMoveMax per sweep), where every CPU they may use serves them oldest first; the
+ * first overdue REALTIME task this CPU may run (queue order: FIFO) is served here, and the walk stops.
+ * One pass that carries nothing from one entry to the next but its count: the verifier's loop check
+ * then converges (a two-pass version that carried the oldest age did not, on 7.3). Returns
+ * LSF_SWEEP_MORE if it stopped early (run it again at the next dispatch), LSF_SWEEP_SERVED if it put a
+ * task on this CPU. */
+#define LSF_SWEEP_MORE   1
+#define LSF_SWEEP_SERVED 2
+
+static __always_inline int sweep_own(s32 cpu, struct cpu_ctx *cc, u64 now_j, u64 starve_j)
 {
-	u64 own = pcpu_dsq(cpu), oldest = starve_j, age;
+	u64 own = pcpu_dsq(cpu);
 	struct task_struct *p;
-	u32 n = 0, found = 0, moved = 0;
+	u32 n = 0, moved = 0;
 
 	bpf_for_each(scx_dsq, p, own, 0) {
 		u32 cls = band_class(p->scx.dsq_vtime);
 		struct task_ctx *tc;
 
-		if (++n > walk_max())
+		if (++n > walk_max())  /* only inserts racing past the depth check get here */
 			break;
-		age = now_j - p->scx.runnable_at;
-		if (age <= starve_j)
+		if (!overdue(p, now_j, starve_j))
 			continue;
-		if (cls != LSF_CLASS_REALTIME) {
-			if (moved >= kOwnMoveMax) {
-				found++;
+		if (cls == LSF_CLASS_REALTIME) {
+			if (!bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
 				continue;
-			}
-			lsf_dsq_move_set_vtime(BPF_FOR_EACH_ITER, p->scx.runnable_at);
-			if (lsf_dsq_move_vtime(BPF_FOR_EACH_ITER, p, aged_dsq(cls), 0)) {
-				moved++;
-				tc = tctx_get(p);
-				if (tc)
-					lsf_fair_queued(&tc->fair, 0);
-				stat_inc(LSF_ST_AGED_OVERDUE);
-			}
-			continue;
-		}
-		if (!bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
-			continue;
-		found++;
-		if (age > oldest)
-			oldest = age;
-	}
-	if (oldest == starve_j)
-		return found;
-	n = 0;
-	bpf_for_each(scx_dsq, p, own, 0) {
-		if (++n > walk_max())
-			break;
-		if (band_class(p->scx.dsq_vtime) != LSF_CLASS_REALTIME || now_j - p->scx.runnable_at < oldest ||
-		    !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
-			continue;
-		if (lsf_dsq_move(BPF_FOR_EACH_ITER, p, SCX_DSQ_LOCAL, 0)) {
+			if (!lsf_dsq_move(BPF_FOR_EACH_ITER, p, SCX_DSQ_LOCAL, 0))
+				return LSF_SWEEP_MORE;
 			starve_mark(p, cc);
 			stat_inc(LSF_ST_DISP_CPU);
-			*served = true;
+			return LSF_SWEEP_MORE | LSF_SWEEP_SERVED;
 		}
-		break;
+		if (moved >= kOwnMoveMax)
+			return LSF_SWEEP_MORE;
+		lsf_dsq_move_set_vtime(BPF_FOR_EACH_ITER, p->scx.runnable_at);
+		if (!lsf_dsq_move_vtime(BPF_FOR_EACH_ITER, p, aged_dsq(cls), 0))
+			continue;
+		moved++;
+		tc = tctx_get(p);
+		if (tc)
+			lsf_fair_queued(&tc->fair, 0);
+		stat_inc(LSF_ST_AGED_OVERDUE);
 	}
-	return found;
+	return 0;
+}
+
+/*
+ * The dispatch path's loops run in global functions: the verifier checks a global function once, on
+ * its own, where an inlined loop is checked again for every state its caller reaches it in (and a
+ * count the caller compares becomes precise, so the loop's states stop merging). Inlined, ops.dispatch
+ * passed the verifier's limit on 7.3 ("sequence of 8193 jumps is too complex"). The price is a call.
+ */
+__noinline int lsf_sweep_own(s32 cpu)
+{
+	struct cpu_ctx *cc = cctx_this();
+
+	if (!cc)
+		return 0;
+	return sweep_own(cpu, cc, bpf_jiffies64(), starve_jiffies());
+}
+
+/* Serves the queue whose head waited longest past the bound; 1 if it put a task on this CPU. */
+__noinline int lsf_serve_overdue(s32 cpu)
+{
+	struct cpu_ctx *cc = cctx_this();
+	u64 now_j = bpf_jiffies64(), starve_j = starve_jiffies(), dsq;
+
+	if (!cc)
+		return 0;
+	dsq = overdue_queue(cpu, now_j, starve_j);
+	return dsq && serve_first(dsq, cpu, cc, now_j, starve_j);
 }
 
 /* The starvation rule. Returns true if it put a task on this CPU. */
 static __always_inline bool serve_starved(s32 cpu, struct cpu_ctx *cc)
 {
-	u64 now_j = bpf_jiffies64(), starve_j = starve_jiffies(), now, dsq;
-	bool served = false;
+	u64 now = bpf_ktime_get_ns();
+	int r;
 
 	/* this CPU's own queue first when its sweep is due: under overload some head is always overdue,
 	 * and a task hidden behind a younger head would otherwise never be reached */
-	now = bpf_ktime_get_ns();
 	if (now - cc->last_rescue_ns >= kRescueEveryNs) {
-		if (scx_bpf_dsq_nr_queued(pcpu_dsq(cpu)) <= 0 || sweep_own(cpu, cc, now_j, starve_j, &served) <= 1)
-			cc->last_rescue_ns = now;  /* else more are overdue: again at the next dispatch */
-		if (served)
+		r = scx_bpf_dsq_nr_queued(pcpu_dsq(cpu)) > 0 ? lsf_sweep_own(cpu) : 0;
+		if (!(r & LSF_SWEEP_MORE))
+			cc->last_rescue_ns = now;  /* else more may be overdue: again at the next dispatch */
+		if (r & LSF_SWEEP_SERVED)
 			goto served;
 	}
-	dsq = overdue_queue(cpu, now_j, starve_j);
-	if (dsq && serve_first(dsq, cpu, cc, now_j, starve_j))
+	if (lsf_serve_overdue(cpu))
 		goto served;
 	return false;
 served:
