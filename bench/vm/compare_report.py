@@ -4,8 +4,9 @@
 Per metric and variant: median, rep-to-rep CV; per pair of variants: the geometric mean of the paired per-rep
 ratios with its t 95% interval (bench/vm/stats.py), the ratio of the medians and a flag where the two disagree
 in direction. With eevdf and eevdf2 among the variants, the noise floor: which rows' EEVDF-against-EEVDF
-interval lies within 1 -/+ 5% (can see a 5% difference), the others named with their width. Per block: the samples behind each latency row (a p99 from fewer than 100 samples is its max,
-flagged) and luasched-fast's counters. With several boots of the same comparison (compare --boots K), each
+interval lies within 1 -/+ 5% (can see a 5% difference), the others named with their width. Per block: the
+samples behind each latency row (a p99 from fewer than 100 samples is its max, flagged) and luasched-fast's
+counters. With several boots of the same comparison (compare --boots K), each
 boot is summarized in its bootK/ folder and summary.md shows, per pair, every boot's ratio and the spread
 between boots (largest over smallest), the check a verdict that decides a goal needs.
 """
