@@ -132,7 +132,9 @@ def noise_markdown(nf):
              + (f"; wider: " if wide else ".")]
     for m in wide:
         r = rows[m]
-        lines.append(f"- {m}: {r['ratio']:.2f} [{r['ci'][0]:.2f}, {r['ci'][1]:.2f}], ±{100 * r['deviation']:.0f}%")
+        lo, hi = r["ci"]
+        width = f"±{100 * r['deviation']:.0f}%" if r["deviation"] < 1 else f"a factor of {max(hi, 1 / lo):.1f} either way"
+        lines.append(f"- {m}: {r['ratio']:.2f} [{lo:.2f}, {hi:.2f}], {width}")
     none = [m for m, r in rows.items() if r["within"] is None]
     if none:
         lines.append(f"No interval (too few reps or no values): {', '.join(none)}.")
