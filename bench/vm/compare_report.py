@@ -3,8 +3,10 @@
 
 Per metric and variant: median, rep-to-rep CV; per pair of variants: the geometric mean of the paired per-rep
 ratios with its t 95% interval (bench/vm/stats.py), the ratio of the medians and a flag where the two disagree
-in direction. Per block: the samples behind each latency row (a p99 from fewer than 100 samples is its max,
-flagged) and luasched-fast's counters. With several boots of the same comparison (compare --boots K), each
+in direction. With eevdf and eevdf2 among the variants, the noise floor: which rows' EEVDF-against-EEVDF
+interval lies within 1 -/+ 5% (can see a 5% difference), the others named with their width. Per block: the
+samples behind each latency row (a p99 from fewer than 100 samples is its max, flagged) and luasched-fast's
+counters. With several boots of the same comparison (compare --boots K), each
 boot is summarized in its bootK/ folder and summary.md shows, per pair, every boot's ratio and the spread
 between boots (largest over smallest), the check a verdict that decides a goal needs.
 """
@@ -31,6 +33,9 @@ LABELS = {"http_p99_us": "open loop, every request measured: the primary p99",
           "wrk_corrected_p99_us": "wrk's histogram, corrected for coordinated omission with synthetic samples",
           "nginx_p50_us": "wrk, corrected", "nginx_p99_us": "wrk, corrected"}
 MIN_SAMPLES_P99 = 100  # below this a p99 is the largest sample or close to it
+# The noise floor (eevdf2 against eevdf: the same scheduler twice) must resolve this relative difference:
+# a row does when its whole 95% interval lies within 1 -/+ NOISE_BOUND (issue #28: "a 5% difference")
+NOISE_BOUND = 0.05
 
 
 def kind(m):
@@ -98,7 +103,42 @@ def summarize(result, meta, root):
         for x, b in pairs:
             entry[f"{x}/{b}"] = stats.compare(vals[(m, x)], vals[(m, b)], kind(m), key=f"{m}/{x}/{b}")
         out["metrics"][m] = entry
+    if "eevdf" in variants and "eevdf2" in variants:
+        later = variants.index("eevdf2") > variants.index("eevdf")
+        out["noise_floor"] = noise_floor(out["metrics"], "eevdf2/eevdf" if later else "eevdf/eevdf2")
     return out
+
+
+def noise_floor(metrics, pair, bound=NOISE_BOUND):
+    """Per metric, the EEVDF-against-EEVDF interval and whether it lies within 1 -/+ bound (it can see a
+    difference of that size); "within" None where there is no interval (too few reps, no values, all zero)."""
+    rows = {}
+    for m, e in metrics.items():
+        c = e.get(pair) or {}
+        ci = c.get("ci")
+        rows[m] = {"ratio": c.get("ratio"), "ci": ci,
+                   "deviation": None if not ci else max(ci[1] - 1, 1 - ci[0]),
+                   "within": None if not ci else bool(ci[0] >= 1 - bound and ci[1] <= 1 + bound)}
+    return {"pair": pair, "bound": bound, "rows": rows}
+
+
+def noise_markdown(nf):
+    rows = nf["rows"]
+    known = {m: r for m, r in rows.items() if r["within"] is not None}
+    wide = [m for m, r in known.items() if not r["within"]]
+    b = f"{100 * nf['bound']:.0f}%"
+    lines = ["", f"Noise floor ({nf['pair'].replace('/', ' vs ')}, the same scheduler twice): {len(known) - len(wide)} of "
+             f"{len(known)} rows have their whole 95% interval within 1 ± {b} (they can see a {b} difference)"
+             + (f"; wider: " if wide else ".")]
+    for m in wide:
+        r = rows[m]
+        lo, hi = r["ci"]
+        width = f"±{100 * r['deviation']:.0f}%" if r["deviation"] < 1 else f"a factor of {max(hi, 1 / lo):.1f} either way"
+        lines.append(f"- {m}: {r['ratio']:.2f} [{lo:.2f}, {hi:.2f}], {width}")
+    none = [m for m, r in rows.items() if r["within"] is None]
+    if none:
+        lines.append(f"No interval (too few reps or no values): {', '.join(none)}.")
+    return lines
 
 
 def fmt(c):
@@ -131,6 +171,8 @@ def markdown(s):
         label = f"{m} ({e['kind']}" + (f"; {e['label']}" if e.get("label") else "") + ")"
         lines.append(f"| {label} | " + " | ".join(str(e["median"][v]) for v in variants) + " | "
                      + " | ".join(fmt(e.get(f"{x}/{b}")) for x, b in pairs) + " |")
+    if s.get("noise_floor"):
+        lines += noise_markdown(s["noise_floor"])
     lines += ["", "Rep-to-rep CV (sd / mean of the reps) per variant:", "",
               "| metric | " + " | ".join(variants) + " |", "|---" * (1 + len(variants)) + "|"]
     for m, e in s["metrics"].items():

@@ -118,6 +118,33 @@ class Summary(unittest.TestCase):
         self.assertTrue(s["metrics"]["q_per_s"]["lsf/eevdf"]["disagree"])
         self.assertIn("⚠ medians 0.91", open(os.path.join(self.dir, "summary.md")).read())
 
+    def test_noise_floor_names_rows_wider_than_5_percent(self):
+        json.dump(dict(self.meta, variants=["eevdf", "eevdf2"]), open(os.path.join(self.dir, "compare.json"), "w"))
+        rows = []
+        for r in range(1, 7):
+            sign = 1 if r % 2 else -1
+            rows += [f"R {r} eevdf tight_s 1.0", f"R {r} eevdf2 tight_s {1.0 + 0.01 * sign:.3f}",   # +-1%
+                     f"R {r} eevdf wide_us 100", f"R {r} eevdf2 wide_us {100 * (1 + 0.3 * sign):.0f}",  # +-30%
+                     f"R {r} eevdf zero_us 0", f"R {r} eevdf2 zero_us 0", f"REPDONE {r}"]
+        open(os.path.join(self.dir, "compare.result"), "w").write("\n".join(rows) + "\n")
+        C.write(self.dir, self.dir)
+        nf = json.load(open(os.path.join(self.dir, "summary.json")))["noise_floor"]
+        self.assertEqual(nf["pair"], "eevdf2/eevdf")
+        self.assertTrue(nf["rows"]["tight_s"]["within"])
+        self.assertFalse(nf["rows"]["wide_us"]["within"])
+        self.assertGreater(nf["rows"]["wide_us"]["deviation"], 0.05)
+        self.assertIsNone(nf["rows"]["zero_us"]["within"])
+        md = open(os.path.join(self.dir, "summary.md")).read()
+        self.assertIn("1 of 2 rows have their whole 95% interval within 1 ± 5%", md)
+        self.assertIn("- wide_us:", md)
+        self.assertNotIn("- tight_s:", md)
+        self.assertIn("No interval (too few reps or no values): zero_us", md)
+        # without both EEVDF variants there is no noise floor
+        json.dump(dict(self.meta, variants=["eevdf", "lsf"]), open(os.path.join(self.dir, "compare.json"), "w"))
+        open(os.path.join(self.dir, "compare.result"), "w").write(result_lines())
+        C.write(self.dir, self.dir)
+        self.assertNotIn("noise_floor", json.load(open(os.path.join(self.dir, "summary.json"))))
+
     def test_boots_spread(self):
         json.dump(dict(self.meta, boots=2), open(os.path.join(self.dir, "compare.json"), "w"))
         for b, shift in ((1, 0.5), (2, 0.6)):

@@ -169,7 +169,8 @@ nginx_stop() { kill "$NP" 2>/dev/null; wait "$NP" 2>/dev/null; }
 
 # nginx under CPU hogs: wrk (closed loop; plain name: DEFAULT, nginx-wrk: REALTIME under luasched-fast; its
 # quantiles are wrk 4.1's coordinated-omission-corrected histogram) and the open-loop lsf-httpload (as
-# nginx-httpload, every request measured: the primary p99) at HTTP_RATE requests/s; plain, then (baselines)
+# nginx-httpload, every request measured: the primary p99) at HTTP_RATE requests/s on average (Poisson
+# arrivals, seeded by the rep); plain, then (baselines)
 # with help (see variants); a custom slice that did not take (se.slice of a worker) fails the variant
 bench_nginx() {
   for v in $(variants); do
@@ -194,8 +195,8 @@ bench_nginx() {
         [ -n "$q" ] && echo "Q $R $S $key$q" || fail "$key: no WRKQ line (wrk script)"
       fi
     done
-    run $((HTTP_S + 40)) http$x $p /tmp/nginx-httpload --rate $HTTP_RATE --duration $HTTP_S --connections 32 --name http$x \
-      && emit
+    run $((HTTP_S + 40)) http$x $p /tmp/nginx-httpload --rate $HTTP_RATE --duration $HTTP_S --arrivals $HTTP_ARRIVALS \
+      --seed "$R" --connections 32 --name http$x && emit
     unhog; nginx_stop
   done
 }

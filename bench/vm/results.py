@@ -30,7 +30,7 @@ LATENCY = {
     "cyclictest_nice": "cyclictest under stress-ng, baselines at nice -20",
     "cyclictest_fifo": "cyclictest under stress-ng, EEVDF's at SCHED_FIFO",
     "cyclictest_slice": "cyclictest under stress-ng, EEVDF's with a 1 ms slice",
-    "http": "open-loop HTTP (fixed rate, every request measured: primary) nginx <- nginx-httpload (REALTIME by name) under CPU hogs",
+    "http": "open-loop HTTP (every request measured: primary) nginx <- nginx-httpload (REALTIME by name) under CPU hogs",
     "http_nice": "open-loop HTTP under CPU hogs, baselines' both at nice -20",
     "http_fifo": "open-loop HTTP under CPU hogs, EEVDF's both at SCHED_FIFO",
     "http_slice": "open-loop HTTP under CPU hogs, EEVDF's both with a 1 ms slice",

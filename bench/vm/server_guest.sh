@@ -8,11 +8,11 @@
 # with every task DEFAULT: the server left unclassified). A variant ending in "@base" runs
 # /opt/lsf/bin/luasched-fast-base (bench/vm/compare --base-bin) instead of the build.
 # Workloads, all under stress-ng CPU hogs on every vCPU:
-#   nginx <- lsf-httpload as "httpload" (open loop, fixed rate, DEFAULT under lsf; every request measured
-#     from its scheduled send time): http_p50/p99/p99.9_us, http_answers_per_s, timeouts. The primary p99.
+#   nginx <- lsf-httpload as "httpload" (open loop, Poisson arrivals seeded by the rep, DEFAULT under lsf;
+#     every request measured from its scheduled send time): http_p50/p99/p99.9_us, http_answers_per_s, timeouts. The primary p99.
 #   nginx <- wrk (closed loop, "wrk": DEFAULT): wrk_req_per_s, wrk_corrected_p50/p99_us. wrk 4.1 corrects
 #     its histogram for coordinated omission with synthetic samples: "corrected", not measured requests.
-#   cyclictest as "cyclictest" (DEFAULT under lsf, no help) and as "nginx-cyclictest" (REALTIME under lsf,
+#   cyclictest (1013 µs interval) as "cyclictest" (DEFAULT under lsf, no help) and as "nginx-cyclictest" (REALTIME under lsf,
 #     the variant's help under eevdf-*): p50/p99
 # and, without hogs, the throughput that wakeup preemption and short slices could cost: hackbench -g 2
 # -l 100 (seconds) and stress-ng --cpu N for 5 s (bogo ops/s).
@@ -29,7 +29,11 @@
 N=$(nproc)
 QS="50 90 99 99.9"
 CLOCK=$(sed -n 's/.*lsf\.clock=\([a-z]*\).*/\1/p' /proc/cmdline)
-CT_I=1000 CT_H=100000 CT_S=10 WRK_S=10 WRK_C=2 HTTP_RATE=100 HTTP_S=10 SLICE_US=1000
+CT_I=1013 CT_H=100000 CT_S=10 WRK_S=10 WRK_C=2 HTTP_RATE=100 HTTP_S=10 SLICE_US=1000
+# Against the tick (4 ms at HZ=250): a load whose period is a multiple of it sees one phase of it only, and
+# the virtual clock keeps a run at the phase it happened to start at. So the open loop has Poisson
+# arrivals, seeded by the rep (bench/workloads/arrivals.h), and cyclictest's interval is 1013 µs, not 1000
+HTTP_ARRIVALS=poisson
 if [ "$CLOCK" = virtual ]; then  # 1,000 open-loop requests at half the rate (cyclictest and wrk keep >10,000)
   HTTP_RATE=50 HTTP_S=20
 fi
@@ -40,7 +44,7 @@ cp "$LSF_BIN/lsf-httpload" /tmp/httpload
 # lsf-def: the bench policy with every verdict DEFAULT (same code path, same cost per decision)
 sed -e 's/ctx:dsq(REALTIME)/ctx:dsq(DEFAULT)/' -e 's/ctx:dsq(BATCH)/ctx:dsq(DEFAULT)/' \
   /opt/lsf/bench_policy.lua > /tmp/def_policy.lua
-echo "CLOCK ${CLOCK:-real} ct_s=$CT_S wrk_s=$WRK_S http_rate=$HTTP_RATE http_s=$HTTP_S slice_us=$SLICE_US"
+echo "CLOCK ${CLOCK:-real} ct_s=$CT_S ct_interval_us=$CT_I wrk_s=$WRK_S http_rate=$HTTP_RATE http_arrivals=$HTTP_ARRIVALS http_s=$HTTP_S slice_us=$SLICE_US"
 
 fail() { echo "FAIL $r $s: $*"; }  # instead of guest_bench.sh's (this suite's block variables)
 q() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2:\([0-9.]*\)$/\1/p"; }  # q LINE QUANTILE
@@ -90,7 +94,8 @@ block() {  # block REP VARIANT
       fail "eevdf-slice: a worker's se.slice is ${6:-unknown} ns, not $((SLICE_US * 1000)) (custom slice not applied)"
     fi
     stress-ng --cpu "$N" --timeout $((HTTP_S + WRK_S + 20))s > /dev/null 2>&1 & hp=$!; sleep 1
-    if timeout $((HTTP_S + 40)) /tmp/httpload --rate $HTTP_RATE --duration $HTTP_S --connections 32 --name http > /tmp/out 2>&1; then
+    if timeout $((HTTP_S + 40)) /tmp/httpload --rate $HTTP_RATE --duration $HTTP_S --arrivals $HTTP_ARRIVALS --seed "$r" \
+        --connections 32 --name http > /tmp/out 2>&1; then
       l=$(sed -n 's/^LAT http //p' /tmp/out)
       echo "R $r $s http_p50_us $(q "$l" 50)"
       echo "R $r $s http_p99_us $(q "$l" 99)"

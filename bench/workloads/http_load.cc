@@ -1,13 +1,19 @@
-// lsf-httpload: open-loop HTTP/1.1 load at a fixed request rate; latency from each request's scheduled time.
+// lsf-httpload: open-loop HTTP/1.1 load at a given request rate; latency from each request's scheduled time.
 //
-// usage: lsf-httpload --rate R --duration S [--connections C] [--port P] [--path /index.html] [--name NAME]
-// Request k is due at start + k/R, whether or not earlier ones have finished (open loop). A due request
+// usage: lsf-httpload --rate R --duration S [--arrivals fixed|poisson] [--seed N] [--connections C]
+//                     [--port P] [--path /index.html] [--name NAME] [--raw FILE]
+// R x S requests. With --arrivals fixed (default) request k is due at start + k/R; with poisson after
+// independent exponential gaps of mean 1/R from seed N (bench/workloads/arrivals.h: a fixed rate that is a
+// multiple of the tick period sees one phase of the tick only, which a deterministic guest clock turns
+// into run-to-run differences). Either way a request is due whether or not earlier ones have finished
+// (open loop). A due request
 // goes out on the first idle keep-alive connection to 127.0.0.1:P (C connections, default 32); if none is
 // idle it waits, and its latency still counts from its due time, so a stalled server shows up in the tail
 // instead of lowering the offered rate (no coordinated omission). After S seconds, requests in flight get
 // up to 10 s more; what is still unanswered then counts as a timeout with latency "now - due".
 // Prints LAT NAME (µs), VAL NAME_rate (answers/s), VAL NAME_errors (non-200, broken connections),
-// VAL NAME_timeouts and VAL NAME_late_sends (requests sent > 1 ms after they were due).
+// VAL NAME_timeouts and VAL NAME_late_sends (requests sent > 1 ms after they were due). --raw FILE writes
+// one line per request, "due_ns latency_us" (due on CLOCK_MONOTONIC; answers in the order they came).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -22,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/workloads/arrivals.h"
 #include "bench/workloads/report.h"
 
 namespace {
@@ -73,7 +80,9 @@ long Complete(const std::string& in, int* status) {
 int main(int argc, char** argv) {
   double rate = 0, duration_s = 0;
   int conns = 32, port = 8080;
-  std::string path = "/index.html", name = "http";
+  std::string path = "/index.html", name = "http", raw_path;
+  lsf_bench::Arrivals arrivals = lsf_bench::Arrivals::kFixed;
+  uint64_t seed = 1;
   for (int i = 1; i < argc; ++i) {
     const char* a = argv[i];
     const char* v = i + 1 < argc ? argv[i + 1] : nullptr;
@@ -83,8 +92,19 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(a, "--port")) port = static_cast<int>(lsf_bench::NumberArg(a, v)), ++i;
     else if (!std::strcmp(a, "--path") && v) path = v, ++i;
     else if (!std::strcmp(a, "--name") && v) name = v, ++i;
-    else {
-      std::fprintf(stderr, "usage: lsf-httpload --rate R --duration S [--connections C] [--port P] [--path P] [--name N]\n");
+    else if (!std::strcmp(a, "--raw") && v) raw_path = v, ++i;
+    else if (!std::strcmp(a, "--seed")) seed = static_cast<uint64_t>(lsf_bench::NumberArg(a, v)), ++i;
+    else if (!std::strcmp(a, "--arrivals")) {
+      auto k = lsf_bench::ParseArrivals(v);
+      if (!k) {
+        std::fprintf(stderr, "lsf-httpload: --arrivals takes fixed or poisson (got '%s')\n", v ? v : "");
+        return 2;
+      }
+      arrivals = *k, ++i;
+    } else {
+      std::fprintf(stderr,
+                   "usage: lsf-httpload --rate R --duration S [--arrivals fixed|poisson] [--seed N] [--connections C]\n"
+                   "                    [--port P] [--path P] [--name N] [--raw FILE]\n");
       return 2;
     }
   }
@@ -110,19 +130,30 @@ int main(int argc, char** argv) {
   for (int i = 0; i < conns; ++i)
     if (!open_conn(i)) ++errors;
 
+  FILE* raw = nullptr;
+  if (!raw_path.empty() && !(raw = std::fopen(raw_path.c_str(), "w"))) {
+    std::fprintf(stderr, "lsf-httpload: cannot write %s: %s\n", raw_path.c_str(), std::strerror(errno));
+    return 2;
+  }
   const long total = static_cast<long>(rate * duration_s);
-  const double gap_ns = 1e9 / rate;
+  const std::vector<uint64_t> sched = lsf_bench::ArrivalSchedule(arrivals, rate, total, seed);  // ns after t0
   std::deque<uint64_t> waiting;  // due times of requests waiting for an idle connection
   std::vector<double> lat_us;
   lat_us.reserve(total);
   long next = 0, answered = 0;
   const uint64_t t0 = NowNs() + 100'000'000;  // connections settle for 100 ms
-  const uint64_t end = t0 + static_cast<uint64_t>(duration_s * 1e9), deadline = end + 10'000'000'000ull;
+  // unanswered 10 s after the end (or after the last due time, which a Poisson schedule may put later)
+  const uint64_t end = t0 + std::max(static_cast<uint64_t>(duration_s * 1e9), sched.empty() ? 0 : sched.back());
+  const uint64_t deadline = end + 10'000'000'000ull;
+  auto record = [&](uint64_t due, uint64_t at) {
+    double us = static_cast<double>(at - due) / 1000.0;
+    lat_us.push_back(us);
+    if (raw) std::fprintf(raw, "%llu %.1f\n", static_cast<unsigned long long>(due), us);
+  };
   char buf[16384];
   for (;;) {
     uint64_t now = NowNs();
-    while (next < total && t0 + static_cast<uint64_t>(next * gap_ns) <= now)
-      waiting.push_back(t0 + static_cast<uint64_t>(next++ * gap_ns));
+    while (next < total && t0 + sched[next] <= now) waiting.push_back(t0 + sched[next++]);
     for (int i = 0; i < conns && !waiting.empty(); ++i) {
       if (c[i].busy || c[i].fd < 0) continue;
       c[i].busy = true;
@@ -139,11 +170,11 @@ int main(int argc, char** argv) {
     if (next >= total && !in_flight) break;
     if (now >= deadline) {
       for (auto& x : c)
-        if (x.busy) ++timeouts, lat_us.push_back(static_cast<double>(now - x.due) / 1000.0);
-      for (uint64_t d : waiting) ++timeouts, lat_us.push_back(static_cast<double>(now - d) / 1000.0);
+        if (x.busy) ++timeouts, record(x.due, now);
+      for (uint64_t d : waiting) ++timeouts, record(d, now);
       break;
     }
-    uint64_t wake = next < total ? t0 + static_cast<uint64_t>(next * gap_ns) : now + 10'000'000;
+    uint64_t wake = next < total ? t0 + sched[next] : now + 10'000'000;
     timespec ts{0, static_cast<long>(wake > now ? std::min<uint64_t>(wake - now, 10'000'000) : 0)};
     epoll_event evs[64];
     int n = epoll_pwait2(ep, evs, 64, &ts, nullptr);
@@ -165,7 +196,7 @@ int main(int argc, char** argv) {
         open_conn(i);
         continue;
       }
-      lat_us.push_back(static_cast<double>(NowNs() - c[i].due) / 1000.0);
+      record(c[i].due, NowNs());
       ++answered;
       if (status != 200) ++errors;
       c[i].in.erase(0, static_cast<size_t>(len));
@@ -173,10 +204,12 @@ int main(int argc, char** argv) {
     }
   }
   const double elapsed_s = static_cast<double>(NowNs() - t0) / 1e9;
+  const bool raw_failed = raw && std::fclose(raw) != 0;
+  if (raw_failed) std::fprintf(stderr, "lsf-httpload: writing %s failed\n", raw_path.c_str());
   lsf_bench::PrintLatency(name, lat_us);
   lsf_bench::PrintValue(name + "_rate", static_cast<double>(answered) / elapsed_s);
   lsf_bench::PrintValue(name + "_errors", static_cast<double>(errors));
   lsf_bench::PrintValue(name + "_timeouts", static_cast<double>(timeouts));
   lsf_bench::PrintValue(name + "_late_sends", static_cast<double>(late));
-  return answered ? 0 : 1;
+  return answered && !raw_failed ? 0 : 1;
 }
