@@ -1,19 +1,22 @@
-// Parses the kernel's CPU list format ("0-3,8,10-11") into a bitmap of LSF_MAX_CPUS bits.
+// Parses the kernel's CPU list format ("0-3,8,10-11") into a CPU bitmap of any size.
 #pragma once
 
 #include <charconv>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <sstream>
 #include <string>
 
-#include "bpf/intf.h"
-
 namespace lsf {
 
 // Parses a cpu list such as "0-3,8,10-11" into a CPU bitmap; *count gets the number of CPUs set.
-// False on malformed input. CPUs >= LSF_MAX_CPUS are ignored.
-inline bool ParseCpuList(const std::string& list, __u64 (&mask)[LSF_CPU_WORDS], uint32_t* count) {
+// False on malformed input. CPUs past the bitmap (64 x kWords) are ignored. Word is any 64-bit
+// unsigned type (the BPF contract's __u64 is unsigned long long, uint64_t may not be).
+template <typename Word, size_t kWords>
+inline bool ParseCpuList(const std::string& list, Word (&mask)[kWords], uint32_t* count) {
+  static_assert(sizeof(Word) == 8, "a CPU bitmap of 64-bit words");
+  constexpr int kMaxCpus = static_cast<int>(kWords * 64);
   std::memset(mask, 0, sizeof mask);
   *count = 0;
   std::stringstream ss(list);
@@ -35,9 +38,9 @@ inline bool ParseCpuList(const std::string& list, __u64 (&mask)[LSF_CPU_WORDS], 
       if (r1.ec != std::errc() || r1.ptr != b + dash || r2.ec != std::errc() || r2.ptr != e || hi < lo) return false;
     }
     if (lo < 0) return false;
-    for (int c = lo; c <= hi && c < LSF_MAX_CPUS; ++c) {
-      if (!(mask[c / 64] & (1ull << (c % 64)))) ++*count;
-      mask[c / 64] |= 1ull << (c % 64);
+    for (int c = lo; c <= hi && c < kMaxCpus; ++c) {
+      if (!(mask[c / 64] & (Word{1} << (c % 64)))) ++*count;
+      mask[c / 64] |= Word{1} << (c % 64);
     }
   }
   return true;

@@ -3,8 +3,8 @@
 
 #include <unistd.h>
 
-#include "bpf/bpf_kernel_port.h"
-#include "bpf/scx_host.h"
+#include "port/bpf_kernel_port.h"
+#include "port/scx_host.h"
 #include "dispatcher/log.h"
 #include "topology/topology.h"
 

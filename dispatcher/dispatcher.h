@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "bpf/kernel_port.h"
+#include "port/kernel_port.h"
 #include "dispatcher/latency_histogram.h"
 #include "dispatcher/stats.h"
 #include "policies/policy_engine.h"

@@ -10,7 +10,7 @@
 
 #include "alloc/heap.h"
 #include "alloc/memory_lock.h"
-#include "bpf/scx_host.h"
+#include "port/scx_host.h"
 #include "dispatcher/bpf_scheduler.h"
 #include "dispatcher/dry_run.h"
 #include "dispatcher/log.h"

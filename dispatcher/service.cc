@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "alloc/memory_lock.h"
-#include "bpf/scx_host.h"
+#include "port/scx_host.h"
 #include "dispatcher/log.h"
 #include "dispatcher/worker_pool.h"
 #include "topology/placement.h"

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "bpf/kernel_port.h"
+#include "port/kernel_port.h"
 #include "common/result.h"
 #include "dispatcher/dispatcher.h"
 #include "dispatcher/options.h"

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "bpf/kernel_port.h"
+#include "port/kernel_port.h"
 #include "common/result.h"
 #include "dispatcher/stats_schema.h"
 

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "bpf/arena_ring.h"
-#include "bpf/kernel_port.h"
+#include "port/kernel_port.h"
 #include "dispatcher/dispatcher.h"
 #include "policies/policy_engine.h"
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "bpf/arena_ring.h"
-#include "bpf/kernel_port.h"
+#include "port/kernel_port.h"
 #include "bpf/miss_budget.h"
 #include "bpf/verdict.h"
 

@@ -1,5 +1,5 @@
 // Unit tests for the host-side sched_ext helpers (exit-info formatting and classification).
-#include "bpf/scx_host.h"
+#include "port/scx_host.h"
 
 #include <gtest/gtest.h>
 

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "bpf/intf.h"
-#include "bpf/scx_host.h"
+#include "port/scx_host.h"
 #include "smoke.skel.h"
 
 namespace {

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "bpf/kernel_port.h"
+#include "port/kernel_port.h"
 #include "common/result.h"
 
 struct luasched_bpf;

@@ -1,5 +1,5 @@
 // Host-side view of sched_ext: sysfs state, exit-info formatting, libbpf logging.
-#include "bpf/scx_host.h"
+#include "port/scx_host.h"
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>

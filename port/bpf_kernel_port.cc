@@ -1,5 +1,5 @@
-// BpfKernelPort: KernelPort over the luasched BPF scheduler (libbpf skeleton, ringbuf, user ringbuf).
-#include "bpf/bpf_kernel_port.h"
+// BpfKernelPort: KernelPort over the luasched BPF scheduler (libbpf skeleton; arena rings or ringbuf transport).
+#include "port/bpf_kernel_port.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -16,7 +16,7 @@
 
 #include "bpf/arena_ring.h"
 #include "bpf/miss_budget.h"
-#include "bpf/scx_host.h"
+#include "port/scx_host.h"
 #include "luasched.skel.h"
 
 namespace lsf {
