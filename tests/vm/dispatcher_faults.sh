@@ -30,7 +30,9 @@ cat /tmp/stats.json
 fb_deadline=$(json_num fallback_deadline /tmp/stats.json)
 fb_nouser=$(json_num fallback_no_user /tmp/stats.json)
 check_ge "misses fell back to DEFAULT while stopped (deadline+no_user)" $((fb_deadline + fb_nouser)) 1
-check "classifying again after SIGCONT" grep -qE "^verdict pid=$np .*comm=nginx-worker -> REALTIME" /tmp/lsf.log
+# --stats-json writes each --log-verdicts line as a JSON object
+check "classifying again after SIGCONT" \
+  grep -qE "^\{\"verdict_pid\": $np, .*\"comm\": \"nginx-worker\", \"class\": \"REALTIME\"" /tmp/lsf.log
 
 say "SIGKILL the dispatcher under load"
 start=$(date +%s)
