@@ -112,12 +112,12 @@ struct lsf_verdict {
  *   ID          enum lsf_stat gets LSF_ST_<ID> (the BPF side uses the enum only)
  *   JSON key    the stats file and --stats-json (read by tests and scripts: renaming one breaks
  *               them), the metrics file (luasched_fast_<key>_total), `luasched-fast top`
- *   group       section of the human stats line (dispatcher/stats_schema.h: cache, ins, disp,
+ *   group       section of the human stats line (stats/stats_schema.h: cache, ins, disp,
  *               fallback, verdicts, policy, events, ...)
  *   label       its name in that section (`field LABEL` in the VM tests: keep them unique)
  *   description HELP text of the metric and `luasched-fast stats --list`
  * To add a counter: add its line (anywhere: the enum is renumbered on both sides), count it in BPF.
- * The dispatcher-side counters and gauges are declared the same way in dispatcher/stats_schema.h. */
+ * The dispatcher-side counters and gauges are declared the same way in stats/stats_schema.h. */
 #define LSF_KERNEL_STATS(X) \
 	X(HIT,               "hits",                  cache,    "hits",          "enqueues that found a ready verdict of the current policy generation (cache hits)") \
 	X(MISS,              "misses",                cache,    "misses",        "miss records sent to the dispatcher (cache misses)") \

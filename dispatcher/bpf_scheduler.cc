@@ -5,7 +5,7 @@
 
 #include "port/bpf_kernel_port.h"
 #include "port/scx_host.h"
-#include "dispatcher/log.h"
+#include "common/log.h"
 #include "topology/topology.h"
 
 namespace lsf {

@@ -9,8 +9,8 @@
 
 #include "alloc/memory_lock.h"
 #include "dispatcher/dry_run.h"
-#include "dispatcher/log.h"
-#include "dispatcher/metrics.h"
+#include "common/log.h"
+#include "stats/metrics.h"
 #include "dispatcher/worker_pool.h"
 #include "topology/placement.h"
 #include "policies/policy_engine.h"

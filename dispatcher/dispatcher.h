@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "port/kernel_port.h"
-#include "dispatcher/latency_histogram.h"
-#include "dispatcher/stats.h"
+#include "stats/latency_histogram.h"
+#include "stats/stats.h"
 #include "policies/policy_engine.h"
 #include "topology/placement.h"
 

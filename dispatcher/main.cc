@@ -13,13 +13,13 @@
 #include "port/scx_host.h"
 #include "dispatcher/bpf_scheduler.h"
 #include "dispatcher/dry_run.h"
-#include "dispatcher/log.h"
+#include "common/log.h"
 #include "dispatcher/options.h"
 #include "dispatcher/proc_scan.h"
 #include "dispatcher/process.h"
 #include "dispatcher/service.h"
-#include "dispatcher/stats_view.h"
-#include "dispatcher/top.h"
+#include "stats/stats_view.h"
+#include "stats/top.h"
 #include "topology/topology.h"
 
 #ifndef LSF_VERSION

@@ -7,7 +7,7 @@
 
 #include "bpf/intf.h"
 #include "common/result.h"
-#include "dispatcher/log.h"
+#include "common/log.h"
 
 namespace lsf {
 

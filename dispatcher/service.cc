@@ -7,7 +7,7 @@
 
 #include "alloc/memory_lock.h"
 #include "port/scx_host.h"
-#include "dispatcher/log.h"
+#include "common/log.h"
 #include "dispatcher/worker_pool.h"
 #include "topology/placement.h"
 

@@ -8,7 +8,7 @@
 namespace lsf {
 
 // The counters, once: X(A, field, STAT_ID, label, description), A passed through (the stats schema
-// makes its rows policy_<field> / Stat::POLICY_<STAT_ID> from this: dispatcher/stats_schema.h).
+// makes its rows policy_<field> / Stat::POLICY_<STAT_ID> from this: stats/stats_schema.h).
 #define LSF_POLICY_COUNTERS(X, A) \
   X(A, decisions,      DECISIONS,      "decisions",    "decisions made by the Lua policy") \
   X(A, errors,         ERRORS,         "errors",       "decisions where the policy raised an error, looped or ran out of memory: DEFAULT") \

@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "bpf/intf.h"
-#include "dispatcher/latency_histogram.h"
+#include "stats/latency_histogram.h"
 #include "dispatcher/worker_pool.h"
 
 extern "C" void* __libc_malloc(size_t);

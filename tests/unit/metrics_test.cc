@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "dispatcher/metrics.h"
-#include "dispatcher/stats.h"
+#include "stats/metrics.h"
+#include "stats/stats.h"
 
 namespace lsf {
 namespace {

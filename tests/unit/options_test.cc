@@ -1,8 +1,8 @@
 // Unit tests for the command-line parser and the latency histogram.
 #include <gtest/gtest.h>
 
-#include "dispatcher/latency_histogram.h"
-#include "dispatcher/log.h"
+#include "stats/latency_histogram.h"
+#include "common/log.h"
 #include "dispatcher/options.h"
 
 namespace lsf {

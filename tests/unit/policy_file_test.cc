@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "dispatcher/stats.h"
+#include "stats/stats.h"
 
 namespace lsf {
 namespace {

@@ -6,8 +6,8 @@
 #include <set>
 #include <sstream>
 
-#include "dispatcher/stats.h"
-#include "dispatcher/stats_view.h"
+#include "stats/stats.h"
+#include "stats/stats_view.h"
 
 namespace lsf {
 namespace {

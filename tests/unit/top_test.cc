@@ -1,7 +1,7 @@
 // Unit tests for the screen of `luasched-fast top` (the terminal itself: tests/unit/top_test.sh).
 #include <gtest/gtest.h>
 
-#include "dispatcher/top.h"
+#include "stats/top.h"
 
 namespace lsf {
 namespace {

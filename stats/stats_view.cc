@@ -1,5 +1,5 @@
 // `luasched-fast stats`: the counters of a running instance, read from its stats file.
-#include "dispatcher/stats_view.h"
+#include "stats/stats_view.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "dispatcher/log.h"
+#include "common/log.h"
 
 namespace lsf {
 namespace {

@@ -1,5 +1,5 @@
 // A small leveled logger: errors, warnings and info on stderr ("luasched-fast: ..."); data goes to stdout.
-#include "dispatcher/log.h"
+#include "common/log.h"
 
 #include <unistd.h>
 

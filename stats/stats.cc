@@ -1,5 +1,5 @@
 // StatsSnapshot: every counter of a running luasched-fast, as a line for people or JSON for machines.
-#include "dispatcher/stats.h"
+#include "stats/stats.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

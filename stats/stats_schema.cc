@@ -1,5 +1,5 @@
 // The stats schema: every counter and gauge of luasched-fast, declared once (kernel ones in bpf/intf.h).
-#include "dispatcher/stats_schema.h"
+#include "stats/stats_schema.h"
 
 namespace lsf {
 

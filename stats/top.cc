@@ -1,5 +1,5 @@
 // `luasched-fast top`: a live terminal view of the running instance, from its JSON stats file.
-#include "dispatcher/top.h"
+#include "stats/top.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -14,8 +14,8 @@
 #include <optional>
 #include <vector>
 
-#include "dispatcher/log.h"
-#include "dispatcher/stats_view.h"
+#include "common/log.h"
+#include "stats/stats_view.h"
 
 namespace lsf {
 namespace {

@@ -9,11 +9,11 @@
 
 #include "port/kernel_port.h"
 #include "common/result.h"
-#include "dispatcher/stats_schema.h"
+#include "stats/stats_schema.h"
 
 namespace lsf {
 
-// One value per stat of the schema (dispatcher/stats_schema.h), plus the kernel counters per CPU.
+// One value per stat of the schema (stats/stats_schema.h), plus the kernel counters per CPU.
 struct StatsSnapshot {
   std::array<double, kNrStats> v{};
   std::bitset<kNrStats> present;     // false: not set (e.g. absent from a file an older version wrote)

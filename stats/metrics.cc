@@ -1,5 +1,5 @@
 // The metrics file: a stats snapshot in the Prometheus text format (node_exporter textfile collector).
-#include "dispatcher/metrics.h"
+#include "stats/metrics.h"
 
 #include <cmath>
 #include <cstdio>

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <string>
 
-#include "dispatcher/stats.h"
+#include "stats/stats.h"
 
 namespace lsf {
 

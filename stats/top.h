@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "dispatcher/stats.h"
+#include "stats/stats.h"
 
 namespace lsf {
 
