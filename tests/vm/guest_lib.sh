@@ -6,8 +6,9 @@ LSF_PASS=0
 LSF_FAIL=0
 LSF_FAILED=   # the failed checks, repeated by finish (logs are often read from their tail)
 # Seconds a scheduler may take to load and attach. The verifier is slow under software emulation:
-# a few seconds on 7.3, ~25 s on 6.12 LTS. wait_state returns as soon as the state is reached.
-LSF_START_S=${LSF_START_S:-60}
+# luasched-fast took 14 s on 7.3 and 90-95 s on 6.12 LTS (2026-12-07, 2 vCPUs; 6.12's verifier walks
+# the dispatch path's queue loops far longer). wait_state returns as soon as the state is reached.
+LSF_START_S=${LSF_START_S:-150}
 
 up() { cut -d' ' -f1 /proc/uptime; }
 say() { echo "[$(up)] $*"; }
