@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Arena transport: the shared-memory layout and the SPSC ring operations, compiled by BPF and C++. */
 #ifndef LSF_BPF_ARENA_RING_H
 #define LSF_BPF_ARENA_RING_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* luasched-fast BPF: the class queues, virtual time, inserts, preemption and slices. */
 #ifndef LSF_CLASSES_BPF_H
 #define LSF_CLASSES_BPF_H
@@ -22,18 +23,18 @@
  *   PENDING   tasks waiting for their first verdict (FIFO; bpf/transport.bpf.h)
  *
  * Virtual time (bpf/fair.h): a task is charged the time it actually ran (ops.running/stopping
- * timestamps), scaled by its weight (100 = nice 0). A sleeper's credit is capped at kFairCreditNs
- * behind the class's vtime_now, a heavy user's debt at kFairDebtNs ahead of it. Trade-off: the key
+ * timestamps), scaled by its weight (100 = nice 0). A sleeper's credit is capped at LSF_FAIR_CREDIT_NS
+ * behind the class's vtime_now, a heavy user's debt at LSF_FAIR_DEBT_NS ahead of it. Trade-off: the key
  * bands make a per-CPU key wrap after 2^58 ns (9 years of uptime or of weighted vtime); at the wrap
  * the order inside one band is briefly wrong, nothing else.
  */
 
-#define kWakeLagNs       (2ULL * LSF_NSEC_PER_MSEC)   /* vtime lead that lets a wakeup preempt */
-#define kWakeMinRunNs    (250ULL * 1000)              /* a victim's time on the CPU before that */
-#define kWakeFarNs       (10ULL * LSF_NSEC_PER_MSEC)  /* a victim this far ahead: no kWakeMinRunNs */
-#define kDefaultSliceCapNs (3ULL * LSF_NSEC_PER_MSEC) /* longest DEFAULT run while others wait */
-#define kBandShift       58
-#define kBandMask        ((1ULL << kBandShift) - 1)
+#define LSF_WAKE_LAG_NS       (2ULL * LSF_NSEC_PER_MSEC)   /* vtime lead that lets a wakeup preempt */
+#define LSF_WAKE_MIN_RUN_NS    (250ULL * 1000)              /* a victim's time on the CPU before that */
+#define LSF_WAKE_FAR_NS       (10ULL * LSF_NSEC_PER_MSEC)  /* a victim this far ahead: no LSF_WAKE_MIN_RUN_NS */
+#define LSF_DEFAULT_SLICE_CAP_NS (3ULL * LSF_NSEC_PER_MSEC) /* longest DEFAULT run while others wait */
+#define LSF_BAND_SHIFT       58
+#define LSF_BAND_MASK        ((1ULL << LSF_BAND_SHIFT) - 1)
 
 static __always_inline u64 class_dsq(u32 cls)
 {
@@ -98,13 +99,13 @@ static __always_inline u64 class_key(struct task_ctx *tc, u32 cls, u64 now)
 
 static __always_inline u64 band_key(u32 cls, u64 key)
 {
-	return ((u64)(class_norm(cls) - LSF_CLASS_REALTIME) << kBandShift) | (key & kBandMask);
+	return ((u64)(class_norm(cls) - LSF_CLASS_REALTIME) << LSF_BAND_SHIFT) | (key & LSF_BAND_MASK);
 }
 
 /* The class of a task queued on a per-CPU DSQ, from its key. */
 static __always_inline u32 band_class(u64 key)
 {
-	return (u32)(key >> kBandShift) + LSF_CLASS_REALTIME;
+	return (u32)(key >> LSF_BAND_SHIFT) + LSF_CLASS_REALTIME;
 }
 
 /* Where a task of class cls with target cpu goes, and its key there: the target's own queue if the
@@ -168,11 +169,11 @@ static __always_inline void preempt_for_realtime(struct task_struct *p)
 }
 
 /* cpu runs a task of class cls that a wakee with order key `key` should preempt: not protected, more
- * than kWakeLagNs ahead of the wakee in vtime (its vtime when it started plus what it ran since, at
- * weight 100), and on the CPU for at least kWakeMinRunNs unless it is more than kWakeFarNs ahead. The
+ * than LSF_WAKE_LAG_NS ahead of the wakee in vtime (its vtime when it started plus what it ran since, at
+ * weight 100), and on the CPU for at least LSF_WAKE_MIN_RUN_NS unless it is more than LSF_WAKE_FAR_NS ahead. The
  * minimum run keeps two tasks near parity from taking turns at every wakeup; a task that far ahead
  * (a CPU hog next to a sleeper) has no such claim, and a periodic waker that found a hog "just
- * started" waited for the tick's cut (kDefaultSliceCapNs, rounded up to a 4 ms tick). */
+ * started" waited for the tick's cut (LSF_DEFAULT_SLICE_CAP_NS, rounded up to a 4 ms tick). */
 static __always_inline bool wake_may_preempt(struct task_struct *p, s32 cpu, u32 cls, u64 key, u64 now)
 {
 	struct cpu_ctx *c = cctx_of(cpu);
@@ -184,13 +185,13 @@ static __always_inline bool wake_may_preempt(struct task_struct *p, s32 cpu, u32
 		return false;
 	ran = now - c->run_start;
 	lead = (s64)(c->run_vtime + ran - key);
-	return lead > (s64)kWakeLagNs && (ran >= kWakeMinRunNs || lead > (s64)kWakeFarNs);
+	return lead > (s64)LSF_WAKE_LAG_NS && (ran >= LSF_WAKE_MIN_RUN_NS || lead > (s64)LSF_WAKE_FAR_NS);
 }
 
 /* A BATCH/DEFAULT task woke up: preempt its last CPU, or else one other allowed CPU, if that CPU
  * runs a task of the same class far ahead of it in vtime (wake_may_preempt), so the sleeper waits for
  * a context switch rather than for the rest of a hog's slice. A victim is only protected for its
- * first kWakeMinRunNs on the CPU: a short periodic waker (every 1 ms) next to hogs would otherwise
+ * first LSF_WAKE_MIN_RUN_NS on the CPU: a short periodic waker (every 1 ms) next to hogs would otherwise
  * find them always "just started" and wait out whole slices. O(1): at most two CPUs looked at. */
 static __always_inline void preempt_for_wakeup(struct task_struct *p, u32 cls, u64 key, u64 now)
 {
@@ -295,14 +296,14 @@ static __always_inline u64 waiting_here(s32 cpu)
 }
 
 /* Contended slices: the verdict's slice is a maximum. With W tasks waiting for this CPU a
- * BATCH/DEFAULT task gets slice / (W + 1), at least kFairMinSliceNs (lsf_fair_contended), so a hog's
+ * BATCH/DEFAULT task gets slice / (W + 1), at least LSF_FAIR_MIN_SLICE_NS (lsf_fair_contended), so a hog's
  * 20 ms slice does not make everyone behind it wait 20 ms. */
 static __always_inline u64 contended_slice(u64 slice, s32 cpu)
 {
 	return lsf_fair_contended(slice, waiting_here(cpu));
 }
 
-/* From ops.tick: the DEFAULT task running on cpu has run kDefaultSliceCapNs in one go while other
+/* From ops.tick: the DEFAULT task running on cpu has run LSF_DEFAULT_SLICE_CAP_NS in one go while other
  * tasks wait for this CPU: its slice ends now. A wakee that could not preempt it (it had just
  * started, or another CPU ran protected work) then waits about that long (plus up to one tick), as
  * under EEVDF's short base slice, instead of the rest of a 20 ms slice. Uncontended, the task keeps
@@ -310,11 +311,11 @@ static __always_inline u64 contended_slice(u64 slice, s32 cpu)
  * dispatch per cap; docs/performance.md). BATCH keeps the slice its verdict asked for. */
 static __always_inline bool default_slice_over(s32 cpu, struct cpu_ctx *cc, u64 now)
 {
-	/* once per kDefaultSliceCapNs at most: a task that dispatch let go on (keep_prev: nothing here
+	/* once per LSF_DEFAULT_SLICE_CAP_NS at most: a task that dispatch let go on (keep_prev: nothing here
 	 * could run instead) keeps its run_start and is not cut again at every tick; a task served by the
-	 * starvation rule keeps its kFairStarveSliceNs */
+	 * starvation rule keeps its LSF_FAIR_STARVE_SLICE_NS */
 	return !cc->protected && !cc->fair.starved_run && cc->run_cls == LSF_CLASS_DEFAULT &&
-	       now - cc->run_start >= kDefaultSliceCapNs && now - cc->last_cut_ns >= kDefaultSliceCapNs &&
+	       now - cc->run_start >= LSF_DEFAULT_SLICE_CAP_NS && now - cc->last_cut_ns >= LSF_DEFAULT_SLICE_CAP_NS &&
 	       waiting_here(cpu) > 0;
 }
 

@@ -1,6 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Shared includes and helpers for the project's BPF programs (BPF side only). */
 #ifndef LSF_COMMON_BPF_H
 #define LSF_COMMON_BPF_H
+
+/* errno values (vmlinux.h has no macros) */
+#define ENOENT     2
+#define E2BIG      7
+#define ENOMEM     12
+#define EOPNOTSUPP 95
 
 #include "vmlinux.h"   /* generated from the test kernel's BTF; carries the sched_ext kfunc prototypes */
 #include <bpf/bpf_helpers.h>

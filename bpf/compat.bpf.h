@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* sched_ext kfunc compatibility across kernels (6.12 LTS .. 7.x): one lsf_* wrapper per operation. */
 #ifndef LSF_COMPAT_BPF_H
 #define LSF_COMPAT_BPF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The accounting rules of one BATCH/DEFAULT task: vtime, the class clock, slices, the starvation pick; BPF and C++. */
 #ifndef LSF_BPF_FAIR_H
 #define LSF_BPF_FAIR_H
@@ -8,8 +9,8 @@
  * rules the kernel runs.
  *
  *   vtime     a task is charged the time it ran (ops.running to ops.stopping) times 100 / weight
- *             (100 = nice 0); its queue key is that vtime clamped to [vnow - kFairCreditNs,
- *             vnow + kFairDebtNs] around its class's clock vnow (the clamp is kept: credit and debt
+ *             (100 = nice 0); its queue key is that vtime clamped to [vnow - LSF_FAIR_CREDIT_NS,
+ *             vnow + LSF_FAIR_DEBT_NS] around its class's clock vnow (the clamp is kept: credit and debt
  *             are forgiven).
  *   vnow      the class's clock (vtime_now): the highest vtime of a task that started running in key
  *             order (taken from the front of a vtime queue). A task that did not (put straight onto
@@ -17,9 +18,9 @@
  *             move it: a nice-19 task far ahead would drag the clock forward and, through the
  *             credit clamp, erase every other task's lag.
  *   slice     with W tasks waiting for the CPU, a verdict's slice is cut to slice / (W + 1), at least
- *             kFairMinSliceNs, once per queuing: a task that resumes the rest of its slice (it was
+ *             LSF_FAIR_MIN_SLICE_NS, once per queuing: a task that resumes the rest of its slice (it was
  *             preempted by a higher sched class) keeps it instead of having it cut again each time.
- *   starve    a task picked by the starvation rule (bpf/starve.bpf.h) runs at most kFairStarveSliceNs
+ *   starve    a task picked by the starvation rule (bpf/starve.bpf.h) runs at most LSF_FAIR_STARVE_SLICE_NS
  *             and is not preempted for REALTIME while it does. The mark is on the task, not the CPU:
  *             another task that runs first on that CPU (select_cpu put it on the local queue) does
  *             not take it.
@@ -28,10 +29,10 @@
 
 #define LSF_FAIR_FN static inline __attribute__((always_inline))
 
-#define kFairCreditNs      (20ULL * LSF_NSEC_PER_MSEC)  /* most a sleeper can be ahead of the runners */
-#define kFairDebtNs        (100ULL * LSF_NSEC_PER_MSEC) /* most a task can be behind them (low weight) */
-#define kFairMinSliceNs    (1ULL * LSF_NSEC_PER_MSEC)   /* shortest contended slice */
-#define kFairStarveSliceNs (5ULL * LSF_NSEC_PER_MSEC)   /* slice of a task served by the starvation rule */
+#define LSF_FAIR_CREDIT_NS      (20ULL * LSF_NSEC_PER_MSEC)  /* most a sleeper can be ahead of the runners */
+#define LSF_FAIR_DEBT_NS        (100ULL * LSF_NSEC_PER_MSEC) /* most a task can be behind them (low weight) */
+#define LSF_FAIR_MIN_SLICE_NS    (1ULL * LSF_NSEC_PER_MSEC)   /* shortest contended slice */
+#define LSF_FAIR_STARVE_SLICE_NS (5ULL * LSF_NSEC_PER_MSEC)   /* slice of a task served by the starvation rule */
 
 /* Per task (in its task_ctx). */
 struct lsf_fair {
@@ -53,10 +54,10 @@ LSF_FAIR_FN __u64 lsf_fair_key(struct lsf_fair *t, __u64 vnow)
 {
 	__u64 v = t->vtime;
 
-	if (vnow > kFairCreditNs && (__s64)(v - (vnow - kFairCreditNs)) < 0)
-		v = vnow - kFairCreditNs;
-	if ((__s64)(v - (vnow + kFairDebtNs)) > 0)
-		v = vnow + kFairDebtNs;
+	if (vnow > LSF_FAIR_CREDIT_NS && (__s64)(v - (vnow - LSF_FAIR_CREDIT_NS)) < 0)
+		v = vnow - LSF_FAIR_CREDIT_NS;
+	if ((__s64)(v - (vnow + LSF_FAIR_DEBT_NS)) > 0)
+		v = vnow + LSF_FAIR_DEBT_NS;
 	t->vtime = v;
 	return v;
 }
@@ -81,10 +82,10 @@ LSF_FAIR_FN __u64 lsf_fair_contended(__u64 slice, __u64 waiting)
 {
 	__u64 share;
 
-	if (!waiting || slice <= kFairMinSliceNs)
+	if (!waiting || slice <= LSF_FAIR_MIN_SLICE_NS)
 		return slice;
 	share = slice / (waiting + 1);
-	return share > kFairMinSliceNs ? share : kFairMinSliceNs;
+	return share > LSF_FAIR_MIN_SLICE_NS ? share : LSF_FAIR_MIN_SLICE_NS;
 }
 
 /* ops.running, before the slice is set: does t's slice get cut for contention now
@@ -113,8 +114,8 @@ LSF_FAIR_FN __u64 lsf_fair_running(struct lsf_fair *t, struct lsf_fair_cpu *c, _
 		t->starve = 0;
 	}
 	c->starved_run = starved;
-	if (starved && slice > kFairStarveSliceNs)
-		slice = kFairStarveSliceNs;
+	if (starved && slice > LSF_FAIR_STARVE_SLICE_NS)
+		slice = LSF_FAIR_STARVE_SLICE_NS;
 	return slice;
 }
 

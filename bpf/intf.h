@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The one contract between the BPF scheduler and the C++ dispatcher: records, constants, units. */
 #ifndef LSF_BPF_INTF_H
 #define LSF_BPF_INTF_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* luasched-fast sched_ext scheduler: per-task verdicts from a Lua policy, class queues, no starvation. */
 #include "state.bpf.h"
 #include "classes.bpf.h"
@@ -259,7 +260,7 @@ void BPF_PROG(lsf_stopping, struct task_struct *p, bool runnable)
 }
 
 /* Interrupts a long slice when the starvation rule has work for this CPU, or when a DEFAULT task
- * has run kDefaultSliceCapNs while others wait (bpf/classes.bpf.h). */
+ * has run LSF_DEFAULT_SLICE_CAP_NS while others wait (bpf/classes.bpf.h). */
 SEC("struct_ops/lsf_tick")
 void BPF_PROG(lsf_tick, struct task_struct *p)
 {
@@ -356,7 +357,7 @@ s32 BPF_PROG(lsf_init_task, struct task_struct *p, struct scx_init_task_args *ar
 	struct task_ctx *parent;
 
 	if (!tc)
-		return -12;  /* ENOMEM */
+		return -ENOMEM;
 	/* a fork runs by its parent's verdict: its own if the verdict says so (no miss), else until the
 	 * policy has seen it (bpf/verdict.h) */
 	if (args->fork) {
@@ -510,7 +511,7 @@ s32 BPF_PROG(lsf_init)
 
 	if (missing) {  /* a scheduler that cannot queue tasks must not attach (bpf/compat.bpf.h) */
 		lsf_error("luasched-fast needs a kfunc this kernel lacks: %s", missing);
-		return -95;  /* EOPNOTSUPP */
+		return -EOPNOTSUPP;
 	}
 	if ((ret = scx_bpf_create_dsq(LSF_DSQ_REALTIME, -1)) || (ret = scx_bpf_create_dsq(LSF_DSQ_BATCH, -1)) ||
 	    (ret = scx_bpf_create_dsq(LSF_DSQ_DEFAULT, -1)) || (ret = scx_bpf_create_dsq(LSF_DSQ_PENDING, -1)) ||
@@ -592,10 +593,10 @@ int lsf_arena_setup(void *ctx)
 	if (shared)
 		return 0;
 	if (pages > LSF_ARENA_MAX_PAGES)
-		return -7;  /* E2BIG */
+		return -E2BIG;
 	a = bpf_arena_alloc_pages(&arena, NULL, pages, -1, 0);
 	if (!a)
-		return -12; /* ENOMEM */
+		return -ENOMEM;
 	a->hdr.nr_cpus = nr_cpus;
 	a->hdr.size = lsf_arena_size(nr_cpus);
 	lsf_compiler_barrier();

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Per-user miss budget (a token bucket in one u64), compiled by the BPF scheduler and by the sim tier. */
 #ifndef LSF_BPF_MISS_BUDGET_H
 #define LSF_BPF_MISS_BUDGET_H

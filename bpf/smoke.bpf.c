@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Smoke-test scheduler: one global FIFO; with `broken` set it never dispatches (watchdog test). */
 #include "common.bpf.h"
 #include "compat.bpf.h"  /* loads on 6.12 LTS (old kfunc names) and 6.13+ alike */

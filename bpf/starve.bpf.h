@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* luasched-fast BPF: what a CPU runs next: one starvation rule over every queue, then class order. */
 #ifndef LSF_STARVE_BPF_H
 #define LSF_STARVE_BPF_H
@@ -12,7 +13,7 @@
  *
  *   a task runnable for longer than LSF_STARVE_NS (100 ms, by p->scx.runnable_at, the watchdog's
  *   clock) is served before anything else, whatever its class, with a short slice
- *   (kFairStarveSliceNs), oldest first.
+ *   (LSF_FAIR_STARVE_SLICE_NS), oldest first.
  *
  * Finding such a task costs bounded work whatever the depth of a queue an unprivileged user creates
  * (any number of spinners, any mix of weights, targeted queues). Design: every vtime-ordered queue
@@ -21,45 +22,45 @@
  *     but a wakeup, so a sleeper still finds room by vtime under overload). Beyond that a BATCH/
  *     DEFAULT task goes to its class's aged queue, keyed by p->scx.runnable_at; a targeted task goes
  *     to its class's queues for that insert. REALTIME is FIFO: its head is its oldest already.
- *   - ops.dispatch refills a vtime queue from the front of its aged queue (oldest first, kRefillMax
+ *   - ops.dispatch refills a vtime queue from the front of its aged queue (oldest first, LSF_REFILL_MAX
  *     per dispatch) while the vtime queue holds fewer than queue_fill; overdue tasks are left there
  *     for the rule.
  *   - Heads are checked at every dispatch: a queue's first task this CPU may run (aged_scan_max
  *     entries looked at, in case the head is pinned elsewhere).
  *   - A task hidden behind younger heads of a vtime queue (vtime order, bands) is found by a sweep
- *     that covers the whole queue: for BATCH and DEFAULT a BPF timer every kRescueEveryNs (no rq
+ *     that covers the whole queue: for BATCH and DEFAULT a BPF timer every LSF_RESCUE_EVERY_NS (no rq
  *     lock) moves every overdue task (and any beyond queue_max) to the aged queue, where the oldest
  *     is a head; CPU n's own queue, which only n serves, is swept by n's dispatch every
- *     kRescueEveryNs: its overdue BATCH/DEFAULT tasks go to their class's aged queue (then any CPU
+ *     LSF_RESCUE_EVERY_NS: its overdue BATCH/DEFAULT tasks go to their class's aged queue (then any CPU
  *     they may use serves them, oldest first), its first overdue REALTIME task in queue order (FIFO:
  *     the one queued first) runs here, and the sweep goes on at the next dispatch.
- *   - A CPU whose running task holds a long slice is interrupted from ops.tick (every kTickCheckNs)
+ *   - A CPU whose running task holds a long slice is interrupted from ops.tick (every LSF_TICK_CHECK_NS)
  *     when a head is overdue or its own queue's sweep is due.
  * Work per dispatch under the rq lock: O(1) heads (aged_scan_max entries when a head is pinned
- * elsewhere), kRefillMax moves, and, every kRescueEveryNs, one walk of n's own queue
- * (queue_max + nr_cpus + kWalkSlack entries: inserts that race past the depth check) and at most
- * kOwnMoveMax moves.
+ * elsewhere), LSF_REFILL_MAX moves, and, every LSF_RESCUE_EVERY_NS, one walk of n's own queue
+ * (queue_max + nr_cpus + LSF_WALK_SLACK entries: inserts that race past the depth check) and at most
+ * LSF_OWN_MOVE_MAX moves.
  * Alternatives weighed: walking from both ends (SCX_DSQ_ITER_REV) finds a low-weight task at the tail
  * but not one between two deep groups (nice 0 spinners ahead, nice 19 behind, a nice 5 probe between);
  * an age index beside the DSQs needs every departure reported (ops.dequeue) and a second structure
  * kept in step with the kernel's. Trade-off: past queue_fill tasks, a class is served in vtime order
  * only within the queue_max tasks that fit; the rest wait their turn oldest first.
  *
- * Bound: a task waits at most LSF_STARVE_NS + kRescueEveryNs + kTickCheckNs (~160 ms) plus
- * kFairStarveSliceNs for each task that became overdue before it, shared among the CPUs serving them
+ * Bound: a task waits at most LSF_STARVE_NS + LSF_RESCUE_EVERY_NS + LSF_TICK_CHECK_NS (~160 ms) plus
+ * LSF_FAIR_STARVE_SLICE_NS for each task that became overdue before it, shared among the CPUs serving them
  * (under overload, when every task is overdue, that is the round of N tasks at 5 ms on C CPUs:
  * 5 ms * N / C). This also gives lower classes a guaranteed share under REALTIME saturation: each
- * waiting task gets kFairStarveSliceNs every ~LSF_STARVE_NS. The sched_ext watchdog
+ * waiting task gets LSF_FAIR_STARVE_SLICE_NS every ~LSF_STARVE_NS. The sched_ext watchdog
  * (LSF_WATCHDOG_MS) is 30x further away.
  */
 
-#define kRescueEveryNs   (50ULL * LSF_NSEC_PER_MSEC)  /* sweep period of a vtime queue */
-#define kSweepAgainNs    (2ULL * LSF_NSEC_PER_MSEC)   /* the shared sweep stopped at kSweepMoveMax */
-#define kTickCheckNs     (10ULL * LSF_NSEC_PER_MSEC)  /* per CPU: starvation check from ops.tick */
-#define kRefillMax       4     /* tasks moved from an aged queue into its vtime queue per dispatch */
-#define kSweepMoveMax    128   /* tasks one shared sweep moves to an aged queue, per queue */
-#define kWalkSlack       32    /* entries walked past queue_max + nr_cpus */
-#define kOwnMoveMax      32    /* overdue tasks one sweep of a CPU's own queue moves to an aged queue */
+#define LSF_RESCUE_EVERY_NS   (50ULL * LSF_NSEC_PER_MSEC)  /* sweep period of a vtime queue */
+#define LSF_SWEEP_AGAIN_NS    (2ULL * LSF_NSEC_PER_MSEC)   /* the shared sweep stopped at LSF_SWEEP_MOVE_MAX */
+#define LSF_TICK_CHECK_NS     (10ULL * LSF_NSEC_PER_MSEC)  /* per CPU: starvation check from ops.tick */
+#define LSF_REFILL_MAX       4     /* tasks moved from an aged queue into its vtime queue per dispatch */
+#define LSF_SWEEP_MOVE_MAX    128   /* tasks one shared sweep moves to an aged queue, per queue */
+#define LSF_WALK_SLACK       32    /* entries walked past queue_max + nr_cpus */
+#define LSF_OWN_MOVE_MAX      32    /* overdue tasks one sweep of a CPU's own queue moves to an aged queue */
 
 static __always_inline u64 starve_jiffies(void)
 {
@@ -84,7 +85,7 @@ static __always_inline bool overdue(struct task_struct *p, u64 now_j, u64 starve
 /* Entries a sweep walks: everything a vtime queue can hold. */
 static __always_inline u32 walk_max(void)
 {
-	return queue_max + nr_cpus + kWalkSlack;
+	return queue_max + nr_cpus + LSF_WALK_SLACK;
 }
 
 /* Jiffies the first task of dsq that this CPU may run has been runnable (0: none, or empty): the head,
@@ -139,9 +140,9 @@ static __always_inline void starve_mark(struct task_struct *p, struct cpu_ctx *c
 		lsf_fair_starve_pick(&tc->fair, &cc->fair);
 }
 
-/* The queues the rule looks at on CPU n, besides n's own (index kStarveShared). */
-#define kStarveShared    5
-static const u64 starve_shared[kStarveShared] = {
+/* The queues the rule looks at on CPU n, besides n's own (index LSF_STARVE_SHARED). */
+#define LSF_STARVE_SHARED    5
+static const u64 starve_shared[LSF_STARVE_SHARED] = {
 	LSF_DSQ_REALTIME, LSF_DSQ_BATCH_AGED, LSF_DSQ_BATCH, LSF_DSQ_DEFAULT_AGED, LSF_DSQ_DEFAULT,
 };
 
@@ -153,8 +154,8 @@ static __always_inline u64 overdue_queue(s32 cpu, u64 now_j, u64 starve_j)
 	u64 best = 0, best_age = starve_j, age, dsq;
 	int i;
 
-	bpf_for(i, 0, kStarveShared + 1) {
-		dsq = i < kStarveShared ? starve_shared[i] : pcpu_dsq(cpu);
+	bpf_for(i, 0, LSF_STARVE_SHARED + 1) {
+		dsq = i < LSF_STARVE_SHARED ? starve_shared[i] : pcpu_dsq(cpu);
 		age = head_age(dsq, cpu, now_j);
 		if (age > best_age) {
 			best = dsq;
@@ -188,7 +189,7 @@ static __always_inline bool serve_first(u64 dsq, s32 cpu, struct cpu_ctx *cc, u6
 }
 
 /* CPU n's own queue, which only n serves: its overdue BATCH/DEFAULT tasks go to their class's aged
- * queue (at most kOwnMoveMax per sweep), where every CPU they may use serves them oldest first; the
+ * queue (at most LSF_OWN_MOVE_MAX per sweep), where every CPU they may use serves them oldest first; the
  * first overdue REALTIME task this CPU may run (queue order: FIFO) is served here, and the walk stops.
  * One pass that carries nothing from one entry to the next but its count: the verifier's loop check
  * then converges (a two-pass version that carried the oldest age did not, on 7.3). Returns
@@ -220,7 +221,7 @@ static __always_inline int sweep_own(s32 cpu, struct cpu_ctx *cc, u64 now_j, u64
 			stat_inc(LSF_ST_DISP_CPU);
 			return LSF_SWEEP_MORE | LSF_SWEEP_SERVED;
 		}
-		if (moved >= kOwnMoveMax)
+		if (moved >= LSF_OWN_MOVE_MAX)
 			return LSF_SWEEP_MORE;
 		lsf_dsq_move_set_vtime(BPF_FOR_EACH_ITER, p->scx.runnable_at);
 		if (!lsf_dsq_move_vtime(BPF_FOR_EACH_ITER, p, aged_dsq(cls), 0))
@@ -269,7 +270,7 @@ static __always_inline bool serve_starved(s32 cpu, struct cpu_ctx *cc)
 
 	/* this CPU's own queue first when its sweep is due: under overload some head is always overdue,
 	 * and a task hidden behind a younger head would otherwise never be reached */
-	if (now - cc->last_rescue_ns >= kRescueEveryNs) {
+	if (now - cc->last_rescue_ns >= LSF_RESCUE_EVERY_NS) {
 		r = scx_bpf_dsq_nr_queued(pcpu_dsq(cpu)) > 0 ? lsf_sweep_own(cpu) : 0;
 		if (!(r & LSF_SWEEP_MORE))
 			cc->last_rescue_ns = now;  /* else more may be overdue: again at the next dispatch */
@@ -284,7 +285,7 @@ served:
 	return true;
 }
 
-/* Moves up to kRefillMax tasks that are not overdue from the front of class cls's aged queue (its
+/* Moves up to LSF_REFILL_MAX tasks that are not overdue from the front of class cls's aged queue (its
  * oldest) into its vtime queue while that holds fewer than queue_fill. Overdue ones stay for the
  * starvation rule. */
 static __always_inline void refill(u32 cls, u64 now_j, u64 starve_j)
@@ -308,7 +309,7 @@ static __always_inline void refill(u32 cls, u64 now_j, u64 starve_j)
 		if (lsf_dsq_move_vtime(BPF_FOR_EACH_ITER, p, q, 0)) {
 			if (tc)
 				lsf_fair_queued(&tc->fair, 1);
-			if (++moved >= kRefillMax)
+			if (++moved >= LSF_REFILL_MAX)
 				break;
 		}
 	}
@@ -337,7 +338,7 @@ static __always_inline bool serve_classes(s32 cpu)
 		if (lp && lcls == cls) {
 			struct task_struct *sp = lsf_dsq_peek(dsq);
 
-			if ((!sp || (s64)((lkey & kBandMask) - sp->scx.dsq_vtime) <= 0) && consume(own, LSF_ST_DISP_CPU))
+			if ((!sp || (s64)((lkey & LSF_BAND_MASK) - sp->scx.dsq_vtime) <= 0) && consume(own, LSF_ST_DISP_CPU))
 				return true;
 			if (consume(dsq, disp_stat(dsq)) || consume(own, LSF_ST_DISP_CPU))
 				return true;
@@ -353,13 +354,13 @@ static __always_inline bool serve_classes(s32 cpu)
 /* From ops.tick: should the running task give up the CPU now for the starvation rule? */
 static __always_inline bool starvation_due(s32 cpu, struct cpu_ctx *cc, u64 now)
 {
-	if (now - cc->last_tick_ns < kTickCheckNs)
+	if (now - cc->last_tick_ns < LSF_TICK_CHECK_NS)
 		return false;
 	cc->last_tick_ns = now;
 	if (overdue_queue(cpu, bpf_jiffies64(), starve_jiffies()))
 		return true;
 	/* the sweep of its own queue is due and there is something to sweep */
-	return now - cc->last_rescue_ns >= kRescueEveryNs && scx_bpf_dsq_nr_queued(pcpu_dsq(cpu)) > 0;
+	return now - cc->last_rescue_ns >= LSF_RESCUE_EVERY_NS && scx_bpf_dsq_nr_queued(pcpu_dsq(cpu)) > 0;
 }
 
 /* ---- the sweep of the shared vtime queues: a BPF timer, no rq lock held --------------------- */
@@ -376,7 +377,7 @@ struct {
 } sweep_timers SEC(".maps");
 
 /* Moves every overdue task of vtime queue dsq, and every task past queue_max, to its aged queue (keyed
- * by when it became runnable), at most kSweepMoveMax. Returns true if it stopped at that cap. */
+ * by when it became runnable), at most LSF_SWEEP_MOVE_MAX. Returns true if it stopped at that cap. */
 static __always_inline bool sweep_shared(u32 cls, u64 now_j, u64 starve_j)
 {
 	u64 dsq = class_dsq(cls), aged = aged_dsq(cls);
@@ -399,7 +400,7 @@ static __always_inline bool sweep_shared(u32 cls, u64 now_j, u64 starve_j)
 		if (tc)
 			lsf_fair_queued(&tc->fair, 0);
 		stat_inc(LSF_ST_AGED_OVERDUE);
-		if (++moved >= kSweepMoveMax)
+		if (++moved >= LSF_SWEEP_MOVE_MAX)
 			return true;
 	}
 	return false;
@@ -407,7 +408,7 @@ static __always_inline bool sweep_shared(u32 cls, u64 now_j, u64 starve_j)
 
 /* A CPU a higher sched class holds (ops.cpu_release) serves none of its own queue: moves the tasks
  * of the first such queue found to their class queues (the aged one when full), at most
- * kSweepMoveMax. Returns true if it moved any (there may be more). */
+ * LSF_SWEEP_MOVE_MAX. Returns true if it moved any (there may be more). */
 static __always_inline bool sweep_released(void)
 {
 	struct task_struct *p;
@@ -429,10 +430,10 @@ static __always_inline bool sweep_released(void)
 		u64 key = p->scx.dsq_vtime, dsq;
 		u32 cls = band_class(key);
 
-		if (++n > kSweepMoveMax)
+		if (++n > LSF_SWEEP_MOVE_MAX)
 			break;
 		dsq = class_dsq(cls);
-		key &= kBandMask;
+		key &= LSF_BAND_MASK;
 		if (cls != LSF_CLASS_REALTIME && !queue_room(dsq, false)) {
 			dsq = aged_dsq(cls);
 			key = p->scx.runnable_at;
@@ -456,7 +457,7 @@ static int sweep_fn(void *map, int *key, struct lsf_sweep_timer *t)
 	more = sweep_shared(LSF_CLASS_DEFAULT, now_j, starve_j) || more;
 	more = sweep_released() || more;
 	bpf_rcu_read_unlock();
-	bpf_timer_start(&t->timer, more ? kSweepAgainNs : kRescueEveryNs, 0);
+	bpf_timer_start(&t->timer, more ? LSF_SWEEP_AGAIN_NS : LSF_RESCUE_EVERY_NS, 0);
 	return 0;
 }
 
@@ -466,10 +467,10 @@ static __always_inline s32 sweep_timer_init(void)
 	struct lsf_sweep_timer *t = bpf_map_lookup_elem(&sweep_timers, &zero);
 
 	if (!t)
-		return -2;  /* ENOENT */
+		return -ENOENT;
 	bpf_timer_init(&t->timer, &sweep_timers, CLOCK_MONOTONIC);
 	bpf_timer_set_callback(&t->timer, sweep_fn);
-	bpf_timer_start(&t->timer, kRescueEveryNs, 0);
+	bpf_timer_start(&t->timer, LSF_RESCUE_EVERY_NS, 0);
 	return 0;
 }
 

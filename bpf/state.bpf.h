@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* luasched-fast BPF: globals, maps, per-task and per-CPU state, counters (one BPF object). */
 #ifndef LSF_STATE_BPF_H
 #define LSF_STATE_BPF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* luasched-fast BPF: misses to userspace, verdicts back, parked tasks and the timer that frees them. */
 #ifndef LSF_TRANSPORT_BPF_H
 #define LSF_TRANSPORT_BPF_H
@@ -17,17 +18,17 @@
  *
  * Wake-up sources of a parked task (it must never wait for an unrelated event): the kick program
  * right after its verdict was queued; any CPU's ops.dispatch; and the timer, which never stops:
- * every kTimerNs while tasks are parked, every kTimerIdleNs otherwise. A park switches it to the
+ * every LSF_TIMER_NS while tasks are parked, every LSF_TIMER_IDLE_NS otherwise. A park switches it to the
  * fast period; if that races with the timer deciding to slow down, the task waits at most one
- * slow period more. Bound on a parked task's wait: LSF_MISS_DEADLINE_NS + kTimerIdleNs.
+ * slow period more. Bound on a parked task's wait: LSF_MISS_DEADLINE_NS + LSF_TIMER_IDLE_NS.
  */
 
-#define kUserAbsentNs    (500ULL * LSF_NSEC_PER_MSEC) /* no heartbeat this long: misses don't wait */
-#define kAbsentRetryNs   (100ULL * LSF_NSEC_PER_MSEC) /* ask again this often while it is absent */
-#define kVerdictBatch    256   /* arena verdicts applied per drain */
-#define kTimerNs         (1ULL * LSF_NSEC_PER_MSEC)   /* timer period while tasks are parked */
-#define kTimerIdleNs     (50ULL * LSF_NSEC_PER_MSEC)  /* timer period otherwise */
-#define kOfflineMoveMax  64    /* tasks moved off an offline CPU's queue per timer run */
+#define LSF_USER_ABSENT_NS    (500ULL * LSF_NSEC_PER_MSEC) /* no heartbeat this long: misses don't wait */
+#define LSF_ABSENT_RETRY_NS   (100ULL * LSF_NSEC_PER_MSEC) /* ask again this often while it is absent */
+#define LSF_VERDICT_BATCH    256   /* arena verdicts applied per drain */
+#define LSF_TIMER_NS         (1ULL * LSF_NSEC_PER_MSEC)   /* timer period while tasks are parked */
+#define LSF_TIMER_IDLE_NS     (50ULL * LSF_NSEC_PER_MSEC)  /* timer period otherwise */
+#define LSF_OFFLINE_MOVE_MAX  64    /* tasks moved off an offline CPU's queue per timer run */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -41,10 +42,10 @@ struct {
 
 /* Miss budget per user (bpf/miss_budget.h): real uid -> GCRA bucket (theoretical arrival time of
  * the next miss). LRU: a uid evicted after a long silence comes back with a full bucket, as it would. */
-#define kBudgetUsers 4096
+#define LSF_BUDGET_USERS 4096
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, kBudgetUsers);
+	__uint(max_entries, LSF_BUDGET_USERS);
 	__type(key, u32);
 	__type(value, u64);
 } miss_budget SEC(".maps");
@@ -98,7 +99,7 @@ volatile __u64 verdict_lock;         /* arena transport: held by the BPF context
 
 struct lsf_timer {
 	struct bpf_timer timer;
-	u32 fast;  /* 1: the kTimerNs period is in force (tasks are parked) */
+	u32 fast;  /* 1: the LSF_TIMER_NS period is in force (tasks are parked) */
 };
 
 struct {
@@ -141,7 +142,7 @@ static __always_inline void timer_hurry(void)
 	struct lsf_timer *t = bpf_map_lookup_elem(&timers, &zero);
 
 	if (t && __sync_val_compare_and_swap(&t->fast, 0, 1) == 0)
-		bpf_timer_start(&t->timer, kTimerNs, 0);
+		bpf_timer_start(&t->timer, LSF_TIMER_NS, 0);
 }
 
 static __always_inline void fill_miss(struct lsf_miss *m, struct task_struct *p, u64 now, u64 seq,
@@ -199,7 +200,7 @@ static __always_inline void park_task(struct task_struct *p, struct task_ctx *tc
 static __always_inline bool post_miss(struct task_struct *p, struct task_ctx *tc, int action)
 {
 	u64 now = bpf_ktime_get_ns();
-	bool present = now - user_alive_ns < kUserAbsentNs;
+	bool present = now - user_alive_ns < LSF_USER_ABSENT_NS;
 	bool park = miss_wait && present && action == LSF_VS_ASK;
 	u32 cpu = bpf_get_smp_processor_id(), flags;
 	struct lsf_miss_ring LSF_ARENA *ring = 0;
@@ -239,7 +240,7 @@ static __always_inline bool post_miss(struct task_struct *p, struct task_ctx *tc
 		stat_inc(LSF_ST_MISS_RB_FULL);
 		return false;
 	}
-	flags = lsf_vs_begin_miss(&tc->v, seq, now, present ? LSF_MISS_DEADLINE_NS : kAbsentRetryNs, !park,
+	flags = lsf_vs_begin_miss(&tc->v, seq, now, present ? LSF_MISS_DEADLINE_NS : LSF_ABSENT_RETRY_NS, !park,
 				  policy_gen, default_slice_ns);
 	tc->v.ident = id;
 	fill_miss(m, p, now, seq, flags, &id);
@@ -302,7 +303,7 @@ static long on_verdict(struct bpf_dynptr *dynptr, void *ctx)
 }
 
 /* Arena transport: apply queued verdicts. One consumer at a time (trylock: a busy ring is being
- * drained by someone else right now); at most kVerdictBatch per call. */
+ * drained by someone else right now); at most LSF_VERDICT_BATCH per call. */
 static __always_inline void drain_arena_verdicts(void)
 {
 	struct lsf_arena LSF_ARENA *a = shared;
@@ -320,7 +321,7 @@ static __always_inline void drain_arena_verdicts(void)
 		return;
 	tail = r->ctl.tail;
 	head = LSF_LOAD_ACQUIRE(&r->ctl.head);
-	bpf_for(i, 0, kVerdictBatch) {
+	bpf_for(i, 0, LSF_VERDICT_BATCH) {
 		struct lsf_verdict v;
 
 		if (tail == head)
@@ -408,8 +409,8 @@ static __always_inline void apply_verdicts(void)
 }
 
 /* Tasks on the queue of an offline CPU (no CPU serves it) go to their class queues, at most
- * kOfflineMoveMax per call. The queues are looked at after an offline event and at least every
- * kTimerIdleNs otherwise: a task inserted after its target CPU's offline event (the enqueue saw it
+ * LSF_OFFLINE_MOVE_MAX per call. The queues are looked at after an offline event and at least every
+ * LSF_TIMER_IDLE_NS otherwise: a task inserted after its target CPU's offline event (the enqueue saw it
  * online, the insert landed later) waits one idle period at most. offline_dirty keeps the timer fast
  * while tasks are left; it is cleared with an atomic exchange (a full barrier) before the scan, so
  * an offline event during the scan sets it again and is not lost. Cost: one queue length per offline
@@ -421,7 +422,7 @@ static __always_inline void rescue_offline(u64 now)
 	u32 n = 0;
 	int i;
 
-	if (!offline_dirty && now - offline_scan_ns < kTimerIdleNs)
+	if (!offline_dirty && now - offline_scan_ns < LSF_TIMER_IDLE_NS)
 		return;
 	offline_scan_ns = now;
 	__sync_lock_test_and_set(&offline_dirty, 0);
@@ -439,9 +440,9 @@ static __always_inline void rescue_offline(u64 now)
 		u64 key = p->scx.dsq_vtime;
 		u32 cls = band_class(key);
 
-		if (++n > kOfflineMoveMax)
+		if (++n > LSF_OFFLINE_MOVE_MAX)
 			break;
-		lsf_dsq_move_set_vtime(BPF_FOR_EACH_ITER, key & kBandMask);
+		lsf_dsq_move_set_vtime(BPF_FOR_EACH_ITER, key & LSF_BAND_MASK);
 		if (lsf_dsq_move_vtime(BPF_FOR_EACH_ITER, p, class_dsq(cls), 0)) {
 			stat_inc(LSF_ST_OFFLINE_MOVE);
 			kick_idle_for(p);
@@ -464,11 +465,11 @@ static int timer_fn(void *map, int *key, struct lsf_timer *t)
 	busy = scx_bpf_dsq_nr_queued(LSF_DSQ_PENDING) > 0 || offline_dirty;
 	if (busy) {
 		t->fast = 1;
-		bpf_timer_start(&t->timer, kTimerNs, 0);
+		bpf_timer_start(&t->timer, LSF_TIMER_NS, 0);
 		stat_inc(LSF_ST_KICK);
 	} else {
 		__sync_lock_test_and_set(&t->fast, 0);
-		bpf_timer_start(&t->timer, kTimerIdleNs, 0);
+		bpf_timer_start(&t->timer, LSF_TIMER_IDLE_NS, 0);
 	}
 	return 0;
 }
@@ -479,10 +480,10 @@ static __always_inline s32 timer_init(void)
 	struct lsf_timer *t = bpf_map_lookup_elem(&timers, &zero);
 
 	if (!t)
-		return -2;  /* ENOENT */
+		return -ENOENT;
 	bpf_timer_init(&t->timer, &timers, CLOCK_MONOTONIC);
 	bpf_timer_set_callback(&t->timer, timer_fn);
-	bpf_timer_start(&t->timer, kTimerIdleNs, 0);
+	bpf_timer_start(&t->timer, LSF_TIMER_IDLE_NS, 0);
 	return 0;
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The verdict state machine of one task, compiled by the BPF scheduler and by the sim tier's fake kernel. */
 #ifndef LSF_BPF_VERDICT_H
 #define LSF_BPF_VERDICT_H

@@ -13,10 +13,10 @@ TEST(Fair, KeyClampsCreditAndDebtAroundTheClassClock) {
   sleeper.vtime = 10 * kMs;  // slept long: far behind
   hog.vtime = 5000 * kMs;    // nice 19: far ahead
   peer.vtime = vnow + 3 * kMs;
-  EXPECT_EQ(lsf_fair_key(&sleeper, vnow), vnow - kFairCreditNs);
-  EXPECT_EQ(lsf_fair_key(&hog, vnow), vnow + kFairDebtNs);
+  EXPECT_EQ(lsf_fair_key(&sleeper, vnow), vnow - LSF_FAIR_CREDIT_NS);
+  EXPECT_EQ(lsf_fair_key(&hog, vnow), vnow + LSF_FAIR_DEBT_NS);
   EXPECT_EQ(lsf_fair_key(&peer, vnow), vnow + 3 * kMs);
-  EXPECT_EQ(hog.vtime, vnow + kFairDebtNs) << "the clamp is kept: debt is forgiven";
+  EXPECT_EQ(hog.vtime, vnow + LSF_FAIR_DEBT_NS) << "the clamp is kept: debt is forgiven";
 }
 
 TEST(Fair, ChargeScalesByWeight) {
@@ -32,8 +32,8 @@ TEST(Fair, ChargeScalesByWeight) {
 TEST(Fair, ContendedSliceSharesTheVerdictsSlice) {
   EXPECT_EQ(lsf_fair_contended(20 * kMs, 0), 20 * kMs);
   EXPECT_EQ(lsf_fair_contended(20 * kMs, 3), 5 * kMs);
-  EXPECT_EQ(lsf_fair_contended(20 * kMs, 100), kFairMinSliceNs);
-  EXPECT_EQ(lsf_fair_contended(kFairMinSliceNs / 2, 5), kFairMinSliceNs / 2) << "never lengthened";
+  EXPECT_EQ(lsf_fair_contended(20 * kMs, 100), LSF_FAIR_MIN_SLICE_NS);
+  EXPECT_EQ(lsf_fair_contended(LSF_FAIR_MIN_SLICE_NS / 2, 5), LSF_FAIR_MIN_SLICE_NS / 2) << "never lengthened";
 }
 
 TEST(Fair, TaskRunInKeyOrderMovesTheClassClock) {
@@ -107,7 +107,7 @@ TEST(Fair, StarvationPickStaysWithThePickedTask) {
   lsf_fair_starve_pick(&a, &cpu);
   EXPECT_EQ(StartRunning(&b, &cpu, &vnow, 20 * kMs, 0), 20 * kMs);
   EXPECT_EQ(cpu.starved_run, 0u);
-  EXPECT_EQ(StartRunning(&a, &cpu, &vnow, 20 * kMs, 0), kFairStarveSliceNs);
+  EXPECT_EQ(StartRunning(&a, &cpu, &vnow, 20 * kMs, 0), LSF_FAIR_STARVE_SLICE_NS);
   EXPECT_EQ(cpu.starved_run, 1u);
   lsf_fair_queued(&a, 1);
   StartRunning(&a, &cpu, &vnow, 20 * kMs, 0);
