@@ -3,7 +3,7 @@
 //   lsf-ident run SECONDS              wakes every 10 ms for SECONDS (each wakeup is an enqueue).
 //   lsf-ident setuid UID SECONDS       as root: runs SECONDS, then setresgid/setresuid(UID) (no exec),
 //       runs SECONDS more, forks a child that runs SECONDS, waits for it. Prints
-//       {"pid", "child", "setuid_ns"} (CLOCK_MONOTONIC of the uid change).
+//       {"pid", "child", "setuid_ns", "fork_ns"} (CLOCK_MONOTONIC of the uid change and of the fork).
 //   lsf-ident clone-into DIR SECONDS   runs SECONDS, then starts a child straight into the cgroup
 //       DIR (clone3 CLONE_INTO_CGROUP) that runs SECONDS; waits for it. Prints {"pid", "child"}.
 //   lsf-ident as UID PROG [ARG...]      drops to uid and gid UID (no supplementary groups) and
@@ -55,14 +55,15 @@ int SetUid(uid_t uid, double seconds) {
     return 1;
   }
   Run(seconds);
+  uint64_t fork_at = NowNs();
   pid_t child = fork();
   if (child == 0) {
     Run(seconds);
     _exit(0);
   }
   waitpid(child, nullptr, 0);
-  std::printf("{\"pid\": %d, \"child\": %d, \"setuid_ns\": %llu}\n", getpid(), child,
-              static_cast<unsigned long long>(at));
+  std::printf("{\"pid\": %d, \"child\": %d, \"setuid_ns\": %llu, \"fork_ns\": %llu}\n", getpid(), child,
+              static_cast<unsigned long long>(at), static_cast<unsigned long long>(fork_at));
   return 0;
 }
 

@@ -47,7 +47,20 @@ cred=$(json_num pid /tmp/cred.json); cred_child=$(json_num child /tmp/cred.json)
 say "ident-cred $cred: $(verdicts "$cred")| its fork $cred_child: $(verdicts "$cred_child")| ident-cg $mv: $(verdicts $mv)"
 check "ident-cred was REALTIME as root" grep -q "\"verdict_pid\": $cred, .*\"uid\": 0, .*REALTIME" /tmp/lsf.log
 check "ident-cred got DEFAULT once it ran as uid 1000" grep -q "\"verdict_pid\": $cred, .*\"uid\": 1000, .*DEFAULT" /tmp/lsf.log
-check "its fork (uid 1000) was asked for and got DEFAULT" grep -q "\"verdict_pid\": $cred_child, .*\"uid\": 1000, .*DEFAULT" /tmp/lsf.log
+# The fork runs DEFAULT either by its own verdict or, with --fork inherit (the default), by taking its
+# parent's: right only if the parent's verdict at the fork was the uid-1000 one (sent before the fork;
+# a fork of the root-era REALTIME verdict is what this guards against).
+fork_ns=$(json_num fork_ns /tmp/cred.json)
+p1000_ns=$(grep "\"verdict_pid\": $cred, .*\"uid\": 1000, .*DEFAULT" /tmp/lsf.log |
+  sed -n 's/.*"sent_ns": *\([0-9]*\).*/\1/p' | head -1)
+fork_default() {
+  grep -q "\"verdict_pid\": $cred_child, .*\"uid\": 1000, .*DEFAULT" /tmp/lsf.log && return 0
+  [ -n "$p1000_ns" ] && [ -n "$fork_ns" ] && [ "$p1000_ns" -lt "$fork_ns" ]
+}
+no_realtime() { ! grep -q "\"verdict_pid\": $1, .*REALTIME" /tmp/lsf.log; }
+say "its fork: parent's uid-1000 verdict sent at $p1000_ns, fork at $fork_ns"
+check "its fork (uid 1000) never got REALTIME" no_realtime "$cred_child"
+check "its fork (uid 1000) runs DEFAULT: asked, or inherited the parent's uid-1000 verdict" fork_default
 check "ident-cg was REALTIME in /rt" grep -q "\"verdict_pid\": $mv, .*REALTIME" /tmp/lsf.log
 check_eq "ident-cg got DEFAULT once moved to /other (its last verdict)" "$(verdicts $mv | awk '{print $NF}')" DEFAULT
 parent=$(json_num pid /tmp/clone.json); child=$(json_num child /tmp/clone.json)
