@@ -56,7 +56,7 @@ enum lsf_class {
 #define LSF_MISS_RATE_DFL      1000U  /* misses per second one uid may send (--miss-rate) */
 #define LSF_MISS_BURST         64U    /* ... and at once; well under a CPU's arena ring (256) */
 
-/* ---- kernel -> user: a cache miss (BPF ringbuf `misses`) ---------------------------------- */
+/* ---- kernel -> user: a cache miss (a per-CPU arena ring, bpf/arena_ring.h; or ringbuf `misses`) */
 enum lsf_miss_flags {
 	LSF_MISS_KTHREAD = 1u << 0, /* informational: kthreads never wait for a verdict */
 	LSF_MISS_EXEC    = 1u << 1, /* the task exec'ed since its last verdict */
@@ -87,7 +87,7 @@ struct lsf_miss {
 	char  pcomm[LSF_COMM_LEN];  /* real parent's comm */
 };
 
-/* ---- user -> kernel: a verdict (BPF user ringbuf `verdicts`) ------------------------------ */
+/* ---- user -> kernel: a verdict (the arena verdict ring; or user ringbuf `verdicts`) ---------- */
 enum lsf_verdict_flags {
 	/* the task's forks start with this verdict as their own, without a miss: the policy read
 	 * nothing a fork does not share with its parent, and named no target CPU (--fork inherit) */

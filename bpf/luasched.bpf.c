@@ -16,6 +16,9 @@ char _license[] SEC("license") = "GPL";
  *    runs at once by a provisional verdict (its parent's, its previous one, or DEFAULT) and the
  *    policy's verdict applies from its next enqueue; with --miss wait it parks until its verdict or
  *    a 20 ms deadline. A verdict overdue is asked for again. kthreads and the dispatcher never wait.
+ *    A fork whose parent's verdict read only what a fork shares (comm, uid, cgroup, ..; its
+ *    fingerprint must match) starts with that verdict as its own and sends no miss (--fork inherit,
+ *    the default; --fork ask sends one per fork).
  *  - Classes (bpf/classes.bpf.h): REALTIME FIFO, BATCH and DEFAULT in weighted virtual time, a
  *    per-CPU queue for targeted verdicts merged into each class by key; REALTIME wakeups preempt
  *    lower classes, BATCH/DEFAULT wakeups preempt a same-class task far ahead in vtime.
