@@ -29,12 +29,12 @@
  * the order inside one band is briefly wrong, nothing else.
  */
 
-#define LSF_WAKE_LAG_NS       (2ULL * LSF_NSEC_PER_MSEC)   /* vtime lead that lets a wakeup preempt */
-#define LSF_WAKE_MIN_RUN_NS    (250ULL * 1000)              /* a victim's time on the CPU before that */
-#define LSF_WAKE_FAR_NS       (10ULL * LSF_NSEC_PER_MSEC)  /* a victim this far ahead: no LSF_WAKE_MIN_RUN_NS */
+#define LSF_WAKE_LAG_NS          (2ULL * LSF_NSEC_PER_MSEC)   /* vtime lead that lets a wakeup preempt */
+#define LSF_WAKE_MIN_RUN_NS      (250ULL * 1000)              /* a victim's time on the CPU before that */
+#define LSF_WAKE_FAR_NS          (10ULL * LSF_NSEC_PER_MSEC)  /* a victim this far ahead: no LSF_WAKE_MIN_RUN_NS */
 #define LSF_DEFAULT_SLICE_CAP_NS (3ULL * LSF_NSEC_PER_MSEC) /* longest DEFAULT run while others wait */
-#define LSF_BAND_SHIFT       58
-#define LSF_BAND_MASK        ((1ULL << LSF_BAND_SHIFT) - 1)
+#define LSF_BAND_SHIFT           58
+#define LSF_BAND_MASK            ((1ULL << LSF_BAND_SHIFT) - 1)
 
 static __always_inline u64 class_dsq(u32 cls)
 {

@@ -29,8 +29,8 @@
 
 #define LSF_FAIR_FN static inline __attribute__((always_inline))
 
-#define LSF_FAIR_CREDIT_NS      (20ULL * LSF_NSEC_PER_MSEC)  /* most a sleeper can be ahead of the runners */
-#define LSF_FAIR_DEBT_NS        (100ULL * LSF_NSEC_PER_MSEC) /* most a task can be behind them (low weight) */
+#define LSF_FAIR_CREDIT_NS       (20ULL * LSF_NSEC_PER_MSEC)  /* most a sleeper can be ahead of the runners */
+#define LSF_FAIR_DEBT_NS         (100ULL * LSF_NSEC_PER_MSEC) /* most a task can be behind them (low weight) */
 #define LSF_FAIR_MIN_SLICE_NS    (1ULL * LSF_NSEC_PER_MSEC)   /* shortest contended slice */
 #define LSF_FAIR_STARVE_SLICE_NS (5ULL * LSF_NSEC_PER_MSEC)   /* slice of a task served by the starvation rule */
 

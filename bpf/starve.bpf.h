@@ -54,13 +54,13 @@
  * (LSF_WATCHDOG_MS) is 30x further away.
  */
 
-#define LSF_RESCUE_EVERY_NS   (50ULL * LSF_NSEC_PER_MSEC)  /* sweep period of a vtime queue */
-#define LSF_SWEEP_AGAIN_NS    (2ULL * LSF_NSEC_PER_MSEC)   /* the shared sweep stopped at LSF_SWEEP_MOVE_MAX */
-#define LSF_TICK_CHECK_NS     (10ULL * LSF_NSEC_PER_MSEC)  /* per CPU: starvation check from ops.tick */
-#define LSF_REFILL_MAX       4     /* tasks moved from an aged queue into its vtime queue per dispatch */
-#define LSF_SWEEP_MOVE_MAX    128   /* tasks one shared sweep moves to an aged queue, per queue */
-#define LSF_WALK_SLACK       32    /* entries walked past queue_max + nr_cpus */
-#define LSF_OWN_MOVE_MAX      32    /* overdue tasks one sweep of a CPU's own queue moves to an aged queue */
+#define LSF_RESCUE_EVERY_NS (50ULL * LSF_NSEC_PER_MSEC)  /* sweep period of a vtime queue */
+#define LSF_SWEEP_AGAIN_NS  (2ULL * LSF_NSEC_PER_MSEC)   /* the shared sweep stopped at LSF_SWEEP_MOVE_MAX */
+#define LSF_TICK_CHECK_NS   (10ULL * LSF_NSEC_PER_MSEC)  /* per CPU: starvation check from ops.tick */
+#define LSF_REFILL_MAX      4     /* tasks moved from an aged queue into its vtime queue per dispatch */
+#define LSF_SWEEP_MOVE_MAX  128   /* tasks one shared sweep moves to an aged queue, per queue */
+#define LSF_WALK_SLACK      32    /* entries walked past queue_max + nr_cpus */
+#define LSF_OWN_MOVE_MAX    32    /* overdue tasks one sweep of a CPU's own queue moves to an aged queue */
 
 static __always_inline u64 starve_jiffies(void)
 {

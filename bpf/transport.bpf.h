@@ -23,12 +23,12 @@
  * slow period more. Bound on a parked task's wait: LSF_MISS_DEADLINE_NS + LSF_TIMER_IDLE_NS.
  */
 
-#define LSF_USER_ABSENT_NS    (500ULL * LSF_NSEC_PER_MSEC) /* no heartbeat this long: misses don't wait */
-#define LSF_ABSENT_RETRY_NS   (100ULL * LSF_NSEC_PER_MSEC) /* ask again this often while it is absent */
+#define LSF_USER_ABSENT_NS   (500ULL * LSF_NSEC_PER_MSEC) /* no heartbeat this long: misses don't wait */
+#define LSF_ABSENT_RETRY_NS  (100ULL * LSF_NSEC_PER_MSEC) /* ask again this often while it is absent */
 #define LSF_VERDICT_BATCH    256   /* arena verdicts applied per drain */
 #define LSF_TIMER_NS         (1ULL * LSF_NSEC_PER_MSEC)   /* timer period while tasks are parked */
-#define LSF_TIMER_IDLE_NS     (50ULL * LSF_NSEC_PER_MSEC)  /* timer period otherwise */
-#define LSF_OFFLINE_MOVE_MAX  64    /* tasks moved off an offline CPU's queue per timer run */
+#define LSF_TIMER_IDLE_NS    (50ULL * LSF_NSEC_PER_MSEC)  /* timer period otherwise */
+#define LSF_OFFLINE_MOVE_MAX 64    /* tasks moved off an offline CPU's queue per timer run */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
