@@ -46,12 +46,13 @@ verdicts() { grep "\"verdict_pid\": $1," /tmp/lsf.log | sed -n 's/.*"class": "\(
 cred=$(json_num pid /tmp/cred.json); cred_child=$(json_num child /tmp/cred.json)
 say "ident-cred $cred: $(verdicts "$cred")| its fork $cred_child: $(verdicts "$cred_child")| ident-cg $mv: $(verdicts $mv)"
 check "ident-cred was REALTIME as root" grep -q "\"verdict_pid\": $cred, .*\"uid\": 0, .*REALTIME" /tmp/lsf.log
-check "ident-cred got DEFAULT once it ran as uid 1000" grep -q "\"verdict_pid\": $cred, .*\"uid\": 1000, .*DEFAULT" /tmp/lsf.log
+cred_u1000="\"verdict_pid\": $cred, .*\"uid\": 1000, .*DEFAULT"  # its verdict as uid 1000
+check "ident-cred got DEFAULT once it ran as uid 1000" grep -q "$cred_u1000" /tmp/lsf.log
 # The fork runs DEFAULT either by its own verdict or, with --fork inherit (the default), by taking its
 # parent's: right only if the parent's verdict at the fork was the uid-1000 one (sent before the fork;
 # a fork of the root-era REALTIME verdict is what this guards against).
 fork_ns=$(json_num fork_ns /tmp/cred.json)
-p1000_ns=$(grep "\"verdict_pid\": $cred, .*\"uid\": 1000, .*DEFAULT" /tmp/lsf.log |
+p1000_ns=$(grep "$cred_u1000" /tmp/lsf.log |
   sed -n 's/.*"sent_ns": *\([0-9]*\).*/\1/p' | head -1)
 fork_default() {
   grep -q "\"verdict_pid\": $cred_child, .*\"uid\": 1000, .*DEFAULT" /tmp/lsf.log && return 0
