@@ -121,7 +121,7 @@ static __always_inline u64 place(struct task_struct *p, struct task_ctx *tc, u32
 	*key = class_key(tc, cls, now);
 	if (tc)
 		tc->ins_cls = cls;
-	if (cpu != LSF_CPU_ANY && cpu_ok(p, cpu) && !cpu_released(cpu) && queue_room(pcpu_dsq(cpu), wake)) {
+	if (cpu != LSF_CPU_ANY && cpu_ok(p, cpu) && !cpu_held(cpu) && queue_room(pcpu_dsq(cpu), wake)) {
 		*key = band_key(cls, *key);
 		if (tc)
 			lsf_fair_queued(&tc->fair, 1);

@@ -9,6 +9,9 @@
 #define ENOMEM     12
 #define EOPNOTSUPP 95
 
+/* the kernel's MAX_RT_PRIO: a task whose prio is below it runs in the stop, deadline or RT class */
+#define LSF_MAX_RT_PRIO 100
+
 #include "vmlinux.h"   /* generated from the test kernel's BTF; carries the sched_ext kfunc prototypes */
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>

@@ -77,6 +77,12 @@ struct task_struct *scx_bpf_dsq_peek(u64 dsq_id) __ksym __weak;
 /* ops.cpu_release only; 7.x also has a ___v2 callable anywhere (returns nothing) */
 u32 scx_bpf_reenqueue_local(void) __ksym __weak;
 void scx_bpf_reenqueue_local___v2(void) __ksym __weak;
+/* 7.3 (kernel/sched/ext/ext.c): any local or user DSQ, from anywhere; asynchronous (a remote CPU's
+ * local DSQ is re-enqueued on that CPU, through an IPI) */
+void scx_bpf_dsq_reenq___lsf(u64 dsq_id, u64 reenq_flags) __ksym __weak;
+/* the task running on a CPU: 7.3 has scx_bpf_cpu_curr (RCU-protected), 6.12 only scx_bpf_cpu_rq */
+struct task_struct *scx_bpf_cpu_curr___lsf(s32 cpu) __ksym __weak;
+struct rq *scx_bpf_cpu_rq___lsf(s32 cpu) __ksym __weak;
 /* present in every sched_ext kernel (6.12+) */
 int bpf_iter_scx_dsq_new(struct bpf_iter_scx_dsq *it, u64 dsq_id, u64 flags) __ksym __weak;
 struct task_struct *bpf_iter_scx_dsq_next(struct bpf_iter_scx_dsq *it) __ksym __weak;
@@ -174,6 +180,33 @@ static __always_inline u32 lsf_reenqueue_local(void)
 	if (bpf_ksym_exists(scx_bpf_reenqueue_local___v2))
 		scx_bpf_reenqueue_local___v2();
 	return 0;
+}
+
+/* Every task on @cpu's local DSQ goes through ops.enqueue again (SCX_ENQ_REENQ), later, on that CPU.
+ * Returns false where the kernel has no way to do that from another CPU (6.12). */
+static __always_inline bool lsf_reenqueue_local_on(s32 cpu)
+{
+	if (!bpf_ksym_exists(scx_bpf_dsq_reenq___lsf))
+		return false;
+	scx_bpf_dsq_reenq___lsf(SCX_DSQ_LOCAL_ON | (u32)cpu, 0);
+	return true;
+}
+
+/* Whether a task of a sched class above sched_ext (stop, deadline, RT: prio below 100) runs on @cpu
+ * now. Needs an RCU read section (any non-sleepable struct_ops program is one). */
+static __always_inline bool lsf_cpu_runs_higher_class(s32 cpu)
+{
+	struct task_struct *curr = NULL;
+
+	if (bpf_ksym_exists(scx_bpf_cpu_curr___lsf)) {
+		curr = scx_bpf_cpu_curr___lsf(cpu);
+	} else if (bpf_ksym_exists(scx_bpf_cpu_rq___lsf)) {
+		struct rq *rq = scx_bpf_cpu_rq___lsf(cpu);
+
+		if (rq)
+			curr = rq->curr;
+	}
+	return curr && curr->prio < LSF_MAX_RT_PRIO;
 }
 
 /*

@@ -163,6 +163,7 @@ struct lsf_verdict {
 	X(AGED_FULL,         "aged_full",             ins,      "aged_full",     "BATCH/DEFAULT inserts that found their vtime queue at its depth bound and went to the class's aged queue (oldest first)") \
 	X(AGED_OVERDUE,      "aged_overdue",          disp,     "aged_overdue",  "tasks past the starvation bound that the sweep moved from a vtime queue to its class's aged queue") \
 	X(CPU_RELEASE,       "cpu_release",           events,   "cpu_release",   "CPUs taken by a higher sched class (RT, deadline): the tasks on their local queue were queued again") \
+	X(RELEASE_REENQ,     "release_reenqs",        events,   "release_reenqs", "local queues of CPUs a higher sched class holds, queued again by the sweep (7.3+): no ops.cpu_release came, or 7.x's ext deadline server put a task back there") \
 	X(RELEASE_MOVE,      "release_moves",         events,   "release_moves", "tasks moved off the own queue of a CPU a higher sched class kept for more than a sweep period")
 
 enum lsf_stat {

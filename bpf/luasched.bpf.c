@@ -80,7 +80,7 @@ s32 BPF_PROG(lsf_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags
 		check_ident(p, tc);
 	hit = tc && lsf_vs_is_hit(&tc->v, policy_gen);
 
-	if (hit && tc->v.cpu != LSF_CPU_ANY && cpu_ok(p, tc->v.cpu) && !cpu_released(tc->v.cpu))
+	if (hit && tc->v.cpu != LSF_CPU_ANY && cpu_ok(p, tc->v.cpu) && !cpu_held(tc->v.cpu))
 		return tc->v.cpu;  /* enqueue puts it on that CPU's queue and wakes the CPU */
 
 	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &is_idle);
@@ -133,7 +133,10 @@ void BPF_PROG(lsf_enqueue, struct task_struct *p, u64 enq_flags)
 	if (never_waits(p)) {
 		if (p->flags & PF_KTHREAD) {
 			stat_inc(LSF_ST_KTHREAD);
-			if (p->nr_cpus_allowed == 1) {  /* per-CPU kthread: straight to its CPU */
+			/* per-CPU kthread: straight to its CPU, unless taken off it (SCX_ENQ_REENQ) because
+			 * a higher sched class holds it: then its class queue, so that the next sweep
+			 * does not find it there again (7.3 ejects a task re-enqueued 256 times unrun) */
+			if (p->nr_cpus_allowed == 1 && !(enq_flags & SCX_ENQ_REENQ)) {
 				lsf_dsq_insert(p, SCX_DSQ_LOCAL, default_slice_ns, enq_flags);
 				return;
 			}

@@ -406,9 +406,11 @@ static __always_inline bool sweep_shared(u32 cls, u64 now_j, u64 starve_j)
 	return false;
 }
 
-/* A CPU a higher sched class holds (ops.cpu_release) serves none of its own queue: moves the tasks
- * of the first such queue found to their class queues (the aged one when full), at most
- * LSF_SWEEP_MOVE_MAX. Returns true if it moved any (there may be more). */
+/* A CPU a higher sched class holds (cpu_held) serves neither its local queue nor its own queue.
+ * Its local queue goes through ops.enqueue again, on that CPU, where the kernel can do that from
+ * here (7.3; ops.cpu_release does it when it is called, and cpu_held says why that is not enough);
+ * the tasks of the first such own queue found move to their class queues (the aged one when
+ * full), at most LSF_SWEEP_MOVE_MAX. Returns true if it moved any (there may be more). */
 static __always_inline bool sweep_released(void)
 {
 	struct task_struct *p;
@@ -419,10 +421,12 @@ static __always_inline bool sweep_released(void)
 	bpf_for(i, 0, nr_cpus) {
 		if (i >= LSF_MAX_CPUS)
 			break;
-		if (cpu_released(i) && scx_bpf_dsq_nr_queued(pcpu_dsq(i)) > 0) {
+		if (!cpu_held(i))
+			continue;
+		if (scx_bpf_dsq_nr_queued(SCX_DSQ_LOCAL_ON | (u32)i) > 0 && lsf_reenqueue_local_on(i))
+			stat_inc(LSF_ST_RELEASE_REENQ);
+		if (victim < 0 && scx_bpf_dsq_nr_queued(pcpu_dsq(i)) > 0)
 			victim = i;
-			break;
-		}
 	}
 	if (victim < 0)
 		return false;

@@ -171,12 +171,15 @@ static __always_inline bool cpu_ok(struct task_struct *p, s32 cpu)
 	return cpu_is_online(cpu) && bpf_cpumask_test_cpu(cpu, p->cpus_ptr);
 }
 
-/* A higher sched class holds cpu (ops.cpu_release): it serves none of its queues meanwhile. */
-static __always_inline bool cpu_released(s32 cpu)
+/* A higher sched class holds cpu: it serves none of its queues meanwhile. ops.cpu_release says so,
+ * but not always: a running task that becomes RT (sched_setscheduler) takes the CPU without one,
+ * and a task run by 7.x's ext deadline server on a CPU an RT task holds goes back to that CPU's
+ * local queue without a second one. So the task running there now is asked too. */
+static __always_inline bool cpu_held(s32 cpu)
 {
 	struct cpu_ctx *c = cctx_of(cpu);
 
-	return c && c->released;
+	return (c && c->released) || lsf_cpu_runs_higher_class(cpu);
 }
 
 /* Who p is to the policy now (bpf/verdict.h): direct loads through p's credentials and css_set (no
