@@ -156,14 +156,14 @@ static __always_inline void preempt_for_realtime(struct task_struct *p)
 	s32 cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
 
 	if (cpu >= 0) {
-		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+		lsf_kick_cpu(cpu, SCX_KICK_IDLE);
 		return;
 	}
 	cpu = scx_bpf_task_cpu(p);
 	if (!rt_may_preempt(p, cpu))
 		cpu = (s32)bpf_cpumask_any_distribute(p->cpus_ptr);
 	if (rt_may_preempt(p, cpu)) {
-		scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
+		lsf_kick_cpu(cpu, SCX_KICK_PREEMPT);
 		stat_inc(LSF_ST_RT_PREEMPT);
 	}
 }
@@ -207,7 +207,7 @@ static __always_inline void preempt_for_wakeup(struct task_struct *p, u32 cls, u
 			return;
 		cpu = other;
 	}
-	scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
+	lsf_kick_cpu(cpu, SCX_KICK_PREEMPT);
 	stat_inc(LSF_ST_WAKE_PREEMPT);
 }
 
@@ -224,7 +224,7 @@ static __always_inline void preempt_for_fork(struct task_struct *p, u32 cls, u64
 		cpu = (s32)bpf_cpumask_any_distribute(p->cpus_ptr);
 	if (cpu == here || !wake_may_preempt(p, cpu, cls, key, now))
 		return;
-	scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
+	lsf_kick_cpu(cpu, SCX_KICK_PREEMPT);
 	stat_inc(LSF_ST_FORK_PREEMPT);
 }
 
@@ -260,15 +260,15 @@ static __always_inline void insert_task(struct task_struct *p, struct task_ctx *
 	if (dsq == aged_dsq(cls)) {  /* overload: no preemption; an idle CPU it may use takes it */
 		cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
 		if (cpu >= 0)
-			scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+			lsf_kick_cpu(cpu, SCX_KICK_IDLE);
 		return;
 	}
 	if (queue_is_cpu(dsq)) {
 		stat_inc(LSF_ST_INS_CPU);
 		if (cls == LSF_CLASS_REALTIME && rt_may_preempt(p, cpu))
-			scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
+			lsf_kick_cpu(cpu, SCX_KICK_PREEMPT);
 		else
-			scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+			lsf_kick_cpu(cpu, SCX_KICK_IDLE);
 		return;
 	}
 	stat_inc(class_ins_stat(cls));

@@ -156,6 +156,7 @@ struct lsf_verdict {
 	X(STARVE_TICK,       "starve_tick",           disp,     "starve_tick",   "running tasks whose slice was cut short because a queued task hit the starvation bound") \
 	X(SLICE_CUT,         "slice_cut",             disp,     "slice_cut",     "DEFAULT tasks stopped by the tick after 3 ms in one go because other tasks waited for their CPU") \
 	X(HOTPLUG,           "hotplug",               events,   "hotplug",       "CPUs that went online or offline") \
+	X(KICK_PUT_OFF,      "kicks_put_off",         events,   "kicks_put_off", "kicks asked for on a CPU going offline, done by the sweep from a CPU that is up (a kick's irq_work queued there may never run)") \
 	X(OFFLINE_MOVE,      "offline_moves",         events,   "offline_moves", "tasks moved off the queue of a CPU that went offline") \
 	X(FORK_HIT,          "fork_hits",             cache,    "fork_hits",     "new tasks that started with their parent's verdict as their own, without a miss (--fork inherit)") \
 	X(FORK_PREEMPT,      "fork_preempt",          events,   "fork_preempt",  "new BATCH/DEFAULT tasks without an idle CPU that preempted a task of their class far ahead in virtual time on another CPU than their parent's") \

@@ -449,6 +449,24 @@ static __always_inline bool sweep_released(void)
 	return true;
 }
 
+/* The kicks lsf_kick_cpu put off, done from this CPU (put off again if it is going down too). */
+static __always_inline void kick_put_off(void)
+{
+	u64 bits;
+	u32 w;
+	int b;
+
+	for (w = 0; w < LSF_CPU_WORDS; w++) {
+		if (!kick_later[w])
+			continue;
+		bits = __sync_fetch_and_and(&kick_later[w], 0);
+		bpf_for(b, 0, 64) {
+			if (bits & (1ULL << b))
+				lsf_kick_cpu((s32)(w * 64 + b), SCX_KICK_IDLE);
+		}
+	}
+}
+
 static int sweep_fn(void *map, int *key, struct lsf_sweep_timer *t)
 {
 	u64 now_j = bpf_jiffies64(), starve_j = starve_jiffies();
@@ -461,6 +479,7 @@ static int sweep_fn(void *map, int *key, struct lsf_sweep_timer *t)
 	more = sweep_shared(LSF_CLASS_DEFAULT, now_j, starve_j) || more;
 	more = sweep_released() || more;
 	bpf_rcu_read_unlock();
+	kick_put_off();
 	bpf_timer_start(&t->timer, more ? LSF_SWEEP_AGAIN_NS : LSF_RESCUE_EVERY_NS, 0);
 	return 0;
 }

@@ -37,6 +37,7 @@ __u64 online_mask[LSF_CPU_WORDS];
 __u32 nr_online = 1;
 volatile __u32 offline_dirty;       /* a CPU went offline: the timer runs fast until its queue is empty */
 __u64 offline_scan_ns;              /* the timer's last look at offline CPUs' queues */
+__u64 kick_later[LSF_CPU_WORDS];    /* CPUs whose kick lsf_kick_cpu put off: the sweep kicks them */
 struct lsf_exit_info exit_info;
 char exit_dump[LSF_EXIT_DUMP_LEN];  /* the kernel's debug dump (ops.dump* lines included) at exit */
 
@@ -163,6 +164,28 @@ static __always_inline bool cpu_is_online(s32 cpu)
 	if (w >= LSF_CPU_WORDS)
 		return false;
 	return (online_mask[w] >> ((u32)cpu % 64)) & 1;
+}
+
+/* scx_bpf_kick_cpu, from a CPU that is up. The kernel queues a kick as irq_work on the calling CPU;
+ * queued on a CPU on its way down after its last irq_work flush, that work never runs, and
+ * disabling the scheduler later waits for it for ever (free_kick_syncs() -> irq_work_sync(), seen
+ * in vm_hotplug_stop: sched_ext stuck in "disabling"). So from a CPU that ops.cpu_offline marked
+ * offline the kick is put off: the sweep does it from a CPU that is up, within LSF_RESCUE_EVERY_NS,
+ * as an idle kick (a preempting one is a latency matter, not worth more during hotplug). */
+static __always_inline void lsf_kick_cpu(s32 cpu, u64 flags)
+{
+	u32 w;
+
+	if (cpu_is_online((s32)bpf_get_smp_processor_id())) {
+		scx_bpf_kick_cpu(cpu, flags);
+		return;
+	}
+	if (cpu < 0 || (u32)cpu >= LSF_MAX_CPUS)
+		return;
+	w = (u32)cpu / 64;
+	if (w < LSF_CPU_WORDS)
+		__sync_fetch_and_or(&kick_later[w], 1ULL << ((u32)cpu % 64));
+	stat_inc(LSF_ST_KICK_PUT_OFF);
 }
 
 /* A verdict's target CPU is usable for p: exists, online, and in p's affinity mask. */

@@ -350,7 +350,7 @@ static __always_inline bool kick_idle_for(struct task_struct *p)
 
 	if (cpu < 0)
 		return false;
-	scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+	lsf_kick_cpu(cpu, SCX_KICK_IDLE);
 	return true;
 }
 
@@ -394,7 +394,7 @@ static __always_inline void scan_pending(void)
 				kick_idle_for(p);
 		} else {
 			stat_inc(LSF_ST_INS_CPU);
-			scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+			lsf_kick_cpu(cpu, SCX_KICK_IDLE);
 		}
 	}
 }
