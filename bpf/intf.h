@@ -186,6 +186,7 @@ enum lsf_hist {
 	LSF_HIST_WAKE_REALTIME = 1, /* wakeup (ops.select_cpu/enqueue) -> ops.running, REALTIME tasks */
 	LSF_HIST_WAKE_BATCH    = 2, /* the same, BATCH */
 	LSF_HIST_WAKE_DEFAULT  = 3, /* the same, DEFAULT (and tasks without a verdict yet) */
+	LSF_HIST_DISPATCH_VERDICTS = 4, /* verdicts one ops.dispatch applied, when it applied any (a count) */
 	LSF_NR_HISTS,
 };
 

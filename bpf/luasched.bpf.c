@@ -174,12 +174,17 @@ void BPF_PROG(lsf_enqueue, struct task_struct *p, u64 enq_flags)
 	}
 }
 
-/* ops.dispatch's steps as global functions, each verified once on its own (why: bpf/starve.bpf.h).
- * Not for the sleepable kick program: its explicit RCU section would not reach into them. */
-__noinline int lsf_dispatch_verdicts(void)
+/* ops.dispatch's steps as global functions, each verified once on its own (why: bpf/starve.bpf.h;
+ * the verdict steps, lsf_apply_verdicts and lsf_free_parked, are in bpf/transport.bpf.h). */
+
+/* At most LSF_DISPATCH_VERDICTS verdicts under the rq lock; the rest wait for the kick program,
+ * the timer or the next dispatch. */
+static __always_inline void dispatch_verdicts(void)
 {
-	apply_verdicts();
-	return 0;
+	int n = lsf_apply_verdicts(LSF_DISPATCH_VERDICTS);
+
+	if (n > 0)
+		hist_add(LSF_HIST_DISPATCH_VERDICTS, n);
 }
 
 __noinline int lsf_dispatch_refill(void)
@@ -200,7 +205,8 @@ void BPF_PROG(lsf_dispatch, s32 cpu, struct task_struct *prev)
 	struct cpu_ctx *cc = cctx_this();
 	struct task_ctx *tc;
 
-	lsf_dispatch_verdicts();
+	dispatch_verdicts();
+	lsf_free_parked();
 	if (!cc)
 		return;
 	lsf_dispatch_refill();
@@ -578,12 +584,8 @@ struct sched_ext_ops luasched_ops = {
 SEC("syscall")
 int lsf_kick(void *ctx)
 {
-	drain_verdicts();
-	if (scx_bpf_dsq_nr_queued(LSF_DSQ_PENDING) > 0) {
-		bpf_rcu_read_lock();
-		scan_pending();
-		bpf_rcu_read_unlock();
-	}
+	lsf_apply_verdicts(LSF_KICK_VERDICTS);
+	lsf_free_parked();
 	stat_inc(LSF_ST_KICK);
 	return 0;
 }

@@ -467,18 +467,40 @@ static __always_inline void kick_put_off(void)
 	}
 }
 
+/* The sweep's steps as global functions, each verified once on its own (6.12 verifies ops.init, whose
+ * timer callbacks these are, close to the 1M-instruction limit). Each holds its own RCU section: 6.12
+ * verifies ops.init's timer callbacks as sleepable, where DSQ iterators need one; nesting it is
+ * harmless elsewhere. */
+__noinline int lsf_sweep_shared(u32 cls, u64 now_j, u64 starve_j)
+{
+	bool more;
+
+	if (cls != LSF_CLASS_BATCH && cls != LSF_CLASS_DEFAULT)
+		return 0;
+	bpf_rcu_read_lock();
+	more = sweep_shared(cls, now_j, starve_j);
+	bpf_rcu_read_unlock();
+	return more;
+}
+
+__noinline int lsf_sweep_released(void)
+{
+	bool more;
+
+	bpf_rcu_read_lock();
+	more = sweep_released();
+	bpf_rcu_read_unlock();
+	return more;
+}
+
 static int sweep_fn(void *map, int *key, struct lsf_sweep_timer *t)
 {
 	u64 now_j = bpf_jiffies64(), starve_j = starve_jiffies();
 	bool more;
 
-	/* 6.12 verifies this callback as sleepable (the timer is set up in ops.init): DSQ iterators
-	 * need an explicit RCU section there; nesting it is harmless elsewhere. */
-	bpf_rcu_read_lock();
-	more = sweep_shared(LSF_CLASS_BATCH, now_j, starve_j);
-	more = sweep_shared(LSF_CLASS_DEFAULT, now_j, starve_j) || more;
-	more = sweep_released() || more;
-	bpf_rcu_read_unlock();
+	more = lsf_sweep_shared(LSF_CLASS_BATCH, now_j, starve_j);
+	more = lsf_sweep_shared(LSF_CLASS_DEFAULT, now_j, starve_j) || more;
+	more = lsf_sweep_released() || more;
 	kick_put_off();
 	bpf_timer_start(&t->timer, more ? LSF_SWEEP_AGAIN_NS : LSF_RESCUE_EVERY_NS, 0);
 	return 0;

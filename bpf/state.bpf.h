@@ -171,21 +171,24 @@ static __always_inline bool cpu_is_online(s32 cpu)
  * disabling the scheduler later waits for it for ever (free_kick_syncs() -> irq_work_sync(), seen
  * in vm_hotplug_stop: sched_ext stuck in "disabling"). So from a CPU that ops.cpu_offline marked
  * offline the kick is put off: the sweep does it from a CPU that is up, within LSF_RESCUE_EVERY_NS,
- * as an idle kick (a preempting one is a latency matter, not worth more during hotplug). */
-static __always_inline void lsf_kick_cpu(s32 cpu, u64 flags)
+ * as an idle kick (a preempting one is a latency matter, not worth more during hotplug).
+ * A global function, verified once: inlined, its branches would multiply the paths of every caller
+ * (6.12 verifies ops.dispatch's steps close to the 1M-instruction limit). */
+__noinline int lsf_kick_cpu(s32 cpu, u64 flags)
 {
 	u32 w;
 
 	if (cpu_is_online((s32)bpf_get_smp_processor_id())) {
 		scx_bpf_kick_cpu(cpu, flags);
-		return;
+		return 0;
 	}
 	if (cpu < 0 || (u32)cpu >= LSF_MAX_CPUS)
-		return;
+		return 0;
 	w = (u32)cpu / 64;
 	if (w < LSF_CPU_WORDS)
 		__sync_fetch_and_or(&kick_later[w], 1ULL << ((u32)cpu % 64));
 	stat_inc(LSF_ST_KICK_PUT_OFF);
+	return 0;
 }
 
 /* A verdict's target CPU is usable for p: exists, online, and in p's affinity mask. */
@@ -197,12 +200,25 @@ static __always_inline bool cpu_ok(struct task_struct *p, s32 cpu)
 /* A higher sched class holds cpu: it serves none of its queues meanwhile. ops.cpu_release says so,
  * but not always: a running task that becomes RT (sched_setscheduler) takes the CPU without one,
  * and a task run by 7.x's ext deadline server on a CPU an RT task holds goes back to that CPU's
- * local queue without a second one. So the task running there now is asked too. */
-static __always_inline bool cpu_held(s32 cpu)
+ * local queue without a second one. So the task running there now is asked too. A global function
+ * (see lsf_kick_cpu); its own RCU section covers scx_bpf_cpu_curr wherever it is verified (ops.init's
+ * timer callbacks are verified as sleepable on 6.12). */
+__noinline int lsf_cpu_held(s32 cpu)
 {
 	struct cpu_ctx *c = cctx_of(cpu);
+	bool held;
 
-	return (c && c->released) || lsf_cpu_runs_higher_class(cpu);
+	if (c && c->released)
+		return 1;
+	bpf_rcu_read_lock();
+	held = lsf_cpu_runs_higher_class(cpu);
+	bpf_rcu_read_unlock();
+	return held;
+}
+
+static __always_inline bool cpu_held(s32 cpu)
+{
+	return lsf_cpu_held(cpu) != 0;
 }
 
 /* Who p is to the policy now (bpf/verdict.h): direct loads through p's credentials and css_set (no

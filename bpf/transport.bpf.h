@@ -23,12 +23,17 @@
  * slow period more. Bound on a parked task's wait: LSF_MISS_DEADLINE_NS + LSF_TIMER_IDLE_NS.
  */
 
-#define LSF_USER_ABSENT_NS   (500ULL * LSF_NSEC_PER_MSEC) /* no heartbeat this long: misses don't wait */
-#define LSF_ABSENT_RETRY_NS  (100ULL * LSF_NSEC_PER_MSEC) /* ask again this often while it is absent */
-#define LSF_VERDICT_BATCH    256   /* arena verdicts applied per drain */
-#define LSF_TIMER_NS         (1ULL * LSF_NSEC_PER_MSEC)   /* timer period while tasks are parked */
-#define LSF_TIMER_IDLE_NS    (50ULL * LSF_NSEC_PER_MSEC)  /* timer period otherwise */
-#define LSF_OFFLINE_MOVE_MAX 64    /* tasks moved off an offline CPU's queue per timer run */
+#define LSF_USER_ABSENT_NS    (500ULL * LSF_NSEC_PER_MSEC) /* no heartbeat this long: misses don't wait */
+#define LSF_ABSENT_RETRY_NS   (100ULL * LSF_NSEC_PER_MSEC) /* ask again this often while it is absent */
+/* Verdicts applied per call, by where they are applied. ops.dispatch runs under the rq lock, so it
+ * takes only a few (each is a pid lookup); the rest wait for the kick program, the timer (which
+ * stays on its fast period while it finds full batches) or the next dispatch. */
+#define LSF_DISPATCH_VERDICTS 15
+#define LSF_VERDICT_BATCH     256                     /* per timer run */
+#define LSF_KICK_VERDICTS     LSF_ARENA_VERDICT_SLOTS /* per kick program run (no rq lock): a full ring */
+#define LSF_TIMER_NS          (1ULL * LSF_NSEC_PER_MSEC)   /* timer period while tasks are parked */
+#define LSF_TIMER_IDLE_NS     (50ULL * LSF_NSEC_PER_MSEC)  /* timer period otherwise */
+#define LSF_OFFLINE_MOVE_MAX  64    /* tasks moved off an offline CPU's queue per timer run */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -293,38 +298,55 @@ static __always_inline void apply_verdict(struct lsf_verdict *v)
 		stat_inc(LSF_ST_VERDICT_BAD);
 }
 
+/* How many more verdicts this CPU's bpf_user_ringbuf_drain may apply. A map value, not a counter on
+ * the stack: the verifier would follow a constant through every call of the callback (E2BIG). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u32);
+} drain_left SEC(".maps");
+
+/* bpf_user_ringbuf_drain's callback: applies one verdict; stops the drain when drain_left is 0. */
 static long on_verdict(struct bpf_dynptr *dynptr, void *ctx)
 {
 	struct lsf_verdict v;
+	u32 zero = 0, *left;
 
 	if (!bpf_dynptr_read(&v, sizeof(v), dynptr, 0, 0))
 		apply_verdict(&v);
+	left = bpf_map_lookup_elem(&drain_left, &zero);
+	if (!left || *left <= 1)
+		return 1;
+	*left -= 1;
 	return 0;
 }
 
 /* Arena transport: apply queued verdicts. One consumer at a time (trylock: a busy ring is being
- * drained by someone else right now); at most LSF_VERDICT_BATCH per call. */
-static __always_inline void drain_arena_verdicts(void)
+ * drained by someone else right now); at most max (<= LSF_KICK_VERDICTS) per call. Returns how many. */
+static __always_inline u32 drain_arena_verdicts(u32 max)
 {
 	struct lsf_arena LSF_ARENA *a = shared;
 	struct lsf_verdict_ring LSF_ARENA *r;
-	u64 tail, head;
+	u64 tail, head, first;
 	int i;
 
 	USES_ARENA();
 	if (!a)
-		return;
+		return 0;
 	r = &a->verdicts;
 	if (LSF_LOAD_ACQUIRE(&r->ctl.head) == r->ctl.tail)
-		return;
+		return 0;
 	if (__sync_val_compare_and_swap(&verdict_lock, 0, 1) != 0)
-		return;
-	tail = r->ctl.tail;
+		return 0;
+	first = tail = r->ctl.tail;
 	head = LSF_LOAD_ACQUIRE(&r->ctl.head);
-	bpf_for(i, 0, LSF_VERDICT_BATCH) {
+	/* nothing counted across iterations but tail: a counter starting at a constant would keep the
+	 * verifier from ever finding two iterations alike (E2BIG on 7.3) */
+	bpf_for(i, 0, LSF_KICK_VERDICTS) {
 		struct lsf_verdict v;
 
-		if (tail == head)
+		if (tail == head || (u32)i >= max)
 			break;
 		copy_from_arena(&v, &r->slot[tail & (LSF_ARENA_VERDICT_SLOTS - 1)], sizeof(v));
 		tail++;
@@ -333,14 +355,23 @@ static __always_inline void drain_arena_verdicts(void)
 	LSF_STORE_RELEASE(&r->ctl.tail, tail);
 	lsf_compiler_barrier();
 	verdict_lock = 0;
+	return (u32)(tail - first);
 }
 
-static __always_inline void drain_verdicts(void)
+/* Applies at most max (>= 1) queued verdicts; returns how many it applied. */
+static __always_inline u32 drain_verdicts(u32 max)
 {
+	u32 zero = 0, *left;
+	long n;
+
 	if (use_arena)
-		drain_arena_verdicts();
-	else
-		bpf_user_ringbuf_drain(&verdicts, on_verdict, NULL, 0);
+		return drain_arena_verdicts(max);
+	left = bpf_map_lookup_elem(&drain_left, &zero);
+	if (!left)
+		return 0;
+	*left = max;
+	n = bpf_user_ringbuf_drain(&verdicts, on_verdict, NULL, 0);
+	return n > 0 ? (u32)n : 0;
 }
 
 /* Wakes an idle CPU that p may run on (it then dispatches p). Returns false if none is idle. */
@@ -399,13 +430,34 @@ static __always_inline void scan_pending(void)
 	}
 }
 
-/* Applies queued verdicts to the parked tasks. Called from dispatch, the timer and the kick program;
- * concurrent callers are safe (verdicts drain one consumer at a time, a task moves once). */
-static __always_inline void apply_verdicts(void)
+/*
+ * The two steps every verdict consumer (ops.dispatch, the timer, the kick program) takes, as global
+ * functions: each is verified once on its own, so neither multiplies the other's paths nor its
+ * caller's (6.12 verifies ops.dispatch and ops.init's timers close to the 1M-instruction limit).
+ * Each holds its own RCU section: the kick program and, on 6.12, ops.init's timer callbacks are
+ * verified as sleepable, where DSQ iterators need one; nesting it is harmless elsewhere.
+ * Concurrent callers are safe: verdicts drain one consumer at a time, and a task moves once.
+ */
+
+/* Applies at most max (>= 1) queued verdicts; returns how many. */
+__noinline int lsf_apply_verdicts(u32 max)
 {
-	drain_verdicts();
+	u32 n;
+
+	bpf_rcu_read_lock();
+	n = drain_verdicts(max);
+	bpf_rcu_read_unlock();
+	return n;
+}
+
+/* Parked tasks whose verdict arrived or whose deadline passed go to their queues. */
+__noinline int lsf_free_parked(void)
+{
+	bpf_rcu_read_lock();
 	if (scx_bpf_dsq_nr_queued(LSF_DSQ_PENDING) > 0)
 		scan_pending();
+	bpf_rcu_read_unlock();
+	return 0;
 }
 
 /* Tasks on the queue of an offline CPU (no CPU serves it) go to their class queues, at most
@@ -415,7 +467,7 @@ static __always_inline void apply_verdicts(void)
  * while tasks are left; it is cleared with an atomic exchange (a full barrier) before the scan, so
  * an offline event during the scan sets it again and is not lost. Cost: one queue length per offline
  * possible CPU per scan. */
-static __always_inline void rescue_offline(u64 now)
+__noinline int lsf_rescue_offline(u64 now)
 {
 	struct task_struct *p;
 	s32 victim = -1;
@@ -423,9 +475,10 @@ static __always_inline void rescue_offline(u64 now)
 	int i;
 
 	if (!offline_dirty && now - offline_scan_ns < LSF_TIMER_IDLE_NS)
-		return;
+		return 0;
 	offline_scan_ns = now;
 	__sync_lock_test_and_set(&offline_dirty, 0);
+	bpf_rcu_read_lock();  /* see lsf_apply_verdicts */
 	bpf_for(i, 0, nr_cpus) {
 		if (i >= LSF_MAX_CPUS)
 			break;
@@ -434,8 +487,10 @@ static __always_inline void rescue_offline(u64 now)
 			break;
 		}
 	}
-	if (victim < 0)
-		return;
+	if (victim < 0) {
+		bpf_rcu_read_unlock();
+		return 0;
+	}
 	bpf_for_each(scx_dsq, p, pcpu_dsq(victim), 0) {
 		u64 key = p->scx.dsq_vtime;
 		u32 cls = band_class(key);
@@ -449,6 +504,8 @@ static __always_inline void rescue_offline(u64 now)
 		}
 	}
 	__sync_lock_test_and_set(&offline_dirty, 1);  /* look again soon: this or another queue may hold more */
+	bpf_rcu_read_unlock();
+	return 0;
 }
 
 /* The timer: frees parked tasks (verdicts, deadlines), empties offline CPUs' queues. Never stops. */
@@ -456,13 +513,11 @@ static int timer_fn(void *map, int *key, struct lsf_timer *t)
 {
 	bool busy;
 
-	/* 6.12 verifies this callback as sleepable (the timer is set up in ops.init): DSQ iterators
-	 * need an explicit RCU section there; nesting it is harmless elsewhere. */
-	bpf_rcu_read_lock();
-	apply_verdicts();
-	rescue_offline(bpf_ktime_get_ns());
-	bpf_rcu_read_unlock();
-	busy = scx_bpf_dsq_nr_queued(LSF_DSQ_PENDING) > 0 || offline_dirty;
+	/* a full batch: more may be queued (dispatch takes only a few), so stay fast */
+	busy = lsf_apply_verdicts(LSF_VERDICT_BATCH) == LSF_VERDICT_BATCH;
+	lsf_free_parked();
+	lsf_rescue_offline(bpf_ktime_get_ns());
+	busy = busy || scx_bpf_dsq_nr_queued(LSF_DSQ_PENDING) > 0 || offline_dirty;
 	if (busy) {
 		t->fast = 1;
 		bpf_timer_start(&t->timer, LSF_TIMER_NS, 0);

@@ -252,6 +252,7 @@ StatsSnapshot Dispatcher::Snapshot() const {
   s.Set(Stat::ROUND_TRIP_P50, d(rtt.Quantile(0.5)) / 1e3);
   s.Set(Stat::ROUND_TRIP_P99, d(rtt.Quantile(0.99)) / 1e3);
   s.Set(Stat::ROUND_TRIPS, d(rtt.count()));
+  s.Set(Stat::DISPATCH_VERDICTS_MAX, d(hist(LSF_HIST_DISPATCH_VERDICTS).max()));
   const struct {
     lsf_hist h;
     Stat p50, p99;

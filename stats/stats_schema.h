@@ -38,6 +38,7 @@ namespace lsf {
   X(HIT_RATE,            "hit_rate_pct",           cache,           "hit_rate",     kGauge,   kPercent, "hits / (hits + misses) since start") \
   X(VERDICTS_SENT,       "verdicts_sent",          verdicts,        "sent",         kCounter, kCount,   "verdicts queued to the kernel by the dispatcher") \
   X(VERDICTS_QUEUE_FULL, "verdicts_queue_full",    verdicts,        "queue_full",   kCounter, kCount,   "verdicts dropped because the verdict queue was full (the task falls back at its deadline)") \
+  X(DISPATCH_VERDICTS_MAX, "dispatch_verdicts_max", verdicts,        "per_dispatch<", kGauge,  kCount,   "most verdicts one ops.dispatch applied under the run-queue lock since start (upper bound of its log2 bucket; it applies at most 15)") \
   LSF_POLICY_COUNTERS(LSF_POLICY_STAT_, X) \
   X(POLICY_GENERATION,   "policy_generation",      policy,          "gen",          kGauge,   kCount,   "generation of the running policy (1 at start, +1 per reload)") \
   X(POLICY_RELOADS,      "policy_reloads",         policy,          "reloads",      kCounter, kCount,   "successful policy reloads") \
