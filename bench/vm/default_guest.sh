@@ -10,6 +10,9 @@
 #   cyclictest (1013 µs interval, one thread per vCPU) on an idle guest (cyc_idle_p50/p99/max_us) and
 #            under stress-ng CPU hogs on every vCPU (cyc_hogs_p50/p99_us)
 #   hackbench -g 4 -l 100 (hackbench_s) and stress-ng --cpu N for 5 s (stressng_bogo_ops_per_s)
+#   luasched-fast only, over the wakeup run: BPF run time of its struct_ops programs per ops.running call
+#            (kernel.bpf_stats_enabled; bpftool): bpf_ns_per_switch, and bpf_dispatch/enqueue/running_ns
+#            (ns per call of each)
 # Output: "R rep variant metric value" lines; "FAIL ..." for what could not be measured; per block a
 # "J rep variant samples {json}" line (samples behind each latency row); luasched-fast's counters as one
 # "J rep variant stats {json}" line.
@@ -40,6 +43,24 @@ cyclic() {  # cyclic KEY hogs|idle: cyclictest (SCHED_OTHER), its quantiles as K
   SAMPLES="$SAMPLES, \"$key\": $(jn "$(q "$l" samples)")"
 }
 
+# bpf_costs: luasched-fast's struct_ops programs' run time since bpf_stats was enabled, as R lines; disables it
+bpf_costs() {
+  if bpftool prog show > /tmp/bpf.txt 2>/tmp/bpf.err; then
+    awk -v r="$r" -v s="$s" '
+      $2 == "struct_ops" { name = ""; for (i = 3; i < NF; i++) if ($i == "name") name = $(i + 1)
+        for (i = 3; i < NF; i++) { if ($i == "run_time_ns") t = $(i + 1); if ($i == "run_cnt") c = $(i + 1) }
+        tot += t; ns[name] = t; cnt[name] = c; t = 0; c = 0 }
+      END {
+        if (cnt["lsf_running"] > 0) printf "R %s %s bpf_ns_per_switch %.0f\n", r, s, tot / cnt["lsf_running"]
+        split("dispatch enqueue running", k, " ")
+        for (j = 1; j <= 3; j++) if (cnt["lsf_" k[j]] > 0) printf "R %s %s bpf_%s_ns %.0f\n", r, s, k[j], ns["lsf_" k[j]] / cnt["lsf_" k[j]]
+      }' /tmp/bpf.txt
+  else
+    fail "bpftool prog show: $(head -1 /tmp/bpf.err)"
+  fi
+  echo 0 > /proc/sys/kernel/bpf_stats_enabled
+}
+
 block() {  # block REP VARIANT
   r=$1 s=$2 sp= bin=$(lsf_bin "$2") SAMPLES=
   case ${s%@base} in
@@ -50,6 +71,7 @@ block() {  # block REP VARIANT
     *) fail "unknown variant"; return ;;
   esac
   sleep 1
+  [ -z "$sp" ] || echo 1 > /proc/sys/kernel/bpf_stats_enabled
   if timeout $((WK_S + 60)) lsf-wakeup --message-threads 2 --workers "$N" --runtime "$WK_S" --work-us 200 \
       > /tmp/out 2>&1; then
     for m in wakeup request; do
@@ -62,6 +84,7 @@ block() {  # block REP VARIANT
   else
     fail "lsf-wakeup exit $?"; tail -3 /tmp/out
   fi
+  [ -z "$sp" ] || bpf_costs
   cyclic cyc_idle idle
   cyclic cyc_hogs hogs
   echo "J $r $s samples {${SAMPLES#, }}"
