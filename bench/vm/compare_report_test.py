@@ -46,6 +46,12 @@ class Current(unittest.TestCase):
         self.assertEqual(current.changed_since(self.repo, self.rev), [])
         self.assertTrue(current.status(self.repo, self.rev)[0])
 
+    def test_a_readme_beside_the_scheduler_keeps_a_run_current(self):
+        open(os.path.join(self.repo, "bpf", "README.md"), "w").write("how it works\n")
+        git(self.repo, "add", "-A")
+        git(self.repo, "commit", "-qm", "bpf docs")
+        self.assertEqual(current.changed_since(self.repo, self.rev), [])
+
     def test_scheduler_changes_are_named(self):
         open(os.path.join(self.repo, "bpf", "f"), "w").write("2\n")
         git(self.repo, "commit", "-qam", "bpf")

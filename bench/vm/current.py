@@ -3,6 +3,8 @@ import subprocess
 
 # What a measurement of luasched-fast depends on (the harness and docs may change without making it stale).
 SCHEDULER_PATHS = ("bpf/", "dispatcher/", "policies/")
+# Documentation kept beside the code (bpf/README.md) changes nothing that is measured.
+DOC_SUFFIXES = (".md",)
 
 
 def changed_since(root, rev):
@@ -21,7 +23,7 @@ def changed_since(root, rev):
         out |= set(git("ls-files", "--others", "--exclude-standard", "--", *paths).split())
     except (OSError, subprocess.CalledProcessError):
         return None
-    return sorted(out)
+    return sorted(p for p in out if not p.endswith(DOC_SUFFIXES))
 
 
 def status(root, rev):
