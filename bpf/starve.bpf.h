@@ -25,9 +25,8 @@
  *   - ops.dispatch refills a vtime queue from the front of its aged queue (oldest first, LSF_REFILL_MAX
  *     per dispatch) while the vtime queue holds fewer than queue_fill; overdue tasks are left there
  *     for the rule.
- *   - Heads are checked at a CPU's first dispatch in each jiffy (their ages are counted in jiffies;
- *     six DSQ lookups at every dispatch were most of its cost): a queue's first task this CPU may run
- *     (aged_scan_max entries looked at, in case the head is pinned elsewhere).
+ *   - Heads are checked at every dispatch: a queue's first task this CPU may run (aged_scan_max
+ *     entries looked at, in case the head is pinned elsewhere).
  *   - A task hidden behind younger heads of a vtime queue (vtime order, bands) is found by a sweep
  *     that covers the whole queue: for BATCH and DEFAULT a BPF timer every LSF_RESCUE_EVERY_NS (no rq
  *     lock) moves every overdue task (and any beyond queue_max) to the aged queue, where the oldest
@@ -266,7 +265,7 @@ __noinline int lsf_serve_overdue(s32 cpu)
 /* The starvation rule. Returns true if it put a task on this CPU. */
 static __always_inline bool serve_starved(s32 cpu, struct cpu_ctx *cc)
 {
-	u64 now = bpf_ktime_get_ns(), now_j;
+	u64 now = bpf_ktime_get_ns();
 	int r;
 
 	/* this CPU's own queue first when its sweep is due: under overload some head is always overdue,
@@ -278,14 +277,8 @@ static __always_inline bool serve_starved(s32 cpu, struct cpu_ctx *cc)
 		if (r & LSF_SWEEP_SERVED)
 			goto served;
 	}
-	/* heads age in jiffies: a look per jiffy finds what a look per dispatch would, but for a new
-	 * head already overdue behind one just served, which waits for the next jiffy (~4 ms) */
-	now_j = bpf_jiffies64();
-	if (cc->overdue_j != now_j) {
-		cc->overdue_j = now_j;
-		if (lsf_serve_overdue(cpu))
-			goto served;
-	}
+	if (lsf_serve_overdue(cpu))
+		goto served;
 	return false;
 served:
 	stat_inc(LSF_ST_STARVE_BOOST);
