@@ -33,7 +33,6 @@
 #define LSF_WAKE_MIN_RUN_NS      (250ULL * 1000)              /* a victim's time on the CPU before that */
 #define LSF_WAKE_FAR_NS          (10ULL * LSF_NSEC_PER_MSEC)  /* a victim this far ahead: no LSF_WAKE_MIN_RUN_NS */
 #define LSF_DEFAULT_SLICE_CAP_NS (3ULL * LSF_NSEC_PER_MSEC) /* longest DEFAULT run while others wait */
-#define LSF_WAITING_CACHE_NS     (1ULL * LSF_NSEC_PER_MSEC) /* how long a CPU reuses its count of waiting tasks */
 #define LSF_BAND_SHIFT           58
 #define LSF_BAND_MASK            ((1ULL << LSF_BAND_SHIFT) - 1)
 
@@ -296,24 +295,12 @@ static __always_inline u64 waiting_here(s32 cpu)
 	return w;
 }
 
-/* waiting_here(cpu), counted at most once per LSF_WAITING_CACHE_NS on this CPU: six queue lengths,
- * each a DSQ lookup by id, were most of ops.running's cost (2.6 us against scx_simple's 0.2 us per call
- * under TCG); the count only scales slices (contended_slice) and decides a tick's cut. */
-static __always_inline u64 waiting_here_cached(s32 cpu, struct cpu_ctx *cc, u64 now)
-{
-	if (now - cc->waiting_ns >= LSF_WAITING_CACHE_NS) {
-		cc->waiting = waiting_here(cpu);
-		cc->waiting_ns = now;
-	}
-	return cc->waiting;
-}
-
 /* Contended slices: the verdict's slice is a maximum. With W tasks waiting for this CPU a
  * BATCH/DEFAULT task gets slice / (W + 1), at least LSF_FAIR_MIN_SLICE_NS (lsf_fair_contended), so a hog's
  * 20 ms slice does not make everyone behind it wait 20 ms. */
-static __always_inline u64 contended_slice(u64 slice, s32 cpu, struct cpu_ctx *cc, u64 now)
+static __always_inline u64 contended_slice(u64 slice, s32 cpu)
 {
-	return lsf_fair_contended(slice, waiting_here_cached(cpu, cc, now));
+	return lsf_fair_contended(slice, waiting_here(cpu));
 }
 
 /* From ops.tick: the DEFAULT task running on cpu has run LSF_DEFAULT_SLICE_CAP_NS in one go while other
@@ -329,7 +316,7 @@ static __always_inline bool default_slice_over(s32 cpu, struct cpu_ctx *cc, u64 
 	 * starvation rule keeps its LSF_FAIR_STARVE_SLICE_NS */
 	return !cc->protected && !cc->fair.starved_run && cc->run_cls == LSF_CLASS_DEFAULT &&
 	       now - cc->run_start >= LSF_DEFAULT_SLICE_CAP_NS && now - cc->last_cut_ns >= LSF_DEFAULT_SLICE_CAP_NS &&
-	       waiting_here_cached(cpu, cc, now) > 0;
+	       waiting_here(cpu) > 0;
 }
 
 /* Charges the time p ran since ops.running, scaled by its weight. */

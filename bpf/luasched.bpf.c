@@ -249,7 +249,7 @@ void BPF_PROG(lsf_running, struct task_struct *p)
 	if (!cc)
 		return;
 	if (!prot && lsf_fair_take_fresh(f))
-		slice = contended_slice(slice, cpu, cc, now);
+		slice = contended_slice(slice, cpu);
 	p->scx.slice = lsf_fair_running(f, &cc->fair, &vtime_now[cls], cls != LSF_CLASS_REALTIME, slice);
 	cc->run_start = now;
 	cc->on_cpu = 1;

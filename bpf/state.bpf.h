@@ -111,8 +111,6 @@ struct cpu_ctx {
 			       * idle, or a task of a higher sched class runs and will not be preempted) */
 	__u32 released;       /* 1 from ops.cpu_release to ops.cpu_acquire: a higher sched class (RT,
 			       * deadline) holds the CPU; nothing is targeted at it meanwhile */
-	__u64 waiting;        /* waiting_here() as last counted ... */
-	__u64 waiting_ns;     /* ... at this time (cached for LSF_WAITING_CACHE_NS) */
 };
 
 struct {
