@@ -2,7 +2,8 @@
 # usage: default_guest.sh [warmup=V,...] ORDER...   (each ORDER is a comma list of variants: one rep)
 # Variants: eevdf, eevdf2 (the same EEVDF under a second name: the noise floor of the comparison); lsf
 # (bench/vm/bench_policy.lua with every verdict DEFAULT: nothing here gets a class's help, the case the
-# DEFAULT class must serve at least as well as EEVDF). A variant ending in "@base" runs
+# DEFAULT class must serve at least as well as EEVDF); simple (the kernel tree's scx_simple, one shared
+# vtime queue: the sched_ext floor of cost and the throughput goal's other yardstick). A variant ending in "@base" runs
 # /opt/lsf/bin/luasched-fast-base (bench/vm/compare --base-bin) instead of the build.
 # Workloads, every task SCHED_OTHER with no help:
 #   wakeup   lsf-wakeup, schbench-style (2 message threads, N workers each, 200 µs of work per request):
@@ -10,9 +11,9 @@
 #   cyclictest (1013 µs interval, one thread per vCPU) on an idle guest (cyc_idle_p50/p99/max_us) and
 #            under stress-ng CPU hogs on every vCPU (cyc_hogs_p50/p99_us)
 #   hackbench -g 4 -l 100 (hackbench_s) and stress-ng --cpu N for 5 s (stressng_bogo_ops_per_s)
-#   luasched-fast only, over the wakeup run: BPF run time of its struct_ops programs per ops.running call
-#            (kernel.bpf_stats_enabled; bpftool): bpf_ns_per_switch, and bpf_dispatch/enqueue/running_ns
-#            (ns per call of each)
+#   sched_ext variants, over the wakeup run: BPF run time of the scheduler's struct_ops programs per
+#            ops.running call (kernel.bpf_stats_enabled; bpftool): bpf_ns_per_switch, and
+#            bpf_dispatch/enqueue/running_ns (ns per call of each)
 # Output: "R rep variant metric value" lines; "FAIL ..." for what could not be measured; per block a
 # "J rep variant samples {json}" line (samples behind each latency row); luasched-fast's counters as one
 # "J rep variant stats {json}" line.
@@ -48,12 +49,13 @@ bpf_costs() {
   if bpftool prog show > /tmp/bpf.txt 2>/tmp/bpf.err; then
     awk -v r="$r" -v s="$s" '
       $2 == "struct_ops" { name = ""; for (i = 3; i < NF; i++) if ($i == "name") name = $(i + 1)
+        sub(/^[a-z]+_/, "", name)  # lsf_running, simple_running: running
         for (i = 3; i < NF; i++) { if ($i == "run_time_ns") t = $(i + 1); if ($i == "run_cnt") c = $(i + 1) }
         tot += t; ns[name] = t; cnt[name] = c; t = 0; c = 0 }
       END {
-        if (cnt["lsf_running"] > 0) printf "R %s %s bpf_ns_per_switch %.0f\n", r, s, tot / cnt["lsf_running"]
+        if (cnt["running"] > 0) printf "R %s %s bpf_ns_per_switch %.0f\n", r, s, tot / cnt["running"]
         split("dispatch enqueue running", k, " ")
-        for (j = 1; j <= 3; j++) if (cnt["lsf_" k[j]] > 0) printf "R %s %s bpf_%s_ns %.0f\n", r, s, k[j], ns["lsf_" k[j]] / cnt["lsf_" k[j]]
+        for (j = 1; j <= 3; j++) if (cnt[k[j]] > 0) printf "R %s %s bpf_%s_ns %.0f\n", r, s, k[j], ns[k[j]] / cnt[k[j]]
       }' /tmp/bpf.txt
   else
     fail "bpftool prog show: $(head -1 /tmp/bpf.err)"
@@ -68,6 +70,9 @@ block() {  # block REP VARIANT
     lsf)
       $bin --cpu 0 --policy /tmp/def_policy.lua --stats 0 > /tmp/lsf.log 2>&1 & sp=$!
       wait_state enabled $LSF_START_S || { fail "luasched-fast did not load"; tail -5 /tmp/lsf.log; return; } ;;
+    simple)
+      $LSF_BIN/scx_simple > /tmp/simple.log 2>&1 & sp=$!
+      wait_state enabled $LSF_START_S || { fail "scx_simple did not load"; tail -5 /tmp/simple.log; return; } ;;
     *) fail "unknown variant"; return ;;
   esac
   sleep 1
@@ -93,8 +98,10 @@ block() {  # block REP VARIANT
   timeout 60 stress-ng --cpu "$N" --timeout 5s --metrics-brief > /tmp/out 2>&1 || fail "stress-ng exit $?"
   echo "R $r $s stressng_bogo_ops_per_s $(awk '$4 == "cpu" {print $9}' /tmp/out | tail -1)"
   if [ -n "$sp" ]; then
-    sleep 1.5  # the stats file is rewritten every second
-    lsf_counters "$r" "$s"
+    if [ "${s%@base}" = lsf ]; then
+      sleep 1.5  # the stats file is rewritten every second
+      lsf_counters "$r" "$s"
+    fi
     kill -INT $sp; wait $sp
     wait_state disabled 20 || fail "sched_ext still $(scx_state) after stop"
   fi
