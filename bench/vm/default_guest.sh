@@ -93,18 +93,8 @@ block() {  # block REP VARIANT
   cyclic cyc_idle idle
   cyclic cyc_hogs hogs
   echo "J $r $s samples {${SAMPLES#, }}"
-  timeout 120 hackbench -g 4 -l 100 > /tmp/out 2>&1 || fail "hackbench exit $?"
-  echo "R $r $s hackbench_s $(awk '/^Time:/{print $2}' /tmp/out)"
-  timeout 60 stress-ng --cpu "$N" --timeout 5s --metrics-brief > /tmp/out 2>&1 || fail "stress-ng exit $?"
-  echo "R $r $s stressng_bogo_ops_per_s $(awk '$4 == "cpu" {print $9}' /tmp/out | tail -1)"
-  if [ -n "$sp" ]; then
-    if [ "${s%@base}" = lsf ]; then
-      sleep 1.5  # the stats file is rewritten every second
-      lsf_counters "$r" "$s"
-    fi
-    kill -INT $sp; wait $sp
-    wait_state disabled 20 || fail "sched_ext still $(scx_state) after stop"
-  fi
+  block_throughput 4
+  block_stop
 }
 run_orders "$@"
 echo "DONE"

@@ -25,6 +25,25 @@ run_orders() {
   done
 }
 
+# The focused suites' end of a block ($r, $s, $sp, $N: the block's rep, variant, scheduler pid, vCPUs).
+# block_throughput GROUPS: hackbench -g GROUPS -l 100 (hackbench_s) and stress-ng CPU for 5 s
+# (stressng_bogo_ops_per_s) as R lines
+block_throughput() {
+  timeout 120 hackbench -g "$1" -l 100 > /tmp/out 2>&1 || fail "hackbench exit $?"
+  echo "R $r $s hackbench_s $(awk '/^Time:/{print $2}' /tmp/out)"
+  timeout 60 stress-ng --cpu "$N" --timeout 5s --metrics-brief > /tmp/out 2>&1 || fail "stress-ng exit $?"
+  echo "R $r $s stressng_bogo_ops_per_s $(awk '$4 == "cpu" {print $9}' /tmp/out | tail -1)"
+}
+# block_stop: luasched-fast's counters (variants lsf*), then the block's sched_ext scheduler stopped
+block_stop() {
+  [ -n "$sp" ] || return 0
+  case ${s%@base} in
+    lsf*) sleep 1.5; lsf_counters "$r" "$s" ;;  # the stats file is rewritten every second
+  esac
+  kill -INT $sp; wait $sp
+  wait_state disabled 20 || fail "sched_ext still $(scx_state) after stop"
+}
+
 M() {  # M metric value: print a measurement, or a failure if the value is not a number
   case $2 in
     ''|*[!0-9.e+-]*) echo "FAIL $R $S $1: could not parse a value from the output"; sed 's/^/    /' /tmp/out | tail -5 ;;

@@ -119,16 +119,8 @@ block() {  # block REP VARIANT
   cyclic cyclictest cyc_default
   cyclic nginx-cyclictest cyc_rt $cyc_help
   echo "J $r $s samples {${SAMPLES#, }}"
-  timeout 120 hackbench -g 2 -l 100 > /tmp/out 2>&1 || fail "hackbench exit $?"
-  echo "R $r $s hackbench_s $(awk '/^Time:/{print $2}' /tmp/out)"
-  timeout 60 stress-ng --cpu "$N" --timeout 5s --metrics-brief > /tmp/out 2>&1 || fail "stress-ng exit $?"
-  echo "R $r $s stressng_bogo_ops_per_s $(awk '$4 == "cpu" {print $9}' /tmp/out | tail -1)"
-  if [ -n "$sp" ]; then
-    sleep 1.5  # the stats file is rewritten every second
-    lsf_counters "$r" "$s"
-    kill -INT $sp; wait $sp
-    wait_state disabled 20 || fail "sched_ext still $(scx_state) after stop"
-  fi
+  block_throughput 2
+  block_stop
 }
 run_orders "$@"
 echo "DONE"
