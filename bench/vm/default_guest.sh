@@ -44,7 +44,8 @@ cyclic() {  # cyclic KEY hogs|idle: cyclictest (SCHED_OTHER), its quantiles as K
   SAMPLES="$SAMPLES, \"$key\": $(jn "$(q "$l" samples)")"
 }
 
-# bpf_costs: luasched-fast's struct_ops programs' run time since bpf_stats was enabled, as R lines; disables it
+# bpf_costs: the block's scheduler's struct_ops programs' run time since bpf_stats was enabled (lsf_* or
+# simple_*, the prefix dropped), as R lines; disables bpf_stats
 bpf_costs() {
   if bpftool prog show > /tmp/bpf.txt 2>/tmp/bpf.err; then
     awk -v r="$r" -v s="$s" '
