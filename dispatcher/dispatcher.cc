@@ -241,6 +241,9 @@ StatsSnapshot Dispatcher::Snapshot() const {
 #define LSF_PC_SET_(A, field, ID, ...) s.Set(Stat::POLICY_##ID, d(p.field));
   LSF_POLICY_COUNTERS(LSF_PC_SET_, _)
 #undef LSF_PC_SET_
+#define LSF_PC_CLASS_SET_(A, cls, ID, ...) s.Set(Stat::POLICY_##ID, d(p.per_class[cls]));
+  LSF_POLICY_CLASS_COUNTERS(LSF_PC_CLASS_SET_, _)
+#undef LSF_PC_CLASS_SET_
   s.Set(Stat::POLICY_GENERATION, d(generation_));
   s.Set(Stat::POLICY_RELOADS, d(counters_.reloads));
   s.Set(Stat::PLACEMENTS, d(counters_.placements));
@@ -266,6 +269,7 @@ StatsSnapshot Dispatcher::Snapshot() const {
   }
   s.Set(Stat::BATCHES, d(counters_.batches));
   s.Set(Stat::SLEEPS, d(counters_.sleeps));
+  s.Set(Stat::SPIN_PASSES, d(counters_.spin_passes));
   s.Set(Stat::DISPATCHER_CPU, wall ? 100.0 * d(cpu) / d(wall) : 0.0);
   s.Set(Stat::PAGE_FAULTS, static_cast<double>(PageFaults()));
   return s;
