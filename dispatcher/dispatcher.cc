@@ -4,15 +4,14 @@
 #include <time.h>
 
 #include <cinttypes>
-#include <cstring>
 
 
 #include "alloc/memory_lock.h"
 #include "dispatcher/dry_run.h"
+#include "dispatcher/encode_verdict.h"
 #include "common/log.h"
 #include "stats/metrics.h"
 #include "dispatcher/worker_pool.h"
-#include "topology/placement.h"
 #include "policies/policy_engine.h"
 
 namespace lsf {
@@ -39,9 +38,11 @@ const char* ClassName(uint32_t cls) {
 }
 
 Dispatcher::Dispatcher(KernelPort& port, PolicyEngine& policy, Options opts, const CarriedCounts& carried)
-    : port_(port), policy_(&policy), opts_(opts), generation_(carried.generation), base_(carried),
+    : port_(port), policy_(&policy), opts_(opts), drop_fault_(opts.fault_drop_verdicts, opts.fault_drop_comm),
+      generation_(carried.generation), base_(carried),
       retired_policy_(carried.policy), counters_(carried.counters), miss_latency_(carried.miss_latency),
       start_ns_(MonotonicNs()), start_cpu_ns_(ClockNs(CLOCK_PROCESS_CPUTIME_ID)) {
+  if (opts_.topology) placement_.emplace(*opts_.topology);
   port_.SetPolicyGeneration(generation_);
   port_.Heartbeat(MonotonicNs());
 }
@@ -54,40 +55,8 @@ void Dispatcher::HandleMiss(const lsf_miss& m) {
 
 void Dispatcher::SendDecision(const lsf_miss& m, const Decision& decision) {
   if (decision.deferred) return;  // no verdict: the task runs by its provisional one and asks again
-  Decision d = decision;
-  if (d.llc >= 0 && d.cpu == LSF_CPU_ANY && opts_.topology) {
-    // An LLC, not a CPU: pick an idle CPU there now (whole idle core first), within the allowed set.
-    // CPUs handed out earlier count as taken (the kernel's idle mask only learns of them when the
-    // task runs), so a burst spreads over the LLC; once every allowed CPU is taken, start over.
-    __u64 idle_words[LSF_CPU_WORDS];
-    port_.ReadIdleCpus(idle_words);
-    CpuSet allowed = CpuSetFromWords(m.cpus_allowed), idle = CpuSetFromWords(idle_words);
-    int cpu = PickCpu(*opts_.topology, allowed & ~placed_, idle & ~placed_, m.prev_cpu, d.llc);
-    const Topology::Cpu* picked = cpu >= 0 ? opts_.topology->Find(cpu) : nullptr;
-    if (!picked || (d.llc >= 0 && picked->llc != d.llc)) {
-      placed_.reset();
-      cpu = PickCpu(*opts_.topology, allowed, idle, m.prev_cpu, d.llc);
-    }
-    if (cpu >= 0) {
-      d.cpu = cpu;
-      placed_.set(static_cast<size_t>(cpu));
-      ++counters_.placements;
-    }
-  }
-  lsf_verdict v{};
-  v.seq = m.seq;
-  v.slice_ns = d.slice_ns;
-  v.miss_enq_ns = m.enq_ns;
-  v.pid = m.pid;
-  v.cpu = d.cpu;
-  v.dsq = d.dsq;
-  v.policy_gen = generation_;
-  v.flags = opts_.fork_inherit && d.fork_shared ? LSF_VERDICT_FORKS : 0;  // never with a CPU (Decision)
-  bool inject_drop = faults_dropped_ < opts_.fault_drop_verdicts &&
-                     (opts_.fault_drop_comm.empty() ||
-                      opts_.fault_drop_comm.compare(0, LSF_COMM_LEN, m.comm, strnlen(m.comm, LSF_COMM_LEN)) == 0);
-  if (inject_drop) ++faults_dropped_;
-  if (!inject_drop && port_.SendVerdict(v)) {
+  Decision d = PlaceOnLlc(m, decision);
+  if (!drop_fault_.Drop(m) && port_.SendVerdict(EncodeVerdict(m, d, generation_, opts_.fork_inherit))) {
     ++counters_.verdicts_sent;
     ++unflushed_;
   } else {
@@ -96,6 +65,18 @@ void Dispatcher::SendDecision(const lsf_miss& m, const Decision& decision) {
   uint64_t now = MonotonicNs();
   miss_latency_.Add(now > m.enq_ns ? now - m.enq_ns : 0);
   if (opts_.log_verdicts) LogVerdict(m, d, now);
+}
+
+Decision Dispatcher::PlaceOnLlc(const lsf_miss& m, Decision d) {
+  if (d.llc < 0 || d.cpu != LSF_CPU_ANY || !placement_) return d;
+  __u64 idle_words[LSF_CPU_WORDS];
+  port_.ReadIdleCpus(idle_words);
+  int cpu = placement_->Place(CpuSetFromWords(m.cpus_allowed), CpuSetFromWords(idle_words), m.prev_cpu, d.llc);
+  if (cpu >= 0) {
+    d.cpu = cpu;
+    ++counters_.placements;
+  }
+  return d;
 }
 
 // One line per verdict sent: for people, or (--stats-json) a JSON object with the times that
@@ -241,6 +222,9 @@ StatsSnapshot Dispatcher::Snapshot() const {
 #define LSF_PC_SET_(A, field, ID, ...) s.Set(Stat::POLICY_##ID, d(p.field));
   LSF_POLICY_COUNTERS(LSF_PC_SET_, _)
 #undef LSF_PC_SET_
+#define LSF_PC_CLASS_SET_(A, cls, ID, ...) s.Set(Stat::POLICY_##ID, d(p.per_class[cls]));
+  LSF_POLICY_CLASS_COUNTERS(LSF_PC_CLASS_SET_, _)
+#undef LSF_PC_CLASS_SET_
   s.Set(Stat::POLICY_GENERATION, d(generation_));
   s.Set(Stat::POLICY_RELOADS, d(counters_.reloads));
   s.Set(Stat::PLACEMENTS, d(counters_.placements));
@@ -266,6 +250,7 @@ StatsSnapshot Dispatcher::Snapshot() const {
   }
   s.Set(Stat::BATCHES, d(counters_.batches));
   s.Set(Stat::SLEEPS, d(counters_.sleeps));
+  s.Set(Stat::SPIN_PASSES, d(counters_.spin_passes));
   s.Set(Stat::DISPATCHER_CPU, wall ? 100.0 * d(cpu) / d(wall) : 0.0);
   s.Set(Stat::PAGE_FAULTS, static_cast<double>(PageFaults()));
   return s;

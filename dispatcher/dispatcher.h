@@ -5,14 +5,16 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "dispatcher/llc_placement.h"
+#include "dispatcher/verdict_drop_fault.h"
 #include "port/kernel_port.h"
 #include "stats/latency_histogram.h"
 #include "stats/stats.h"
 #include "policies/policy_engine.h"
-#include "topology/placement.h"
 
 namespace lsf {
 
@@ -100,7 +102,11 @@ class Dispatcher {
 
  private:
   void HandleMiss(const lsf_miss& m);
+  // Sends the verdict for `d` (none if deferred), places it on an LLC if it names one, and
+  // records its latency (and logs it with --log-verdicts).
   void SendDecision(const lsf_miss& m, const Decision& d);
+  // `d` with a CPU of the LLC it names (ctx:llc), if it names no CPU and there is a topology.
+  Decision PlaceOnLlc(const lsf_miss& m, Decision d);
   void LogVerdict(const lsf_miss& m, const Decision& d, uint64_t sent_ns);
   // Sends the pool's finished decisions; waits (spinning) up to `budget_ns` for the rest.
   void DrainPool(uint64_t budget_ns);
@@ -109,9 +115,9 @@ class Dispatcher {
   PolicyEngine* policy_;
   WorkerPool* pool_ = nullptr;
   uint32_t unflushed_ = 0;  // verdicts sent since the last FlushVerdicts
-  uint64_t faults_dropped_ = 0;  // verdicts dropped by opts_.fault_drop_verdicts
-  CpuSet placed_;                // CPUs ctx:llc() placement handed out since the LLC was last exhausted
   Options opts_;
+  std::optional<LlcPlacement> placement_;  // with opts_.topology only
+  VerdictDropFault drop_fault_;            // opts_.fault_drop_verdicts, fault_drop_comm
   uint32_t generation_ = 1;
   CarriedCounts base_;             // kernel counters and histograms of earlier instances (counters_,
                                    // miss_latency_ and generation_ start from theirs)

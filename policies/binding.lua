@@ -8,52 +8,39 @@
 -- the attached function on the preallocated frame, `tick` is the loop guard's budget check.
 --
 -- Class ids: the policy sees luasched's DSQ ids (REALTIME 0, BATCH 1, DEFAULT 2); the frame holds
--- the BPF contract's enum lsf_class (1, 2, 3; 0 = not set). Only this file maps between them.
+-- the BPF contract's enum lsf_class (LSF_CLASS_*; LSF_CLASS_NONE = not set). Only this file maps
+-- between them.
 local frame_ud, log, nr_cpus, SLICE_MIN, SLICE_MAX, cpu_llc, patterns, memory_limit = ...
 local nr_llcs = 1
 for _, l in pairs(cpu_llc) do if l + 1 > nr_llcs then nr_llcs = l + 1 end end
 local ffi = require("ffi")
 
 ffi.cdef[[
-/* struct lsf_miss, generated from bpf/intf.h at build time (policies/ffi_cdef.cmake) and spliced in
-   here by policies/embed.cmake; its layout is checked against the C++ compiler's at build time
-   (policies/ffi_layout_check.cc). */
-/* @LSF_INTF_CDEF@ */
-/* Mirrors `struct LsfFrame` in policy_engine.cc. Only this chunk ever holds these cdata: the policy
-   gets opaque proxies (raw cdata would allow pointer arithmetic and field writes, i.e. arbitrary
-   memory access in a root process). */
-struct lsf_frame {
-  struct lsf_miss miss;  /* copy of the record being classified; comm/pcomm NUL terminated */
-  uint64_t slice_ns;
-  int32_t cpu;
-  uint32_t dsq;
-  uint32_t invalid;
-  uint32_t clamped;
-  void *engine;
-  const char *(*cgroup_fn)(void *engine, int32_t pid);
-  int32_t budget;
-  int32_t llc;
-  uint64_t deadline_ns;
-  int (*expired_fn)(void *engine);
-  double (*runtime_fn)(void *engine, int32_t pid);
-  uint32_t overrun;
-  uint32_t varies;  /* 1 once the decision read a field a fork does not share with its parent */
-};
+/* struct lsf_miss (bpf/intf.h) and struct lsf_frame (policies/frame.h: the frame policy_engine.cc
+   shares with this chunk), generated at build time (policies/ffi_cdef.cmake) and spliced in here by
+   policies/embed.cmake; their layout is checked against the C++ compiler's at build time
+   (policies/ffi_layout_check.cc). Only this chunk ever holds these cdata: the policy gets opaque
+   proxies (raw cdata would allow pointer arithmetic and field writes, i.e. arbitrary memory access
+   in a root process). */
+/* @LSF_FFI_CDEF@ */
 struct lsf_timespec { long tv_sec; long tv_nsec; };
 int clock_gettime(int clk, struct lsf_timespec *tp);
 ]]
 
--- luasched's ids, as the policy sees them, and the frame's enum lsf_class for each.
+-- The constants of enum lsf_class (bpf/intf.h) and enum lsf_frame_bad (policies/frame.h, the bits
+-- of frame.invalid), generated the same way.
+-- @LSF_FFI_CONSTANTS@
+
+-- luasched's ids, as the policy sees them.
 local REALTIME, BATCH, DEFAULT = 0, 1, 2
-local LSF_REALTIME, LSF_BATCH, LSF_DEFAULT = 1, 2, 3
 local SLICE_DFL = 20000000  -- SCX_SLICE_DFL
 -- sched_ext's built-in DSQs (the kernel's ids, 2^63 + 1 and + 2, are not exact in a Lua number):
 -- the global FIFO is DEFAULT here, a CPU's local queue (served before anything else) REALTIME.
 local DSQ_GLOBAL, DSQ_LOCAL = 0x1000000000001, 0x1000000000002
-local to_class = { [REALTIME] = LSF_REALTIME, [BATCH] = LSF_BATCH, [DEFAULT] = LSF_DEFAULT,
-                   [DSQ_GLOBAL] = LSF_DEFAULT, [DSQ_LOCAL] = LSF_REALTIME }
-local from_class = { [LSF_REALTIME] = REALTIME, [LSF_BATCH] = BATCH, [LSF_DEFAULT] = DEFAULT }
-local kBadDsq, kBadSlice, kBadCpu, kBadLlc = 1, 2, 4, 8
+local to_class = { [REALTIME] = LSF_CLASS_REALTIME, [BATCH] = LSF_CLASS_BATCH,
+                   [DEFAULT] = LSF_CLASS_DEFAULT, [DSQ_GLOBAL] = LSF_CLASS_DEFAULT,
+                   [DSQ_LOCAL] = LSF_CLASS_REALTIME }
+local from_class = { [LSF_CLASS_REALTIME] = REALTIME, [LSF_CLASS_BATCH] = BATCH, [LSF_CLASS_DEFAULT] = DEFAULT }
 
 local frame = ffi.cast("struct lsf_frame *", frame_ud)
 local m = frame.miss  -- reference to the embedded record: fixed address, refilled by every Decide
@@ -110,7 +97,7 @@ local task = proxy("task", {
 local function slice(_, ns)
   if ns == nil then return tonumber(frame.slice_ns) end
   if type(ns) ~= "number" or ns ~= ns or ns <= 0 or ns == huge then
-    frame.invalid = bor(frame.invalid, kBadSlice)
+    frame.invalid = bor(frame.invalid, LSF_BAD_SLICE)
     return
   end
   if ns < SLICE_MIN then ns = SLICE_MIN; frame.clamped = 1 end
@@ -119,7 +106,7 @@ local function slice(_, ns)
 end
 local function set_dsq(n)
   local c = to_class[n]
-  if c then frame.dsq = c else frame.invalid = bor(frame.invalid, kBadDsq) end
+  if c then frame.dsq = c else frame.invalid = bor(frame.invalid, LSF_BAD_DSQ) end
 end
 local ctx = proxy("ctx", {
   task = function() return task end,
@@ -132,13 +119,13 @@ local ctx = proxy("ctx", {
   cpu = function(_, n)
     if n == nil then return frame.cpu end
     if type(n) == "number" and n < nr_cpus and allowed(n) then frame.cpu = n
-    else frame.invalid = bor(frame.invalid, kBadCpu) end
+    else frame.invalid = bor(frame.invalid, LSF_BAD_CPU) end
   end,
   -- run on an idle CPU of LLC n (chosen by the dispatcher, SMT-aware, within the allowed CPUs)
   llc = function(_, n)
     if n == nil then return frame.llc end
     if type(n) == "number" and n == floor(n) and n >= 0 and n < nr_llcs then frame.llc = n
-    else frame.invalid = bor(frame.invalid, kBadLlc) end
+    else frame.invalid = bor(frame.invalid, LSF_BAD_LLC) end
   end,
 })
 
@@ -269,10 +256,10 @@ local function trampoline()
   if fn == nil then return end
   local d, s = fn(ctx)
   if d == nil and s == nil then return end
-  frame.invalid = band(frame.invalid, bnot(kBadDsq + kBadSlice))
+  frame.invalid = band(frame.invalid, bnot(LSF_BAD_DSQ + LSF_BAD_SLICE))
   frame.clamped = 0
   frame.slice_ns = 0
-  frame.dsq = LSF_DEFAULT
+  frame.dsq = LSF_CLASS_DEFAULT
   if d ~= nil then set_dsq(d) end
   slice(nil, s == nil and SLICE_DFL or s)
 end

@@ -14,35 +14,13 @@
 
 #include "policies/binding_lua.h"  // kBindingLua: generated from binding.lua
 #include "policies/bounded_pattern.h"
+#include "policies/frame.h"  // struct lsf_frame, shared with binding.lua
 #include "policies/loop_guard.h"
 
 namespace lsf {
 
-// Mirrors `struct lsf_frame` in binding.lua: the one preallocated call frame shared with the
-// binding (never with the policy, which only gets opaque ctx/task handles).
-struct LsfFrame {
-  lsf_miss miss;      // copy of the record being classified; comm/pcomm NUL terminated
-  uint64_t slice_ns;  // 0: not set
-  int32_t cpu;        // LSF_CPU_ANY: not set
-  uint32_t dsq;       // 0: not set
-  uint32_t invalid;   // kBad* bits
-  uint32_t clamped;   // 1 if the slice was clamped
-  void* engine;       // PolicyEngine::Impl*
-  const char* (*cgroup_fn)(void* engine, int32_t pid);
-  int32_t budget;     // loop-guard budget left for this decision
-  int32_t llc;        // -1: not set
-  uint64_t deadline_ns;  // CLOCK_MONOTONIC end of the decision's budget; 0 outside a decision
-  int (*expired_fn)(void* engine);                  // nonzero once past deadline_ns (sets overrun)
-  double (*runtime_fn)(void* engine, int32_t pid);  // task:runtime()
-  uint32_t overrun;   // 1 once the decision went past its deadline
-  uint32_t varies;    // 1 once the decision read a field a fork does not share with its parent
-};
-static_assert(sizeof(LsfFrame) == 312, "LsfFrame must match struct lsf_frame in binding.lua");
-static_assert(offsetof(LsfFrame, slice_ns) == sizeof(lsf_miss), "LsfFrame must match binding.lua");
-
 namespace {
 
-constexpr uint32_t kBadDsq = 1, kBadSlice = 2, kBadCpu = 4, kBadLlc = 8;
 constexpr size_t kCheckedAlloc = 64u << 10;  // allocations this large check the deadline
 
 // The deadline clock: coarse (a few ns to read, resolution of a jiffy, <= 4 ms), which is enough
@@ -102,7 +80,7 @@ struct PolicyEngine::Impl {
   Options opts;
   std::string name;
   lua_State* L = nullptr;
-  LsfFrame frame{};
+  lsf_frame frame{};  // the one preallocated call frame shared with the binding
   std::string cgroup;           // storage for the last cgroup() answer
   size_t mem_used = 0;
   size_t mem_limit = 0;  // from opts
@@ -308,7 +286,7 @@ void PolicyEngine::ReplaceState() {
 Decision PolicyEngine::Decide(const lsf_miss& miss) {
   if (needs_fresh_state_) ReplaceState();
   Impl& im = *impl_;
-  LsfFrame& f = im.frame;
+  lsf_frame& f = im.frame;
   std::memcpy(&f.miss, &miss, sizeof miss);
   f.miss.comm[LSF_COMM_LEN - 1] = '\0';
   f.miss.pcomm[LSF_COMM_LEN - 1] = '\0';
@@ -360,21 +338,21 @@ Decision PolicyEngine::Decide(const lsf_miss& miss) {
     ++counters_.per_class[LSF_CLASS_DEFAULT];
     return d;
   }
-  if (f.invalid & (kBadDsq | kBadSlice)) {
+  if (f.invalid & (LSF_BAD_DSQ | LSF_BAD_SLICE)) {
     ++counters_.invalid;
-    im.LogOnce(&im.logged_invalid, (f.invalid & kBadDsq)
+    im.LogOnce(&im.logged_invalid, (f.invalid & LSF_BAD_DSQ)
                                        ? "invalid class (use REALTIME 0, BATCH 1, DEFAULT 2, scx.DSQ_GLOBAL or scx.DSQ_LOCAL)"
                                        : "invalid slice (a positive number of ns)");
     ++counters_.per_class[LSF_CLASS_DEFAULT];
     return d;
   }
-  if (f.invalid & (kBadCpu | kBadLlc)) {
+  if (f.invalid & (LSF_BAD_CPU | LSF_BAD_LLC)) {
     ++counters_.invalid;
-    im.LogOnce(&im.logged_invalid, (f.invalid & kBadCpu)
+    im.LogOnce(&im.logged_invalid, (f.invalid & LSF_BAD_CPU)
                                        ? "ctx:cpu() got a CPU that does not exist or is not allowed for the task (ignored)"
                                        : "ctx:llc() got an LLC that does not exist (ignored)");
   }
-  if (f.dsq == 0) {
+  if (f.dsq == LSF_CLASS_NONE) {
     ++counters_.no_verdict;
     im.LogOnce(&im.logged_no_verdict, "the policy made no decision (no ctx:dsq(), no returned dsq; DEFAULT used)");
     ++counters_.per_class[LSF_CLASS_DEFAULT];

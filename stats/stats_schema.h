@@ -33,6 +33,7 @@ namespace lsf {
 // seconds and ratios). A label ending in '<' prints as "p50<=12" in the human line.
 // The policy engine's counters are declared with their struct (policies/policy_counters.h).
 #define LSF_POLICY_STAT_(X, field, ID, label, desc) X(POLICY_##ID, "policy_" #field, policy, label, kCounter, kCount, desc)
+#define LSF_POLICY_CLASS_STAT_(X, cls, ID, key, label, desc) X(POLICY_##ID, key, policy, label, kCounter, kCount, desc)
 #define LSF_USER_STATS(X) \
   X(UPTIME,              "uptime_s",               dispatcher,      "uptime",       kGauge,   kSeconds, "seconds since this scheduler instance was loaded") \
   X(HIT_RATE,            "hit_rate_pct",           cache,           "hit_rate",     kGauge,   kPercent, "hits / (hits + misses) since start") \
@@ -40,6 +41,7 @@ namespace lsf {
   X(VERDICTS_QUEUE_FULL, "verdicts_queue_full",    verdicts,        "queue_full",   kCounter, kCount,   "verdicts dropped because the verdict queue was full (the task falls back at its deadline)") \
   X(DISPATCH_VERDICTS_MAX, "dispatch_verdicts_max", verdicts,        "per_dispatch<", kGauge,  kCount,   "most verdicts one ops.dispatch applied under the run-queue lock since start (upper bound of its log2 bucket; it applies at most 15)") \
   LSF_POLICY_COUNTERS(LSF_POLICY_STAT_, X) \
+  LSF_POLICY_CLASS_COUNTERS(LSF_POLICY_CLASS_STAT_, X) \
   X(POLICY_GENERATION,   "policy_generation",      policy,          "gen",          kGauge,   kCount,   "generation of the running policy (1 at start, +1 per reload)") \
   X(POLICY_RELOADS,      "policy_reloads",         policy,          "reloads",      kCounter, kCount,   "successful policy reloads") \
   X(PLACEMENTS,          "placements",             events,          "placements",   kCounter, kCount,   "ctx:llc() requests turned into a target CPU") \
@@ -57,6 +59,7 @@ namespace lsf {
   X(WAKE_DEFAULT_P99,    "wake_default_p99_us",    wake_to_run,     "default_p99<", kGauge,   kMicros,  "99th percentile of wakeup -> running, DEFAULT (upper bound of its log2 bucket)") \
   X(BATCHES,             "batches",                dispatcher,      "batches",      kCounter, kCount,   "dispatcher passes that handled at least one miss") \
   X(SLEEPS,              "sleeps",                 dispatcher,      "sleeps",       kCounter, kCount,   "dispatcher waits for misses in the kernel (idle)") \
+  X(SPIN_PASSES,         "spin_passes",            dispatcher,      "spin_passes",  kCounter, kCount,   "dispatcher passes that polled for misses without waiting (busy-polling within --spin-us of the last miss)") \
   X(DISPATCHER_CPU,      "dispatcher_cpu_pct",     dispatcher,      "cpu",          kGauge,   kPercent, "CPU time of the dispatcher process over wall time since start") \
   X(PAGE_FAULTS,         "page_faults",            dispatcher,      "page_faults",  kCounter, kCount,   "page faults of the dispatcher process (should stay flat after start)")
 

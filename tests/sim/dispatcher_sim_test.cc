@@ -402,6 +402,47 @@ TEST_F(Sim, PolicyErrorsYieldDefaultAndAreCounted) {
   EXPECT_EQ(policy->counters().errors, 1u);
 }
 
+// Decisions per resulting class are in the stats (the error's fallback counts as DEFAULT).
+TEST_F(Sim, DecisionsPerClassAreInTheStats) {
+  FakeKernel k;
+  auto policy = LoadSource(
+      "require('sched').attach(function(ctx)\n"
+      "  local c = ctx:task():comm()\n"
+      "  if c == 'boom' then error('bad') end\n"
+      "  ctx:dsq(c == 'rt' and REALTIME or BATCH)\n"
+      "end)\n");
+  Dispatcher d(k, *policy, DOpts());
+  k.Enqueue({.pid = 1, .comm = "rt"});
+  k.Enqueue({.pid = 2, .comm = "b"});
+  k.Enqueue({.pid = 3, .comm = "b"});
+  k.Enqueue({.pid = 4, .comm = "boom"});
+  d.RunOnce(0);
+  StatsSnapshot s = d.Snapshot();
+  EXPECT_EQ(s[Stat::POLICY_REALTIME], 1);
+  EXPECT_EQ(s[Stat::POLICY_BATCH], 2);
+  EXPECT_EQ(s[Stat::POLICY_DEFAULT], 1);
+  EXPECT_NE(FormatStatsJson(s).find("\"policy_batch\": 2"), std::string::npos) << FormatStatsJson(s);
+}
+
+// Passes that busy-poll right after a miss are counted apart from the ones that wait.
+TEST_F(Sim, SpinPassesAreInTheStats) {
+  FakeKernel k;
+  auto policy = LoadWorkload();
+  Dispatcher::Options o = DOpts();
+  o.spin_ns = 1'000'000'000;  // every pass after the miss spins, until the housekeeping 50 ms later
+  o.poll_timeout_ms = 0;
+  Dispatcher d(k, *policy, o);
+  k.Enqueue({.pid = 1, .comm = "a"});
+  std::atomic<bool> stop{false};
+  int passes = 0;
+  d.Run(stop, [&] { stop = ++passes == 2; });  // the first pass follows no miss: it waits; the rest spin
+  StatsSnapshot s = d.Snapshot();
+  EXPECT_EQ(s[Stat::SLEEPS], 1);
+  EXPECT_GE(s[Stat::SPIN_PASSES], 1);
+  EXPECT_EQ(s[Stat::SPIN_PASSES], static_cast<double>(d.counters().spin_passes));
+  EXPECT_NE(FormatStatsJson(s).find("\"spin_passes\": "), std::string::npos);
+}
+
 TEST_F(Sim, TargetCpuVerdictGoesToThePerCpuQueue) {
   FakeKernel k(4);
   auto policy = LoadSource("require('sched').attach(function(ctx) ctx:dsq(BATCH); ctx:cpu(2) end)\n");

@@ -76,6 +76,36 @@ TEST(StatsSchema, EveryPolicyCounterIsExported) {
   EXPECT_TRUE(FindStat("policy_clamped_slices").ok());
 }
 
+// per_class was counted but not exported before: every class a decision can end in is a stat
+// (LSF_CLASS_NONE never is one), in the JSON stats and the metrics.
+TEST(StatsSchema, DecisionsPerClassAreExported) {
+  size_t rows = 0;
+#define LSF_T_(A, cls, ID, key, ...)                                       \
+  EXPECT_NE(cls, LSF_CLASS_NONE) << key;                                   \
+  EXPECT_EQ(FindStat(key).value(), Stat::POLICY_##ID) << key;             \
+  EXPECT_EQ(Field(Stat::POLICY_##ID).group, StatGroup::policy) << key;     \
+  ++rows;
+  LSF_POLICY_CLASS_COUNTERS(LSF_T_, _)
+#undef LSF_T_
+  EXPECT_EQ(rows, static_cast<size_t>(LSF_NR_CLASSES) - 1);
+  std::string json = FormatStatsJson(Full());
+  for (const char* key : {"policy_realtime", "policy_batch", "policy_default"}) {
+    ASSERT_TRUE(FindStat(key).ok()) << key;
+    EXPECT_NE(json.find("\"" + std::string(key) + "\": "), std::string::npos) << key;
+  }
+  EXPECT_EQ(MetricName(Field(Stat::POLICY_BATCH)), "luasched_fast_policy_batch_total");
+}
+
+// spin_passes was counted but not in the schema before.
+TEST(StatsSchema, SpinPassesAreExported) {
+  ASSERT_TRUE(FindStat("spin_passes").ok());
+  EXPECT_EQ(FindStat("spin_passes").value(), Stat::SPIN_PASSES);
+  EXPECT_EQ(Field(Stat::SPIN_PASSES).kind, StatKind::kCounter);
+  EXPECT_NE(FormatStatsJson(Full()).find("\"spin_passes\": "), std::string::npos);
+  EXPECT_NE(FormatStatsLine(Full()).find(" spin_passes="), std::string::npos);
+  EXPECT_EQ(MetricName(Field(Stat::SPIN_PASSES)), "luasched_fast_spin_passes_total");
+}
+
 TEST(StatsSchema, UnknownKeyIsAnErrorNotZero) {
   ASSERT_TRUE(FindStat("misses").ok());
   EXPECT_EQ(FindStat("misses").value(), Stat::MISS);
