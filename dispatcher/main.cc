@@ -1,4 +1,4 @@
-// luasched-fast: thin main. Parses options and hands over to the command (Service, dry run, stats, top).
+// luasched-fast: thin main. Parses options and hands over to the command (Service, dry run, stats, top, check).
 #include <unistd.h>
 
 #include <atomic>
@@ -12,12 +12,14 @@
 #include "alloc/memory_lock.h"
 #include "port/scx_host.h"
 #include "dispatcher/bpf_scheduler.h"
+#include "dispatcher/check.h"
 #include "dispatcher/dry_run.h"
 #include "common/log.h"
 #include "dispatcher/options.h"
 #include "dispatcher/proc_scan.h"
 #include "dispatcher/process.h"
 #include "dispatcher/service.h"
+#include "dispatcher/synthetic_tasks.h"
 #include "stats/stats_view.h"
 #include "stats/top.h"
 #include "topology/topology.h"
@@ -68,6 +70,23 @@ int RunDry(const lsf::Options& opt) {
   if (!policy) return Fail(Service::kExitStart, policy.error());
   lsf::DryRun(**policy, lsf::ScanProc("/proc", opt.threads), opt.json, stdout);
   return Service::kExitOk;
+}
+
+// check FILE: the built-in tasks, then (unless --no-proc) the running ones, as the dry run reads them.
+int RunCheck(const lsf::Options& opt) {
+  auto text = lsf::ReadTrustedPolicy(opt.policy_path, getuid());
+  if (!text) return Fail(lsf::kCheckNoLoad, text.error());
+  lsf::PolicyEngine::Options popts = PolicyOptions(opt);
+  std::vector<lsf::CheckTask> tasks;
+  for (const lsf::SyntheticTask& t : lsf::SyntheticTasks(popts.nr_cpus))
+    tasks.push_back({t.miss, "built-in", t.cgroup, t.runtime_ns});
+  if (!opt.no_proc) {
+    for (const lsf_miss& m : lsf::ScanProc("/proc", opt.threads))
+      if (!(m.flags & LSF_MISS_KTHREAD)) tasks.push_back({m, "proc", "", -1});
+  }
+  lsf::CheckReport report = lsf::CheckPolicy(*text, opt.policy_path, popts, tasks);
+  lsf::PrintCheck(report, opt.json, stdout);
+  return lsf::CheckExitCode(report);
 }
 
 int Run(const lsf::Options& opt) {
@@ -122,6 +141,7 @@ int main(int argc, char** argv) {
         if (opt->list) return lsf::ListStats(stdout);
         return lsf::RunStatsView(opt->stats_file, opt->watch, opt->json, stdout);
       case lsf::Options::Command::kTop: return lsf::RunTop(opt->stats_file);
+      case lsf::Options::Command::kCheck: return RunCheck(*opt);
       case lsf::Options::Command::kRun: return Run(*opt);
     }
     return Service::kExitUsage;

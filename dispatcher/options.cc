@@ -10,10 +10,11 @@ namespace lsf {
 namespace {
 
 // Which commands take an option (a bit per Options::Command).
-constexpr unsigned kRun = 1, kDry = 2, kStats = 4, kTop = 8, kAny = 15;
+constexpr unsigned kRun = 1, kDry = 2, kStats = 4, kTop = 8, kCheck = 16, kAny = 31;
 constexpr unsigned kRunLike = kRun | kDry;  // a scheduler command line; adding --dry-run tries it out
 constexpr unsigned Bit(Options::Command c) { return 1u << static_cast<unsigned>(c); }
-constexpr std::string_view kCommandNames[] = {"the scheduler", "--dry-run", "stats", "top"};
+constexpr std::string_view kCommandNames[] = {"the scheduler", "--dry-run", "stats", "top", "check"};
+constexpr unsigned kNrCommands = sizeof kCommandNames / sizeof kCommandNames[0];
 
 enum class Kind {
   kFlag,    // no value; sets a bool
@@ -40,7 +41,7 @@ struct Spec {
   char short_name;           // 0: none
   std::string_view name;     // long name without "--"
   std::string_view metavar;  // value placeholder in --help ("" for flags)
-  unsigned commands;         // bits: kRun, kDry, kStats, kTop
+  unsigned commands;         // bits: kRun, kDry, kStats, kTop, kCheck
   Kind kind;
   Member member;
   std::string_view help;     // '\n' continues on the next help line
@@ -54,7 +55,7 @@ struct Spec {
 
 // Every option, once. The default of each is the initialiser of its member in Options.
 constexpr Spec kSpecs[] = {
-    {'p', "policy", "FILE", kRunLike, Kind::kString, &Options::policy_path,
+    {'p', "policy", "FILE", kRunLike | kCheck, Kind::kString, &Options::policy_path,
      "the Lua policy (see docs/policy-api.md); required"},
     {'c', "cpu", "N", kRunLike, Kind::kCpu, &Options::cpu, "pin the dispatcher to CPU N"},
     {'s', "slice-us", "US", kRunLike, Kind::kInt, &Options::slice_ns,
@@ -110,8 +111,11 @@ constexpr Spec kSpecs[] = {
     {0, "dry-run", "", kRunLike, Kind::kFlag, &Options::dry_run,
      "classify the running processes (from /proc) and print the verdicts;\n"
      "no BPF, no root, works on any Linux: test a policy before deploying it"},
-    {0, "json", "", kDry | kStats, Kind::kFlag, &Options::json, "with --dry-run or stats: JSON output"},
-    {0, "threads", "", kDry, Kind::kFlag, &Options::threads, "with --dry-run: every thread, not one line per process"},
+    {0, "json", "", kDry | kStats | kCheck, Kind::kFlag, &Options::json, "with --dry-run, stats or check: JSON output"},
+    {0, "threads", "", kDry | kCheck, Kind::kFlag, &Options::threads,
+     "with --dry-run or check: every thread, not one per process"},
+    {0, "no-proc", "", kCheck, Kind::kFlag, &Options::no_proc,
+     "with check: only the built-in tasks, not the running processes"},
     {0, "watch", "", kStats, Kind::kFlag, &Options::watch, "with stats: refresh every second, with rates"},
     {0, "list", "", kStats, Kind::kFlag, &Options::list,
      "with stats: every stat with its JSON key, metric name and meaning"},
@@ -219,6 +223,7 @@ std::string UsageText(int nr_cpus) {
       "       luasched-fast --dry-run --policy FILE [--json] [--threads]\n"
       "       luasched-fast stats [--watch] [--json] [--list] [--stats-file FILE]\n"
       "       luasched-fast top [--stats-file FILE]\n"
+      "       luasched-fast check FILE [--json] [--threads] [--no-proc]\n"
       "\n"
       "A sched_ext CPU scheduler whose policy is a Lua file. Every task is classified once by the\n"
       "policy (REALTIME, BATCH or DEFAULT, a time slice and optionally a CPU); the verdict is cached\n"
@@ -245,6 +250,10 @@ std::string UsageText(int nr_cpus) {
       "second with rates; --json prints the raw JSON; --list explains every counter.\n"
       "top: a live view of the running instance (rates per class and per CPU, hit rate, fallbacks,\n"
       "round trips, dispatcher CPU), refreshed every second; q or Ctrl-C quits.\n"
+      "check: loads FILE in the policy sandbox and runs it over built-in tasks (servers, builds,\n"
+      "desktop, users, nice values, cgroups) and the running processes; reports errors, overruns,\n"
+      "missing and invalid verdicts, clamped slices, and decisions forks cannot inherit. No BPF,\n"
+      "no root. Exit status 0 every decision valid, 1 a decision failed, 3 the file does not load.\n"
       "\n"
       "Exit status: 0 clean stop (SIGINT/SIGTERM), 1 the kernel ejected the scheduler (reason\n"
       "printed), 2 bad usage, 3 cannot start (no sched_ext, policy error, load failure, no\n"
@@ -298,11 +307,14 @@ std::string BashCompletion() {
          "    case ${COMP_WORDS[1]:-} in\n"
          "      stats) words=\"" + words_for(kStats) + "\" ;;\n"
          "      top) words=\"" + words_for(kTop) + "\" ;;\n"
+         "      check) words=\"" + words_for(kCheck) + "\" ;;\n"
          "      *) words=\"" + words_for(kRunLike) + "\" ;;\n"
          "    esac\n"
          "    COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
          "  elif [ \"$COMP_CWORD\" = 1 ]; then\n"
-         "    COMPREPLY=($(compgen -W \"stats top\" -- \"$cur\"))\n"
+         "    COMPREPLY=($(compgen -W \"stats top check\" -- \"$cur\"))\n"
+         "  elif [ \"${COMP_WORDS[1]}\" = check ]; then\n"
+         "    COMPREPLY=($(compgen -f -- \"$cur\")); compopt -o filenames 2>/dev/null\n"
          "  fi\n"
          "}\n"
          "complete -F _luasched_fast luasched-fast\n";
@@ -312,8 +324,10 @@ std::string BashCompletion() {
 Result<Options> ParseOptions(const std::vector<std::string>& args, int nr_cpus) {
   Options o;
   size_t first = 0;
-  if (!args.empty() && (args[0] == "stats" || args[0] == "top")) {
-    o.command = args[0] == "stats" ? Options::Command::kStats : Options::Command::kTop;
+  if (!args.empty() && (args[0] == "stats" || args[0] == "top" || args[0] == "check")) {
+    o.command = args[0] == "stats" ? Options::Command::kStats
+                : args[0] == "top" ? Options::Command::kTop
+                                   : Options::Command::kCheck;
     first = 1;
   }
   std::vector<const Spec*> given;
@@ -326,6 +340,11 @@ Result<Options> ParseOptions(const std::vector<std::string>& args, int nr_cpus) 
         a = a.substr(0, eq);
         inline_value = true;
       }
+    }
+    if (o.command == Options::Command::kCheck && !a.empty() && a[0] != '-') {  // check FILE
+      if (!o.policy_path.empty()) return MakeError("check takes one policy FILE, not '" + args[i] + "' as well");
+      o.policy_path = a;
+      continue;
     }
     const Spec* spec = nullptr;
     for (const Spec& s : kSpecs)
@@ -345,13 +364,15 @@ Result<Options> ParseOptions(const std::vector<std::string>& args, int nr_cpus) 
   for (const Spec* s : given) {
     if (s->commands & Bit(o.command)) continue;
     std::string with;
-    for (unsigned c = 0; c < 4; ++c)
+    for (unsigned c = 0; c < kNrCommands; ++c)
       if (s->commands & (1u << c)) with += (with.empty() ? "" : ", ") + std::string(kCommandNames[c]);
     return MakeError(Dashed(*s) + " does not go with " + std::string(kCommandNames[static_cast<unsigned>(o.command)]) +
                      " (it goes with: " + with + "; see --help)");
   }
   if ((o.command == Options::Command::kRun || o.command == Options::Command::kDryRun) && o.policy_path.empty())
     return MakeError("--policy FILE is required (see --help)");
+  if (o.command == Options::Command::kCheck && o.policy_path.empty())
+    return MakeError("check needs a policy FILE: luasched-fast check FILE (see --help)");
   return o;
 }
 

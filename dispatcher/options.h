@@ -16,13 +16,13 @@ inline constexpr const char* kDefaultStatsFile = "/run/luasched-fast.stats.json"
 // Defaults are the initialisers below; ranges, help text and which command takes each option are
 // in the table in options.cc, which --help is generated from.
 struct Options {
-  enum class Command { kRun, kDryRun, kStats, kTop };
+  enum class Command { kRun, kDryRun, kStats, kTop, kCheck };
   // Choice options, parsed once: the enumerators are in the order of the choices in the table.
   enum class Transport { kRingbuf, kArena };
   enum class MissMode { kRun, kWait };
   enum class ForkMode { kInherit, kAsk };
-  Command command = Command::kRun;      // first argument "stats" or "top", or --dry-run
-  std::string policy_path;              // --policy FILE (required to run)
+  Command command = Command::kRun;      // first argument "stats", "top" or "check", or --dry-run
+  std::string policy_path;              // --policy FILE (required to run), or check's FILE
   int cpu = 0;                          // --cpu N: CPU the dispatcher is pinned to
   uint64_t slice_ns = 5'000'000;        // --slice-us: slice when the policy sets none
   int stats_interval_s = 10;            // --stats SEC: periodic stats line (0: only at exit)
@@ -47,6 +47,7 @@ struct Options {
   bool dry_run = false;                 // --dry-run: classify /proc tasks and print, no BPF
   bool json = false;                    // --json: dry-run or stats output as JSON
   bool threads = false;                 // --threads: dry-run lists every thread, not one per process
+  bool no_proc = false;                 // check --no-proc: only the built-in tasks
   bool help = false;                    // --help
   bool version = false;                 // --version
 };

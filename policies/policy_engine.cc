@@ -369,4 +369,7 @@ Decision PolicyEngine::Decide(const lsf_miss& miss) {
   return d;
 }
 
+std::string ProcCgroupPath(int32_t pid) { return DefaultCgroupPath(pid); }
+double ProcTaskRuntime(int32_t pid) { return DefaultTaskRuntime(pid); }
+
 }  // namespace lsf

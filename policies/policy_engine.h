@@ -103,4 +103,8 @@ class PolicyEngine {
   std::array<RateSlot, 1024> rate_{};  // direct-mapped by pid
 };
 
+// The engine's default lookups (PolicyEngine::Options::cgroup_path, task_runtime): /proc.
+std::string ProcCgroupPath(int32_t pid);
+double ProcTaskRuntime(int32_t pid);
+
 }  // namespace lsf

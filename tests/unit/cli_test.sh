@@ -51,6 +51,41 @@ for d in "$policies"/luasched/*.lua; do
   expect 0 "^ *$sp +$sp nginx-dryrun +REALTIME +1000 +any$" "dry run, $(basename "$d"): nginx-dryrun REALTIME 1 ms" \
     -- "$bin" --dry-run --policy "$tmp/dialect.lua"
 done
+# check FILE: exit 0 for the shipped policy, 1 when a decision fails, 3 when the file does not load;
+# --json is one JSON object that names the failing task and its kind, with the /proc task seen
+expect 0 '^ok$' "check: the shipped workload policy passes, exit 0" -- "$bin" check "$tmp/p.lua"
+expect 3 'does not load: syntax error in policy' "check: a syntax error, exit 3" -- "$bin" check "$tmp/syntax.lua"
+expect 2 'check needs a policy FILE' "check without FILE, exit 2" -- "$bin" check
+expect 2 'check takes one policy FILE' "check with two files, exit 2" -- "$bin" check "$tmp/p.lua" "$tmp/p.lua"
+expect 2 '--no-proc does not go with' "--no-proc only with check, exit 2" -- "$bin" --dry-run --no-proc --policy "$tmp/p.lua"
+cat > "$tmp/fails.lua" <<'LUA'
+local sched = require("sched")
+sched.attach(function(ctx)
+  local t = ctx:task()
+  if t:comm() == "cc1" then error("no compilers here") end
+  if t:comm() == "nginx-dryrun" then ctx:dsq(REALTIME); ctx:slice(1000000); return end
+  if t:pid() % 2 == 0 then ctx:dsq(BATCH) else ctx:dsq(DEFAULT) end
+end)
+LUA
+chmod 644 "$tmp/fails.lua"
+expect 1 'error: built-in task [0-9]+ \(cc1\): .*no compilers here' "check: a failing decision is named, exit 1" \
+  -- "$bin" check "$tmp/fails.lua"
+json=$("$bin" check --json "$tmp/fails.lua"); rc=$?
+if [ $rc = 1 ] && python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["loaded"] and d["exit_code"] == 1 and d["tasks"]["built_in"] >= 20 and d["tasks"]["proc"] >= 1
+assert [(p["kind"], p["comm"]) for p in d["problems"]] == [("error", "cc1")], d["problems"]
+assert "no compilers here" in d["problems"][0]["message"]
+assert d["classes"]["REALTIME"] == 1 and d["inheritable"] == 1  # nginx-dryrun: decided from its comm alone
+assert d["not_inheritable"][0]["why"].startswith("read a field a fork does not share")
+' "$json"; then ok "check --json: valid JSON naming the failing task (exit 1)"; else bad "check --json (rc=$rc, $(head -c 300 <<< "$json"))"; fi
+json=$("$bin" check --json --no-proc "$tmp/p.lua")
+if python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["exit_code"] == 0 and d["tasks"]["proc"] == 0 and d["problems"] == []' "$json"; then
+  ok "check --no-proc: built-in tasks only"
+else
+  bad "check --no-proc ($(head -c 200 <<< "$json"))"
+fi
 ln -s "$tmp/p.lua" "$tmp/link.lua"
 expect 3 'is a symbolic link' "a symlinked policy file is refused, exit 3" -- "$bin" --dry-run --policy "$tmp/link.lua"
 echo "$pass passed, $fail failed"

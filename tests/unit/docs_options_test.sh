@@ -21,7 +21,7 @@ ok() { pass=$((pass + 1)); }
 nok() { fail=$((fail + 1)); echo "not ok - $*"; }
 for o in "${opts[@]}"; do
   got=
-  for cmd in "" stats top; do
+  for cmd in "" stats top check; do
     # shellcheck disable=SC2086
     [[ " $(complete_words $cmd "${o:0:4}") " == *" $o "* ]] && got="$got${cmd:-run} "
   done
@@ -36,5 +36,7 @@ done
 # the stats command's options are offered there, and the scheduler's are not
 [[ " $(complete_words stats --) " == *" --watch "* ]] && ok || nok "stats --watch not offered"
 [[ " $(complete_words stats --) " != *" --policy "* ]] && ok || nok "stats offers --policy"
+[[ " $(complete_words check --) " == *" --no-proc "* ]] && ok || nok "check --no-proc not offered"
+[[ " $(complete_words "") " == *" check "* ]] && ok || nok "the check command not offered"
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]

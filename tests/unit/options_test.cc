@@ -120,6 +120,23 @@ TEST(Options, MetricsFileLogLevelAndCommands) {
   EXPECT_FALSE(Parse({"--policy", ""}).ok());
 }
 
+// check FILE: the file is positional (or --policy), exactly one, and check's options go with it only.
+TEST(Options, CheckTakesOnePolicyFile) {
+  auto c = Parse({"check", "my.lua", "--json", "--no-proc"});
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->command, Options::Command::kCheck);
+  EXPECT_EQ(c->policy_path, "my.lua");
+  EXPECT_TRUE(c->json && c->no_proc);
+  auto p = Parse({"check", "--policy", "my.lua", "--threads"});
+  ASSERT_TRUE(p.ok()) << p.error();
+  EXPECT_EQ(p->policy_path, "my.lua");
+  EXPECT_NE(Parse({"check"}).error().find("check needs a policy FILE"), std::string::npos);
+  EXPECT_NE(Parse({"check", "a.lua", "b.lua"}).error().find("one policy FILE"), std::string::npos);
+  EXPECT_FALSE(Parse({"check", "a.lua", "--cpu", "0"}).ok());  // a scheduler option
+  EXPECT_FALSE(Parse({"--policy", "p", "--no-proc"}).ok());
+  EXPECT_FALSE(Parse({"--policy", "p", "stray"}).ok());  // positional only after check
+}
+
 // Each choice is parsed into its enumerator (the table lists them in enum order).
 TEST(Options, ChoicesParseToTheirEnumerators) {
   auto o = [](std::vector<std::string> extra) {
