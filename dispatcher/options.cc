@@ -67,6 +67,9 @@ constexpr Spec kSpecs[] = {
      "--log-verdicts, one JSON object per verdict too (times of the miss and the verdict)"},
     {0, "stats-file", "FILE", kRunLike | kStats | kTop, Kind::kString, &Options::stats_file,
      "JSON stats rewritten every second, read by `stats` and `top`;\n'' disables", 0, 0, 1, "", "", true},
+    {0, "decisions-file", "FILE", kRunLike, Kind::kString, &Options::decisions_file,
+     "the last 4096 decisions (a shared-memory ring) for `why` and `record`;\n'' disables",
+     0, 0, 1, "", "", true},
     {0, "metrics-file", "FILE", kRunLike, Kind::kString, &Options::metrics_file,
      "metrics in the Prometheus text format, rewritten every second (atomically),\n"
      "for node_exporter's textfile collector (DIR/luasched-fast.prom)",

@@ -12,6 +12,7 @@
 namespace lsf {
 
 inline constexpr const char* kDefaultStatsFile = "/run/luasched-fast.stats.json";
+inline constexpr const char* kDefaultDecisionsFile = "/run/luasched-fast.decisions";
 
 // Defaults are the initialisers below; ranges, help text and which command takes each option are
 // in the table in options.cc, which --help is generated from.
@@ -40,6 +41,7 @@ struct Options {
   int spin_us = 200;                    // --spin-us: busy-poll this long after a miss (0: always sleep, -1: never)
   std::string stats_file = kDefaultStatsFile;  // --stats-file: JSON stats, rewritten every second
   std::string metrics_file;             // --metrics-file: Prometheus text format, rewritten every second
+  std::string decisions_file = kDefaultDecisionsFile;  // --decisions-file: the ring of recent decisions
   LogLevel log_level = LogLevel::kInfo;  // --log-level error|warning|info|debug
   bool stats_json = false;              // --stats-json: periodic stats (and verdict lines) as JSON lines
   bool watch = false;                   // stats --watch: refresh every second
