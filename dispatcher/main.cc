@@ -1,4 +1,4 @@
-// luasched-fast: thin main. Parses options and hands over to the command (Service, dry run, stats, top, check).
+// luasched-fast: thin main. Parses options and hands over to the command (Service, dry run, stats, top, check, why).
 #include <unistd.h>
 
 #include <atomic>
@@ -20,6 +20,7 @@
 #include "dispatcher/process.h"
 #include "dispatcher/service.h"
 #include "dispatcher/synthetic_tasks.h"
+#include "dispatcher/why.h"
 #include "stats/stats_view.h"
 #include "stats/top.h"
 #include "topology/topology.h"
@@ -142,6 +143,7 @@ int main(int argc, char** argv) {
         return lsf::RunStatsView(opt->stats_file, opt->watch, opt->json, stdout);
       case lsf::Options::Command::kTop: return lsf::RunTop(opt->stats_file);
       case lsf::Options::Command::kCheck: return RunCheck(*opt);
+      case lsf::Options::Command::kWhy: return lsf::RunWhy(opt->decisions_file, opt->pid, opt->json, stdout);
       case lsf::Options::Command::kRun: return Run(*opt);
     }
     return Service::kExitUsage;

@@ -2,6 +2,8 @@
 #include "dispatcher/options.h"
 
 #include <charconv>
+#include <cstdint>
+#include <iterator>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -10,10 +12,12 @@ namespace lsf {
 namespace {
 
 // Which commands take an option (a bit per Options::Command).
-constexpr unsigned kRun = 1, kDry = 2, kStats = 4, kTop = 8, kCheck = 16, kAny = 31;
+constexpr unsigned kRun = 1, kDry = 2, kStats = 4, kTop = 8, kCheck = 16, kWhy = 32, kAny = 63;
 constexpr unsigned kRunLike = kRun | kDry;  // a scheduler command line; adding --dry-run tries it out
 constexpr unsigned Bit(Options::Command c) { return 1u << static_cast<unsigned>(c); }
-constexpr std::string_view kCommandNames[] = {"the scheduler", "--dry-run", "stats", "top", "check"};
+constexpr std::string_view kCommandNames[] = {"the scheduler", "--dry-run", "stats", "top", "check", "why"};
+// The commands named by a first argument, in the order of Options::Command from kStats on.
+constexpr std::string_view kCommandWords[] = {"stats", "top", "check", "why"};
 constexpr unsigned kNrCommands = sizeof kCommandNames / sizeof kCommandNames[0];
 
 enum class Kind {
@@ -41,7 +45,7 @@ struct Spec {
   char short_name;           // 0: none
   std::string_view name;     // long name without "--"
   std::string_view metavar;  // value placeholder in --help ("" for flags)
-  unsigned commands;         // bits: kRun, kDry, kStats, kTop, kCheck
+  unsigned commands;         // bits: kRun, kDry, kStats, kTop, kCheck, kWhy
   Kind kind;
   Member member;
   std::string_view help;     // '\n' continues on the next help line
@@ -67,7 +71,7 @@ constexpr Spec kSpecs[] = {
      "--log-verdicts, one JSON object per verdict too (times of the miss and the verdict)"},
     {0, "stats-file", "FILE", kRunLike | kStats | kTop, Kind::kString, &Options::stats_file,
      "JSON stats rewritten every second, read by `stats` and `top`;\n'' disables", 0, 0, 1, "", "", true},
-    {0, "decisions-file", "FILE", kRunLike, Kind::kString, &Options::decisions_file,
+    {0, "decisions-file", "FILE", kRunLike | kWhy, Kind::kString, &Options::decisions_file,
      "the last 4096 decisions (a shared-memory ring) for `why` and `record`;\n'' disables",
      0, 0, 1, "", "", true},
     {0, "metrics-file", "FILE", kRunLike, Kind::kString, &Options::metrics_file,
@@ -114,7 +118,8 @@ constexpr Spec kSpecs[] = {
     {0, "dry-run", "", kRunLike, Kind::kFlag, &Options::dry_run,
      "classify the running processes (from /proc) and print the verdicts;\n"
      "no BPF, no root, works on any Linux: test a policy before deploying it"},
-    {0, "json", "", kDry | kStats | kCheck, Kind::kFlag, &Options::json, "with --dry-run, stats or check: JSON output"},
+    {0, "json", "", kDry | kStats | kCheck | kWhy, Kind::kFlag, &Options::json,
+     "with --dry-run, stats, check or why: JSON output"},
     {0, "threads", "", kDry | kCheck, Kind::kFlag, &Options::threads,
      "with --dry-run or check: every thread, not one per process"},
     {0, "no-proc", "", kCheck, Kind::kFlag, &Options::no_proc,
@@ -227,6 +232,7 @@ std::string UsageText(int nr_cpus) {
       "       luasched-fast stats [--watch] [--json] [--list] [--stats-file FILE]\n"
       "       luasched-fast top [--stats-file FILE]\n"
       "       luasched-fast check FILE [--json] [--threads] [--no-proc]\n"
+      "       luasched-fast why PID [--json] [--decisions-file FILE]\n"
       "\n"
       "A sched_ext CPU scheduler whose policy is a Lua file. Every task is classified once by the\n"
       "policy (REALTIME, BATCH or DEFAULT, a time slice and optionally a CPU); the verdict is cached\n"
@@ -257,10 +263,14 @@ std::string UsageText(int nr_cpus) {
       "desktop, users, nice values, cgroups) and the running processes; reports errors, overruns,\n"
       "missing and invalid verdicts, clamped slices, and decisions forks cannot inherit. No BPF,\n"
       "no root. Exit status 0 every decision valid, 1 a decision failed, 3 the file does not load.\n"
+      "why: the newest decision of the running instance for task PID (a thread id, else a process's\n"
+      "threads), from its ring of recent decisions (a task that exited too): the verdict, where it came\n"
+      "from, when, the task fields the policy read with their values, and the policy line that set the\n"
+      "class. Exit status 0 found, 1 not in the ring, 3 no running instance.\n"
       "\n"
       "Exit status: 0 clean stop (SIGINT/SIGTERM), 1 the kernel ejected the scheduler (reason\n"
       "printed), 2 bad usage, 3 cannot start (no sched_ext, policy error, load failure, no\n"
-      "running instance for stats and top).\n";
+      "running instance for stats, top and why).\n";
   return out;
 }
 
@@ -311,11 +321,12 @@ std::string BashCompletion() {
          "      stats) words=\"" + words_for(kStats) + "\" ;;\n"
          "      top) words=\"" + words_for(kTop) + "\" ;;\n"
          "      check) words=\"" + words_for(kCheck) + "\" ;;\n"
+         "      why) words=\"" + words_for(kWhy) + "\" ;;\n"
          "      *) words=\"" + words_for(kRunLike) + "\" ;;\n"
          "    esac\n"
          "    COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
          "  elif [ \"$COMP_CWORD\" = 1 ]; then\n"
-         "    COMPREPLY=($(compgen -W \"stats top check\" -- \"$cur\"))\n"
+         "    COMPREPLY=($(compgen -W \"stats top check why\" -- \"$cur\"))\n"
          "  elif [ \"${COMP_WORDS[1]}\" = check ]; then\n"
          "    COMPREPLY=($(compgen -f -- \"$cur\")); compopt -o filenames 2>/dev/null\n"
          "  fi\n"
@@ -327,10 +338,9 @@ std::string BashCompletion() {
 Result<Options> ParseOptions(const std::vector<std::string>& args, int nr_cpus) {
   Options o;
   size_t first = 0;
-  if (!args.empty() && (args[0] == "stats" || args[0] == "top" || args[0] == "check")) {
-    o.command = args[0] == "stats" ? Options::Command::kStats
-                : args[0] == "top" ? Options::Command::kTop
-                                   : Options::Command::kCheck;
+  for (size_t c = 0; !args.empty() && c < std::size(kCommandWords); ++c) {
+    if (args[0] != kCommandWords[c]) continue;
+    o.command = static_cast<Options::Command>(static_cast<size_t>(Options::Command::kStats) + c);
     first = 1;
   }
   std::vector<const Spec*> given;
@@ -347,6 +357,13 @@ Result<Options> ParseOptions(const std::vector<std::string>& args, int nr_cpus) 
     if (o.command == Options::Command::kCheck && !a.empty() && a[0] != '-') {  // check FILE
       if (!o.policy_path.empty()) return MakeError("check takes one policy FILE, not '" + args[i] + "' as well");
       o.policy_path = a;
+      continue;
+    }
+    if (o.command == Options::Command::kWhy && !a.empty() && a[0] != '-') {  // why PID
+      int64_t pid = 0;
+      if (o.pid != 0) return MakeError("why takes one PID, not '" + args[i] + "' as well");
+      if (!ParseInt(a, 1, INT32_MAX, &pid)) return MakeError("why PID: '" + a + "' is not a process id");
+      o.pid = static_cast<int>(pid);
       continue;
     }
     const Spec* spec = nullptr;
@@ -376,6 +393,8 @@ Result<Options> ParseOptions(const std::vector<std::string>& args, int nr_cpus) 
     return MakeError("--policy FILE is required (see --help)");
   if (o.command == Options::Command::kCheck && o.policy_path.empty())
     return MakeError("check needs a policy FILE: luasched-fast check FILE (see --help)");
+  if (o.command == Options::Command::kWhy && o.pid == 0)
+    return MakeError("why needs a PID: luasched-fast why PID (see --help)");
   return o;
 }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # CLI tests of luasched-fast that need no root and no sched_ext: help, errors, dry run on this /proc.
-# usage: cli_test.sh BINARY POLICIES_DIR
+# usage: cli_test.sh BINARY POLICIES_DIR DECISIONS_HELPER
 set -uo pipefail
-bin=$1 policies=$2
+bin=$1 policies=$2 helper=$3
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
 bad() { fail=$((fail + 1)); echo "not ok - $*"; }
@@ -13,7 +13,8 @@ expect() {
   out=$("$@" 2>&1); got=$?
   if [ "$got" = "$rc" ] && grep -qE -- "$re" <<< "$out"; then ok "$what"; else bad "$what (rc=$got, output: $(head -c 300 <<< "$out"))"; fi
 }
-tmp=$(mktemp -d); trap 'kill $sp 2>/dev/null; rm -rf "$tmp"' EXIT
+sp= hp=
+tmp=$(mktemp -d); trap 'kill $sp $hp 2>/dev/null; rm -rf "$tmp"' EXIT
 chmod 755 "$tmp"
 cp "$policies/workload.lua" "$tmp/p.lua"; chmod 644 "$tmp/p.lua"
 
@@ -86,6 +87,30 @@ if python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["exit_code"]
 else
   bad "check --no-proc ($(head -c 200 <<< "$json"))"
 fi
+# why PID: no instance (3), usage (2); against a ring of made-up decisions (the helper keeps it
+# until killed): found (0, text and JSON), not found (1, naming how many decisions the ring holds)
+expect 3 'no running luasched-fast found: .*does not exist' "why without a running instance, exit 3" \
+  -- "$bin" why 1 --decisions-file "$tmp/none.decisions"
+expect 2 'why needs a PID' "why without PID, exit 2" -- "$bin" why
+expect 2 "'nginx' is not a process id" "why with a name, exit 2" -- "$bin" why nginx
+"$helper" ring "$tmp/decisions" > "$tmp/helper.out" & hp=$!
+for _ in $(seq 50); do grep -q ready "$tmp/helper.out" 2>/dev/null && break; sleep 0.1; done
+expect 0 'pid 4242 \(nginx-test.*REALTIME' "why: the verdict of a task in the ring, exit 0" \
+  -- "$bin" why 4242 --decisions-file "$tmp/decisions"
+expect 0 "line 5 \(ctx:dsq\)" "why: the policy line that set the class" -- "$bin" why 4242 --decisions-file "$tmp/decisions"
+expect 0 "read: +comm=nginx-test, cgroup=/system.slice/nginx.service" "why: the fields read, with their values" \
+  -- "$bin" why 4242 --decisions-file "$tmp/decisions"
+expect 0 "fallback: the policy raised an error" "why: a fallback's source" -- "$bin" why 4243 --decisions-file "$tmp/decisions"
+json=$("$bin" why 4244 --json --decisions-file "$tmp/decisions")
+if python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["pid"] == 4244 and d["class"] == "BATCH" and d["source"] == "policy", d
+assert d["line"] == 2 and d["line_kind"] == "return" and d["reads"] == {"uid": 1000}, d
+' "$json"; then ok "why --json: class, source, line and the fields read"; else bad "why --json ($(head -c 300 <<< "$json"))"; fi
+expect 1 'pid 999: no decision for it among the 3 decisions the ring holds' "why of a pid not in the ring, exit 1" \
+  -- "$bin" why 999 --decisions-file "$tmp/decisions"
+kill $hp; wait $hp 2>/dev/null; hp=
 ln -s "$tmp/p.lua" "$tmp/link.lua"
 expect 3 'is a symbolic link' "a symlinked policy file is refused, exit 3" -- "$bin" --dry-run --policy "$tmp/link.lua"
 echo "$pass passed, $fail failed"

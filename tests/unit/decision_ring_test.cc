@@ -1,5 +1,6 @@
 // Unit tests of the decision ring (wrap, torn reads, refused files) and of the trace the engine gives each decision.
 #include "dispatcher/decision_ring.h"
+#include "dispatcher/why.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -187,6 +188,44 @@ TEST(DecisionTrace, SourcesOfTheFallbacks) {
   Decision d = DecideOnce("ctx:dsq(BATCH)", m, /*max_per_task=*/0);
   EXPECT_EQ(d.trace.source, DecisionSource::kPolicy);
   EXPECT_STREQ(DecisionSourceName(static_cast<uint32_t>(DecisionSource::kDeferred)), "deferred");
+}
+
+// why: the newest record of a pid (else of a tgid), what the ring held, and the JSON it prints.
+TEST(Why, FindsTheNewestDecisionOfATaskAndPrintsIt) {
+  const std::string path = TempPath("ring_why");
+  auto w = DecisionRingWriter::Create(path, "/etc/p.lua", 16);
+  ASSERT_TRUE(w.ok()) << w.error();
+  Decision d = DecideOnce("if ctx:task():comm() == 'nginx' then ctx:dsq(REALTIME) else ctx:dsq(BATCH) end", Miss("nginx"));
+  lsf_miss m = Miss("nginx");
+  (*w)->Write(MakeDecisionRecord(m, d, 100, 1'000'000'000, 1));
+  m.pid = 43;  // a thread of process 42
+  (*w)->Write(MakeDecisionRecord(m, d, 200, 2'000'000'000, 1));
+  d.dsq = LSF_CLASS_BATCH;
+  m.pid = 42;
+  (*w)->Write(MakeDecisionRecord(m, d, 300, 3'000'000'000, 2));
+  auto r = DecisionRingReader::Open(path);
+  ASSERT_TRUE(r.ok()) << r.error();
+  DecisionRecord got;
+  RingSpan span;
+  ASSERT_TRUE(FindNewest(**r, 42, &got, &span));
+  EXPECT_EQ(got.generation, 2u) << "the newest of pid 42";
+  EXPECT_EQ(span.records, 3u);
+  EXPECT_EQ(span.oldest_real_ns, 1'000'000'000u);
+  EXPECT_EQ(span.newest_real_ns, 3'000'000'000u);
+  ASSERT_TRUE(FindNewest(**r, 43, &got, &span));
+  EXPECT_EQ(got.mono_ns, 200u);
+  EXPECT_FALSE(FindNewest(**r, 7, &got, &span));
+
+  ASSERT_TRUE(FindNewest(**r, 42, &got, &span));
+  char buf[4096] = {};
+  FILE* out = fmemopen(buf, sizeof buf - 1, "w");
+  PrintWhy(got, "/etc/p.lua", 300 + 1'500'000'000ull, true, out);
+  std::fclose(out);
+  const std::string json = buf;
+  for (const char* want : {"\"pid\": 42", "\"class\": \"BATCH\"", "\"source\": \"policy\"", "\"line\": 3",
+                           "\"line_kind\": \"ctx:dsq\"", "\"age_s\": 1.500", "\"reads\": {\"comm\": \"nginx\"}",
+                           "\"policy\": \"/etc/p.lua\"", "\"generation\": 2"})
+    EXPECT_NE(json.find(want), std::string::npos) << want << " in " << json;
 }
 
 }  // namespace
