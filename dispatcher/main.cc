@@ -1,4 +1,5 @@
-// luasched-fast: thin main. Parses options and hands over to the command (Service, dry run, stats, top, check, why).
+// luasched-fast: thin main. Parses options and hands over to the command (Service, dry run, stats, top, check, why, record).
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -20,6 +21,7 @@
 #include "dispatcher/process.h"
 #include "dispatcher/service.h"
 #include "dispatcher/synthetic_tasks.h"
+#include "dispatcher/record.h"
 #include "dispatcher/why.h"
 #include "stats/stats_view.h"
 #include "stats/top.h"
@@ -90,6 +92,38 @@ int RunCheck(const lsf::Options& opt) {
   return lsf::CheckExitCode(report);
 }
 
+// What a recording says of this machine: host, kernel, CPUs and their LLCs (for replay's ctx:cpu and ctx:llc).
+lsf::RecordingHeader MachineHeader(const lsf::Options& opt) {
+  lsf::RecordingHeader h;
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  h.host = host;
+  utsname u {};
+  if (uname(&u) == 0) h.kernel = u.release;
+  lsf::PolicyEngine::Options popts = PolicyOptions(opt);
+  h.nr_cpus = static_cast<uint32_t>(popts.nr_cpus);
+  h.cpu_llc.assign(popts.cpu_llc.begin(), popts.cpu_llc.end());
+  return h;
+}
+
+// record -o FILE: until Ctrl-C, --duration or --max-mb; says what it wrote and lost.
+int RunRecording(const lsf::Options& opt) {
+  lsf::RecordOptions ro;
+  ro.decisions_file = opt.decisions_file;
+  ro.output = opt.output;
+  ro.duration_s = opt.duration_s;
+  ro.max_bytes = static_cast<uint64_t>(opt.max_mb) << 20;
+  ro.header = MachineHeader(opt);
+  std::atomic<bool> stop{false}, reload{false};
+  lsf::InstallSignalHandlers(&stop, &reload);
+  lsf::RecordResult r = lsf::RunRecord(ro, stop);
+  if (r.exit_code == lsf::kRecordNoInstance) return r.exit_code;
+  std::printf("recorded %llu decisions to %s (%llu bytes), %llu lost (the ring lapped the recorder): %s\n",
+              static_cast<unsigned long long>(r.written), opt.output.c_str(), static_cast<unsigned long long>(r.bytes),
+              static_cast<unsigned long long>(r.lost), r.why_stopped.c_str());
+  return r.exit_code;
+}
+
 int Run(const lsf::Options& opt) {
   if (!lsf::scx::KernelHasSchedExt())
     return Fail(Service::kExitStart,
@@ -144,6 +178,7 @@ int main(int argc, char** argv) {
       case lsf::Options::Command::kTop: return lsf::RunTop(opt->stats_file);
       case lsf::Options::Command::kCheck: return RunCheck(*opt);
       case lsf::Options::Command::kWhy: return lsf::RunWhy(opt->decisions_file, opt->pid, opt->json, stdout);
+      case lsf::Options::Command::kRecord: return RunRecording(*opt);
       case lsf::Options::Command::kRun: return Run(*opt);
     }
     return Service::kExitUsage;

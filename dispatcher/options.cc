@@ -12,12 +12,12 @@ namespace lsf {
 namespace {
 
 // Which commands take an option (a bit per Options::Command).
-constexpr unsigned kRun = 1, kDry = 2, kStats = 4, kTop = 8, kCheck = 16, kWhy = 32, kAny = 63;
+constexpr unsigned kRun = 1, kDry = 2, kStats = 4, kTop = 8, kCheck = 16, kWhy = 32, kRecord = 64, kAny = 127;
 constexpr unsigned kRunLike = kRun | kDry;  // a scheduler command line; adding --dry-run tries it out
 constexpr unsigned Bit(Options::Command c) { return 1u << static_cast<unsigned>(c); }
-constexpr std::string_view kCommandNames[] = {"the scheduler", "--dry-run", "stats", "top", "check", "why"};
+constexpr std::string_view kCommandNames[] = {"the scheduler", "--dry-run", "stats", "top", "check", "why", "record"};
 // The commands named by a first argument, in the order of Options::Command from kStats on.
-constexpr std::string_view kCommandWords[] = {"stats", "top", "check", "why"};
+constexpr std::string_view kCommandWords[] = {"stats", "top", "check", "why", "record"};
 constexpr unsigned kNrCommands = sizeof kCommandNames / sizeof kCommandNames[0];
 
 enum class Kind {
@@ -45,7 +45,7 @@ struct Spec {
   char short_name;           // 0: none
   std::string_view name;     // long name without "--"
   std::string_view metavar;  // value placeholder in --help ("" for flags)
-  unsigned commands;         // bits: kRun, kDry, kStats, kTop, kCheck, kWhy
+  unsigned commands;         // bits: kRun, kDry, kStats, kTop, kCheck, kWhy, kRecord
   Kind kind;
   Member member;
   std::string_view help;     // '\n' continues on the next help line
@@ -71,7 +71,7 @@ constexpr Spec kSpecs[] = {
      "--log-verdicts, one JSON object per verdict too (times of the miss and the verdict)"},
     {0, "stats-file", "FILE", kRunLike | kStats | kTop, Kind::kString, &Options::stats_file,
      "JSON stats rewritten every second, read by `stats` and `top`;\n'' disables", 0, 0, 1, "", "", true},
-    {0, "decisions-file", "FILE", kRunLike | kWhy, Kind::kString, &Options::decisions_file,
+    {0, "decisions-file", "FILE", kRunLike | kWhy | kRecord, Kind::kString, &Options::decisions_file,
      "the last 4096 decisions (a shared-memory ring) for `why` and `record`;\n'' disables",
      0, 0, 1, "", "", true},
     {0, "metrics-file", "FILE", kRunLike, Kind::kString, &Options::metrics_file,
@@ -124,6 +124,11 @@ constexpr Spec kSpecs[] = {
      "with --dry-run or check: every thread, not one per process"},
     {0, "no-proc", "", kCheck, Kind::kFlag, &Options::no_proc,
      "with check: only the built-in tasks, not the running processes"},
+    {'o', "output", "FILE", kRecord, Kind::kString, &Options::output, "with record: the recording to write (required)"},
+    {0, "duration", "S", kRecord, Kind::kInt, &Options::duration_s,
+     "with record: stop after S seconds; 0: at Ctrl-C", 0, 604800, 1, "seconds"},
+    {0, "max-mb", "MB", kRecord, Kind::kInt, &Options::max_mb,
+     "with record: stop when the recording would grow past MB MiB", 1, 65536, 1, "MiB"},
     {0, "watch", "", kStats, Kind::kFlag, &Options::watch, "with stats: refresh every second, with rates"},
     {0, "list", "", kStats, Kind::kFlag, &Options::list,
      "with stats: every stat with its JSON key, metric name and meaning"},
@@ -233,6 +238,7 @@ std::string UsageText(int nr_cpus) {
       "       luasched-fast top [--stats-file FILE]\n"
       "       luasched-fast check FILE [--json] [--threads] [--no-proc]\n"
       "       luasched-fast why PID [--json] [--decisions-file FILE]\n"
+      "       luasched-fast record -o FILE [--duration S] [--max-mb MB] [--decisions-file FILE]\n"
       "\n"
       "A sched_ext CPU scheduler whose policy is a Lua file. Every task is classified once by the\n"
       "policy (REALTIME, BATCH or DEFAULT, a time slice and optionally a CPU); the verdict is cached\n"
@@ -267,10 +273,14 @@ std::string UsageText(int nr_cpus) {
       "threads), from its ring of recent decisions (a task that exited too): the verdict, where it came\n"
       "from, when, the task fields the policy read with their values, and the policy line that set the\n"
       "class. Exit status 0 found, 1 not in the ring, 3 no running instance.\n"
+      "record: follows that ring (every 50 ms) into FILE, a versioned recording of each decision with\n"
+      "what the policy read and the verdict it got (docs/recording.md), for replay; Ctrl-C ends it.\n"
+      "It prints the decisions written and those lost (the ring lapped it). Exit status 0, 1 a write\n"
+      "error, 3 no running instance.\n"
       "\n"
       "Exit status: 0 clean stop (SIGINT/SIGTERM), 1 the kernel ejected the scheduler (reason\n"
       "printed), 2 bad usage, 3 cannot start (no sched_ext, policy error, load failure, no\n"
-      "running instance for stats, top and why).\n";
+      "running instance for stats, top, why and record).\n";
   return out;
 }
 
@@ -322,11 +332,12 @@ std::string BashCompletion() {
          "      top) words=\"" + words_for(kTop) + "\" ;;\n"
          "      check) words=\"" + words_for(kCheck) + "\" ;;\n"
          "      why) words=\"" + words_for(kWhy) + "\" ;;\n"
+         "      record) words=\"" + words_for(kRecord) + "\" ;;\n"
          "      *) words=\"" + words_for(kRunLike) + "\" ;;\n"
          "    esac\n"
          "    COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
          "  elif [ \"$COMP_CWORD\" = 1 ]; then\n"
-         "    COMPREPLY=($(compgen -W \"stats top check why\" -- \"$cur\"))\n"
+         "    COMPREPLY=($(compgen -W \"stats top check why record\" -- \"$cur\"))\n"
          "  elif [ \"${COMP_WORDS[1]}\" = check ]; then\n"
          "    COMPREPLY=($(compgen -f -- \"$cur\")); compopt -o filenames 2>/dev/null\n"
          "  fi\n"
@@ -395,6 +406,8 @@ Result<Options> ParseOptions(const std::vector<std::string>& args, int nr_cpus) 
     return MakeError("check needs a policy FILE: luasched-fast check FILE (see --help)");
   if (o.command == Options::Command::kWhy && o.pid == 0)
     return MakeError("why needs a PID: luasched-fast why PID (see --help)");
+  if (o.command == Options::Command::kRecord && o.output.empty())
+    return MakeError("record needs an output file: luasched-fast record -o FILE (see --help)");
   return o;
 }
 

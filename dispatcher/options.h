@@ -17,12 +17,12 @@ inline constexpr const char* kDefaultDecisionsFile = "/run/luasched-fast.decisio
 // Defaults are the initialisers below; ranges, help text and which command takes each option are
 // in the table in options.cc, which --help is generated from.
 struct Options {
-  enum class Command { kRun, kDryRun, kStats, kTop, kCheck, kWhy };
+  enum class Command { kRun, kDryRun, kStats, kTop, kCheck, kWhy, kRecord };
   // Choice options, parsed once: the enumerators are in the order of the choices in the table.
   enum class Transport { kRingbuf, kArena };
   enum class MissMode { kRun, kWait };
   enum class ForkMode { kInherit, kAsk };
-  Command command = Command::kRun;      // first argument "stats", "top", "check" or "why", or --dry-run
+  Command command = Command::kRun;      // first argument "stats", "top", "check", "why" or "record", or --dry-run
   std::string policy_path;              // --policy FILE (required to run), or check's FILE
   int cpu = 0;                          // --cpu N: CPU the dispatcher is pinned to
   uint64_t slice_ns = 5'000'000;        // --slice-us: slice when the policy sets none
@@ -51,6 +51,9 @@ struct Options {
   bool threads = false;                 // --threads: dry-run lists every thread, not one per process
   bool no_proc = false;                 // check --no-proc: only the built-in tasks
   int pid = 0;                          // why PID
+  std::string output;                   // record -o FILE
+  int duration_s = 0;                   // record --duration: seconds (0: until Ctrl-C)
+  int max_mb = 64;                      // record --max-mb: size bound of the recording
   bool help = false;                    // --help
   bool version = false;                 // --version
 };

@@ -111,6 +111,22 @@ assert d["line"] == 2 and d["line_kind"] == "return" and d["reads"] == {"uid": 1
 expect 1 'pid 999: no decision for it among the 3 decisions the ring holds' "why of a pid not in the ring, exit 1" \
   -- "$bin" why 999 --decisions-file "$tmp/decisions"
 kill $hp; wait $hp 2>/dev/null; hp=
+# record -o FILE: no instance (3), usage (2); following a ring the helper keeps writing to
+expect 3 'no running luasched-fast found' "record without a running instance, exit 3" \
+  -- "$bin" record -o "$tmp/none.rec" --decisions-file "$tmp/none.decisions"
+expect 2 'record needs an output file' "record without -o, exit 2" -- "$bin" record
+"$helper" trickle "$tmp/decisions" > "$tmp/helper.out" & hp=$!
+for _ in $(seq 50); do grep -q ready "$tmp/helper.out" 2>/dev/null && break; sleep 0.1; done
+expect 0 'recorded [1-9][0-9]* decisions to .*, 0 lost .*: duration reached' "record --duration 1 writes decisions, exit 0" \
+  -- "$bin" record -o "$tmp/rec" --duration 1 --decisions-file "$tmp/decisions"
+expect 0 'recorded [1-9][0-9]* decisions .*: size limit reached' "record stops at --max-mb" \
+  -- "$bin" record -o "$tmp/rec.small" --max-mb 1 --duration 60 --decisions-file "$tmp/decisions"
+[ "$(stat -c %s "$tmp/rec.small")" -le 1048576 ] && ok "record --max-mb 1: at most 1 MiB" || bad "record --max-mb 1: $(stat -c %s "$tmp/rec.small") bytes"
+"$bin" record -o "$tmp/rec.int" --decisions-file "$tmp/decisions" > "$tmp/record.out" 2>&1 & rp=$!
+sleep 0.5; kill -INT $rp; wait $rp; rc=$?
+if [ $rc = 0 ] && grep -qE 'recorded [1-9][0-9]* decisions.*: interrupted' "$tmp/record.out"; then ok "record ends cleanly at Ctrl-C"
+else bad "record at Ctrl-C (rc=$rc, $(cat "$tmp/record.out"))"; fi
+kill $hp; wait $hp 2>/dev/null; hp=
 ln -s "$tmp/p.lua" "$tmp/link.lua"
 expect 3 'is a symbolic link' "a symlinked policy file is refused, exit 3" -- "$bin" --dry-run --policy "$tmp/link.lua"
 echo "$pass passed, $fail failed"

@@ -1,4 +1,4 @@
-// Test helper: writes a decision ring (kept until killed) or a recording of a few made-up decisions, for cli_test.sh.
+// Test helper: writes a decision ring of a few made-up decisions (kept until killed), for cli_test.sh.
 #include <unistd.h>
 
 #include <cstdio>
@@ -57,12 +57,14 @@ std::vector<lsf::DecisionRecord> Records() {
 
 }  // namespace
 
+// ring PATH: the three decisions, then nothing; trickle PATH: the same three again every ms.
 int main(int argc, char** argv) {
-  if (argc != 3 || std::string(argv[1]) != "ring") {
-    std::fprintf(stderr, "usage: %s ring PATH\n", argv[0]);
+  const std::string mode = argc == 3 ? argv[1] : "";
+  if (mode != "ring" && mode != "trickle") {
+    std::fprintf(stderr, "usage: %s ring|trickle PATH\n", argv[0]);
     return 2;
   }
-  auto w = lsf::DecisionRingWriter::Create(argv[2], "/etc/luasched-fast/policy.lua", 64);
+  auto w = lsf::DecisionRingWriter::Create(argv[2], "/etc/luasched-fast/policy.lua");
   if (!w) {
     std::fprintf(stderr, "%s\n", w.error().c_str());
     return 1;
@@ -70,6 +72,13 @@ int main(int argc, char** argv) {
   for (const lsf::DecisionRecord& r : Records()) (*w)->Write(r);
   std::printf("ready\n");
   std::fflush(stdout);
+  while (mode == "trickle") {
+    usleep(1000);
+    for (lsf::DecisionRecord r : Records()) {
+      r.mono_ns = lsf::MonotonicNs();
+      (*w)->Write(r);
+    }
+  }
   pause();  // keep the ring until killed (the writer removes its file when it ends)
   return 0;
 }
