@@ -1,4 +1,4 @@
-// luasched-fast: thin main. Parses options and hands over to the command (Service, dry run, stats, top, check, why, record).
+// luasched-fast: thin main. Parses options and hands over to the command (Service, dry run, stats, top, check, why, record, replay).
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -22,6 +22,7 @@
 #include "dispatcher/service.h"
 #include "dispatcher/synthetic_tasks.h"
 #include "dispatcher/record.h"
+#include "dispatcher/replay.h"
 #include "dispatcher/why.h"
 #include "stats/stats_view.h"
 #include "stats/top.h"
@@ -124,6 +125,26 @@ int RunRecording(const lsf::Options& opt) {
   return r.exit_code;
 }
 
+// replay FILE --policy NEW.lua: the recording and the policy (read as the scheduler would), then the diff.
+int RunReplay(const lsf::Options& opt) {
+  std::vector<lsf::ReplayExpect> expects;
+  for (const std::string& e : opt.expect) {
+    auto parsed = lsf::ParseExpect(e);
+    if (!parsed) return Fail(Service::kExitUsage, parsed.error());
+    expects.push_back(*parsed);
+  }
+  auto rec = lsf::ReadRecording(opt.recording_path);
+  if (!rec) return Fail(lsf::kReplayCannotRead, rec.error());
+  auto text = lsf::ReadTrustedPolicy(opt.policy_path, getuid());
+  if (!text) return Fail(lsf::kReplayCannotRead, text.error());
+  lsf::PolicyEngine::Options popts;
+  popts.default_slice_ns = opt.slice_ns;
+  auto report = lsf::ReplayRecording(*rec, opt.recording_path, *text, opt.policy_path, popts, std::move(expects));
+  if (!report) return Fail(lsf::kReplayCannotRead, report.error());
+  lsf::PrintReplay(*report, opt.json, stdout);
+  return lsf::ReplayExitCode(*report);
+}
+
 int Run(const lsf::Options& opt) {
   if (!lsf::scx::KernelHasSchedExt())
     return Fail(Service::kExitStart,
@@ -179,6 +200,7 @@ int main(int argc, char** argv) {
       case lsf::Options::Command::kCheck: return RunCheck(*opt);
       case lsf::Options::Command::kWhy: return lsf::RunWhy(opt->decisions_file, opt->pid, opt->json, stdout);
       case lsf::Options::Command::kRecord: return RunRecording(*opt);
+      case lsf::Options::Command::kReplay: return RunReplay(*opt);
       case lsf::Options::Command::kRun: return Run(*opt);
     }
     return Service::kExitUsage;

@@ -12,12 +12,14 @@ namespace lsf {
 namespace {
 
 // Which commands take an option (a bit per Options::Command).
-constexpr unsigned kRun = 1, kDry = 2, kStats = 4, kTop = 8, kCheck = 16, kWhy = 32, kRecord = 64, kAny = 127;
+constexpr unsigned kRun = 1, kDry = 2, kStats = 4, kTop = 8, kCheck = 16, kWhy = 32, kRecord = 64, kReplay = 128,
+                   kAny = 255;
 constexpr unsigned kRunLike = kRun | kDry;  // a scheduler command line; adding --dry-run tries it out
 constexpr unsigned Bit(Options::Command c) { return 1u << static_cast<unsigned>(c); }
-constexpr std::string_view kCommandNames[] = {"the scheduler", "--dry-run", "stats", "top", "check", "why", "record"};
+constexpr std::string_view kCommandNames[] = {"the scheduler", "--dry-run", "stats", "top",
+                                              "check",         "why",       "record", "replay"};
 // The commands named by a first argument, in the order of Options::Command from kStats on.
-constexpr std::string_view kCommandWords[] = {"stats", "top", "check", "why", "record"};
+constexpr std::string_view kCommandWords[] = {"stats", "top", "check", "why", "record", "replay"};
 constexpr unsigned kNrCommands = sizeof kCommandNames / sizeof kCommandNames[0];
 
 enum class Kind {
@@ -26,6 +28,7 @@ enum class Kind {
   kCpu,     // integer in [0, nr_cpus)
   kString,  // any text (`allow_empty`: '' too)
   kChoice,  // one of `choices` ("a|b|c")
+  kList,    // any text, appended each time the option is given
 };
 
 // A choice option's member, an enum whose enumerators are in the order of the choices.
@@ -39,13 +42,14 @@ constexpr ChoiceRef Choice() {
           [](Options& o, int v) { o.*M = static_cast<std::remove_reference_t<decltype(o.*M)>>(v); }};
 }
 
-using Member = std::variant<bool Options::*, int Options::*, uint64_t Options::*, std::string Options::*, ChoiceRef>;
+using Member = std::variant<bool Options::*, int Options::*, uint64_t Options::*, std::string Options::*, ChoiceRef,
+                            std::vector<std::string> Options::*>;
 
 struct Spec {
   char short_name;           // 0: none
   std::string_view name;     // long name without "--"
   std::string_view metavar;  // value placeholder in --help ("" for flags)
-  unsigned commands;         // bits: kRun, kDry, kStats, kTop, kCheck, kWhy, kRecord
+  unsigned commands;         // bits: kRun, kDry, kStats, kTop, kCheck, kWhy, kRecord, kReplay
   Kind kind;
   Member member;
   std::string_view help;     // '\n' continues on the next help line
@@ -59,7 +63,7 @@ struct Spec {
 
 // Every option, once. The default of each is the initialiser of its member in Options.
 constexpr Spec kSpecs[] = {
-    {'p', "policy", "FILE", kRunLike | kCheck, Kind::kString, &Options::policy_path,
+    {'p', "policy", "FILE", kRunLike | kCheck | kReplay, Kind::kString, &Options::policy_path,
      "the Lua policy (see docs/policy-api.md); required"},
     {'c', "cpu", "N", kRunLike, Kind::kCpu, &Options::cpu, "pin the dispatcher to CPU N"},
     {'s', "slice-us", "US", kRunLike, Kind::kInt, &Options::slice_ns,
@@ -118,8 +122,8 @@ constexpr Spec kSpecs[] = {
     {0, "dry-run", "", kRunLike, Kind::kFlag, &Options::dry_run,
      "classify the running processes (from /proc) and print the verdicts;\n"
      "no BPF, no root, works on any Linux: test a policy before deploying it"},
-    {0, "json", "", kDry | kStats | kCheck | kWhy, Kind::kFlag, &Options::json,
-     "with --dry-run, stats, check or why: JSON output"},
+    {0, "json", "", kDry | kStats | kCheck | kWhy | kReplay, Kind::kFlag, &Options::json,
+     "with --dry-run, stats, check, why or replay: JSON output"},
     {0, "threads", "", kDry | kCheck, Kind::kFlag, &Options::threads,
      "with --dry-run or check: every thread, not one per process"},
     {0, "no-proc", "", kCheck, Kind::kFlag, &Options::no_proc,
@@ -129,6 +133,8 @@ constexpr Spec kSpecs[] = {
      "with record: stop after S seconds; 0: at Ctrl-C", 0, 604800, 1, "seconds"},
     {0, "max-mb", "MB", kRecord, Kind::kInt, &Options::max_mb,
      "with record: stop when the recording would grow past MB MiB", 1, 65536, 1, "MiB"},
+    {0, "expect", "COMM=CLASS", kReplay, Kind::kList, &Options::expect,
+     "with replay: fail (exit 1) unless every decision of tasks named COMM is\nCLASS (REALTIME, BATCH or DEFAULT); may be given several times"},
     {0, "watch", "", kStats, Kind::kFlag, &Options::watch, "with stats: refresh every second, with rates"},
     {0, "list", "", kStats, Kind::kFlag, &Options::list,
      "with stats: every stat with its JSON key, metric name and meaning"},
@@ -199,6 +205,10 @@ Status Apply(const Spec& spec, const std::string& value, int nr_cpus, Options* o
       if (value.empty() && !spec.allow_empty) return MakeError(flag + " needs a value (" + std::string(spec.metavar) + ")");
       o->*std::get<std::string Options::*>(spec.member) = value;
       break;
+    case Kind::kList:
+      if (value.empty()) return MakeError(flag + " needs a value (" + std::string(spec.metavar) + ")");
+      (o->*std::get<std::vector<std::string> Options::*>(spec.member)).push_back(value);
+      break;
     case Kind::kChoice: {
       int i = ChoiceIndex(spec.choices, value);
       if (i < 0) return MakeError(flag + " takes " + ChoiceList(spec.choices));
@@ -224,6 +234,7 @@ std::string DefaultText(const Spec& spec) {
       return s.empty() ? (spec.allow_empty ? "none" : "") : s;
     }
     case Kind::kChoice: return std::string(Split(spec.choices)[std::get<ChoiceRef>(spec.member).get(kDefaults)]);
+    case Kind::kList: return "";
   }
   return "";
 }
@@ -239,6 +250,7 @@ std::string UsageText(int nr_cpus) {
       "       luasched-fast check FILE [--json] [--threads] [--no-proc]\n"
       "       luasched-fast why PID [--json] [--decisions-file FILE]\n"
       "       luasched-fast record -o FILE [--duration S] [--max-mb MB] [--decisions-file FILE]\n"
+      "       luasched-fast replay FILE --policy NEW.lua [--json] [--expect COMM=CLASS ...]\n"
       "\n"
       "A sched_ext CPU scheduler whose policy is a Lua file. Every task is classified once by the\n"
       "policy (REALTIME, BATCH or DEFAULT, a time slice and optionally a CPU); the verdict is cached\n"
@@ -277,6 +289,10 @@ std::string UsageText(int nr_cpus) {
       "what the policy read and the verdict it got (docs/recording.md), for replay; Ctrl-C ends it.\n"
       "It prints the decisions written and those lost (the ring lapped it). Exit status 0, 1 a write\n"
       "error, 3 no running instance.\n"
+      "replay: runs NEW.lua (same sandbox) over every decision of a recording, cgroup and runtime\n"
+      "answered from it; prints the verdicts that change (per class, per comm, examples), policy\n"
+      "errors and overruns, decisions/s. No BPF, no root. Exit status 0 no errors and every --expect\n"
+      "held, 1 errors or an --expect failed, 3 the recording or the policy cannot be read.\n"
       "\n"
       "Exit status: 0 clean stop (SIGINT/SIGTERM), 1 the kernel ejected the scheduler (reason\n"
       "printed), 2 bad usage, 3 cannot start (no sched_ext, policy error, load failure, no\n"
@@ -295,7 +311,8 @@ std::string BashCompletion() {
     switch (s.kind) {
       case Kind::kFlag: break;
       case Kind::kString: join(files, names(s)); break;
-      case Kind::kInt: join(numbers, names(s)); break;
+      case Kind::kInt:
+      case Kind::kList: join(numbers, names(s)); break;
       case Kind::kCpu: join(cpus, names(s)); break;
       case Kind::kChoice: {
         std::string words;
@@ -324,7 +341,7 @@ std::string BashCompletion() {
     out += "    " + cpus +
            ")\n      COMPREPLY=($(compgen -W \"$(seq 0 $(( $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1) - 1 )))\" "
            "-- \"$cur\")); return ;;\n";
-  if (!numbers.empty()) out += "    " + numbers + ") return ;;  # a number\n";
+  if (!numbers.empty()) out += "    " + numbers + ") return ;;  # a number or a free value\n";
   out += "  esac\n"
          "  if [[ $cur == -* ]]; then\n"
          "    case ${COMP_WORDS[1]:-} in\n"
@@ -333,12 +350,13 @@ std::string BashCompletion() {
          "      check) words=\"" + words_for(kCheck) + "\" ;;\n"
          "      why) words=\"" + words_for(kWhy) + "\" ;;\n"
          "      record) words=\"" + words_for(kRecord) + "\" ;;\n"
+         "      replay) words=\"" + words_for(kReplay) + "\" ;;\n"
          "      *) words=\"" + words_for(kRunLike) + "\" ;;\n"
          "    esac\n"
          "    COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
          "  elif [ \"$COMP_CWORD\" = 1 ]; then\n"
-         "    COMPREPLY=($(compgen -W \"stats top check why record\" -- \"$cur\"))\n"
-         "  elif [ \"${COMP_WORDS[1]}\" = check ]; then\n"
+         "    COMPREPLY=($(compgen -W \"stats top check why record replay\" -- \"$cur\"))\n"
+         "  elif [ \"${COMP_WORDS[1]}\" = check ] || [ \"${COMP_WORDS[1]}\" = replay ]; then\n"
          "    COMPREPLY=($(compgen -f -- \"$cur\")); compopt -o filenames 2>/dev/null\n"
          "  fi\n"
          "}\n"
@@ -368,6 +386,11 @@ Result<Options> ParseOptions(const std::vector<std::string>& args, int nr_cpus) 
     if (o.command == Options::Command::kCheck && !a.empty() && a[0] != '-') {  // check FILE
       if (!o.policy_path.empty()) return MakeError("check takes one policy FILE, not '" + args[i] + "' as well");
       o.policy_path = a;
+      continue;
+    }
+    if (o.command == Options::Command::kReplay && !a.empty() && a[0] != '-') {  // replay FILE
+      if (!o.recording_path.empty()) return MakeError("replay takes one recording FILE, not '" + args[i] + "' as well");
+      o.recording_path = a;
       continue;
     }
     if (o.command == Options::Command::kWhy && !a.empty() && a[0] != '-') {  // why PID
@@ -408,6 +431,8 @@ Result<Options> ParseOptions(const std::vector<std::string>& args, int nr_cpus) 
     return MakeError("why needs a PID: luasched-fast why PID (see --help)");
   if (o.command == Options::Command::kRecord && o.output.empty())
     return MakeError("record needs an output file: luasched-fast record -o FILE (see --help)");
+  if (o.command == Options::Command::kReplay && (o.recording_path.empty() || o.policy_path.empty()))
+    return MakeError("replay needs a recording and a policy: luasched-fast replay FILE --policy NEW.lua (see --help)");
   return o;
 }
 

@@ -17,13 +17,14 @@ inline constexpr const char* kDefaultDecisionsFile = "/run/luasched-fast.decisio
 // Defaults are the initialisers below; ranges, help text and which command takes each option are
 // in the table in options.cc, which --help is generated from.
 struct Options {
-  enum class Command { kRun, kDryRun, kStats, kTop, kCheck, kWhy, kRecord };
+  enum class Command { kRun, kDryRun, kStats, kTop, kCheck, kWhy, kRecord, kReplay };
   // Choice options, parsed once: the enumerators are in the order of the choices in the table.
   enum class Transport { kRingbuf, kArena };
   enum class MissMode { kRun, kWait };
   enum class ForkMode { kInherit, kAsk };
-  Command command = Command::kRun;      // first argument "stats", "top", "check", "why" or "record", or --dry-run
-  std::string policy_path;              // --policy FILE (required to run), or check's FILE
+  Command command = Command::kRun;      // first argument "stats", "top", "check", "why", "record" or
+                                        // "replay", or --dry-run
+  std::string policy_path;              // --policy FILE (required to run and to replay), or check's FILE
   int cpu = 0;                          // --cpu N: CPU the dispatcher is pinned to
   uint64_t slice_ns = 5'000'000;        // --slice-us: slice when the policy sets none
   int stats_interval_s = 10;            // --stats SEC: periodic stats line (0: only at exit)
@@ -54,6 +55,8 @@ struct Options {
   std::string output;                   // record -o FILE
   int duration_s = 0;                   // record --duration: seconds (0: until Ctrl-C)
   int max_mb = 64;                      // record --max-mb: size bound of the recording
+  std::string recording_path;           // replay FILE
+  std::vector<std::string> expect;      // replay --expect COMM=CLASS, each time it is given
   bool help = false;                    // --help
   bool version = false;                 // --version
 };

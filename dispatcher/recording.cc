@@ -112,13 +112,13 @@ Result<Recording> ReadRecording(const std::string& path) {
   uint32_t order = 0, fixed = 0, nr_llc = 0;
   if (!c.Get(magic, sizeof magic) || std::memcmp(magic, kRecordingMagic, sizeof magic) != 0)
     return MakeError(path + " is not a luasched-fast recording (bad magic)");
-  if (!c.GetInt(&order) || !c.GetInt(&h.format) || !c.GetInt(&h.record_layout))
-    return MakeError(path + ": truncated in the header");
+  if (!c.GetInt(&order) || !c.GetInt(&h.format)) return MakeError(path + ": truncated in the header");
   if (order != kRecordingByteOrder) return MakeError(path + " was recorded on a host of another byte order");
   if (h.format != kRecordingFormat)
     return MakeError(path + " is recording format version " + std::to_string(h.format) +
                      "; this luasched-fast reads format version " + std::to_string(kRecordingFormat) +
                      (h.format > kRecordingFormat ? " (a newer luasched-fast wrote it)" : ""));
+  if (!c.GetInt(&h.record_layout)) return MakeError(path + ": truncated in the header");
   if (h.record_layout != kDecisionRecordLayout)
     return MakeError(path + " holds records of layout version " + std::to_string(h.record_layout) +
                      "; this luasched-fast reads layout version " + std::to_string(kDecisionRecordLayout));

@@ -127,6 +127,37 @@ sleep 0.5; kill -INT $rp; wait $rp; rc=$?
 if [ $rc = 0 ] && grep -qE 'recorded [1-9][0-9]* decisions.*: interrupted' "$tmp/record.out"; then ok "record ends cleanly at Ctrl-C"
 else bad "record at Ctrl-C (rc=$rc, $(cat "$tmp/record.out"))"; fi
 kill $hp; wait $hp 2>/dev/null; hp=
+# replay FILE --policy NEW.lua over that recording (nginx-test REALTIME, cc1 DEFAULT, make BATCH as
+# recorded): the workload policy makes make DEFAULT; --expect; the same output every time (but the
+# timing line); unreadable recordings and policies exit 3
+expect 0 'BATCH +-> DEFAULT +[0-9]+  changed' "replay: the class changes, exit 0" -- "$bin" replay "$tmp/rec" --policy "$tmp/p.lua"
+expect 0 'make +[0-9]+ of [0-9]+ +BATCH -> DEFAULT' "replay: the changes per comm" -- "$bin" replay "$tmp/rec" --policy "$tmp/p.lua"
+expect 0 'expect nginx-test=REALTIME: ok' "replay --expect that holds, exit 0" \
+  -- "$bin" replay "$tmp/rec" --policy "$tmp/p.lua" --expect nginx-test=REALTIME
+expect 1 'expect make=BATCH: FAILED' "replay --expect that fails, exit 1" \
+  -- "$bin" replay "$tmp/rec" --policy "$tmp/p.lua" --expect nginx-test=REALTIME --expect make=BATCH
+expect 1 'policy errors [1-9]' "replay: policy errors, exit 1" -- "$bin" replay "$tmp/rec" --policy "$tmp/fails.lua"
+a=$("$bin" replay "$tmp/rec" --policy "$tmp/fails.lua" | grep -v '^timing:'); b=$("$bin" replay "$tmp/rec" --policy "$tmp/fails.lua" | grep -v '^timing:')
+[ -n "$a" ] && [ "$a" = "$b" ] && ok "replay: the same output for the same file and policy" || bad "replay is not deterministic"
+json=$("$bin" replay "$tmp/rec" --policy "$tmp/p.lua" --json --expect make=DEFAULT)
+if python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["exit_code"] == 0 and d["decisions"] > 0 and d["errors"] == 0, d
+assert {"from": "BATCH", "to": "DEFAULT", "count": d["decisions"] // 3} in d["transitions"], d["transitions"]
+assert d["expect"][0]["ok"] and d["timing"]["decisions_per_s"] > 0
+' "$json"; then ok "replay --json: the transitions and the expectation"; else bad "replay --json ($(head -c 300 <<< "$json"))"; fi
+expect 2 'replay needs a recording and a policy' "replay without --policy, exit 2" -- "$bin" replay "$tmp/rec"
+expect 2 'want COMM=CLASS' "replay with a malformed --expect, exit 2" -- "$bin" replay "$tmp/rec" --policy "$tmp/p.lua" --expect nginx
+expect 3 'cannot read .*none.rec' "replay of a missing file, exit 3" -- "$bin" replay "$tmp/none.rec" --policy "$tmp/p.lua"
+expect 3 'cannot read policy' "replay with a missing policy, exit 3" -- "$bin" replay "$tmp/rec" --policy "$tmp/none.lua"
+expect 3 'syntax error in policy' "replay with a policy that does not load, exit 3" -- "$bin" replay "$tmp/rec" --policy "$tmp/syntax.lua"
+head -c 1000 "$tmp/rec" > "$tmp/cut.rec"
+expect 3 'truncated in record [0-9]+' "replay of a truncated recording names the record, exit 3" \
+  -- "$bin" replay "$tmp/cut.rec" --policy "$tmp/p.lua"
+printf 'LSFRECD\0\4\3\2\1\77\0\0\0' > "$tmp/newer.rec"
+expect 3 'format version 63; this luasched-fast reads format version 1' "replay refuses a newer format, exit 3" \
+  -- "$bin" replay "$tmp/newer.rec" --policy "$tmp/p.lua"
 ln -s "$tmp/p.lua" "$tmp/link.lua"
 expect 3 'is a symbolic link' "a symlinked policy file is refused, exit 3" -- "$bin" --dry-run --policy "$tmp/link.lua"
 echo "$pass passed, $fail failed"

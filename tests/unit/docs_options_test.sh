@@ -21,7 +21,7 @@ ok() { pass=$((pass + 1)); }
 nok() { fail=$((fail + 1)); echo "not ok - $*"; }
 for o in "${opts[@]}"; do
   got=
-  for cmd in "" stats top check why record; do
+  for cmd in "" stats top check why record replay; do
     # shellcheck disable=SC2086
     [[ " $(complete_words $cmd "${o:0:4}") " == *" $o "* ]] && got="$got${cmd:-run} "
   done
@@ -41,5 +41,7 @@ done
 [[ " $(complete_words "") " == *" why "* ]] && ok || nok "the why command not offered"
 [[ " $(complete_words why --) " == *" --decisions-file "* ]] && ok || nok "why --decisions-file not offered"
 [[ " $(complete_words record --) " == *" --max-mb "* ]] && ok || nok "record --max-mb not offered"
+[[ " $(complete_words replay --) " == *" --expect "* ]] && ok || nok "replay --expect not offered"
+[[ " $(complete_words "") " == *" replay "* ]] && ok || nok "the replay command not offered"
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
