@@ -1,4 +1,4 @@
-// Command-line options of luasched-fast: declared once in a table (options.cc), parsed without exceptions.
+// Command-line options of luasched-fast: declared once in a table (option_table.h), parsed without exceptions.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +15,7 @@ inline constexpr const char* kDefaultStatsFile = "/run/luasched-fast.stats.json"
 inline constexpr const char* kDefaultDecisionsFile = "/run/luasched-fast.decisions";
 
 // Defaults are the initialisers below; ranges, help text and which command takes each option are
-// in the table in options.cc, which --help is generated from.
+// in the table in option_table.h, which --help and the bash completion are generated from.
 struct Options {
   enum class Command { kRun, kDryRun, kStats, kTop, kCheck, kWhy, kRecord, kReplay };
   // Choice options, parsed once: the enumerators are in the order of the choices in the table.

@@ -178,7 +178,9 @@ TEST_F(ServiceSim, DecisionsReachTheRingWithWorkersToo) {
     ASSERT_EQ((*ring)->write_seq(), 2u) << workers << " workers";
     DecisionRecord r;  // nginx's: the first with no workers, either one with two
     ASSERT_EQ((*ring)->Read(0, &r), DecisionRingReader::ReadStatus::kOk);
-    if (r.miss.pid != 10) ASSERT_EQ((*ring)->Read(1, &r), DecisionRingReader::ReadStatus::kOk);
+    if (r.miss.pid != 10) {
+      ASSERT_EQ((*ring)->Read(1, &r), DecisionRingReader::ReadStatus::kOk);
+    }
     EXPECT_EQ(r.miss.pid, 10);
     EXPECT_EQ(r.dsq, static_cast<uint32_t>(LSF_CLASS_REALTIME));
     EXPECT_EQ(r.source, static_cast<uint32_t>(DecisionSource::kPolicy));
