@@ -7,6 +7,7 @@
 
 
 #include "alloc/memory_lock.h"
+#include "dispatcher/decision_ring.h"
 #include "dispatcher/dry_run.h"
 #include "dispatcher/encode_verdict.h"
 #include "common/log.h"
@@ -54,7 +55,10 @@ void Dispatcher::HandleMiss(const lsf_miss& m) {
 }
 
 void Dispatcher::SendDecision(const lsf_miss& m, const Decision& decision) {
-  if (decision.deferred) return;  // no verdict: the task runs by its provisional one and asks again
+  if (decision.deferred) {  // no verdict: the task runs by its provisional one and asks again
+    RecordDecision(m, decision, MonotonicNs());
+    return;
+  }
   Decision d = PlaceOnLlc(m, decision);
   if (!drop_fault_.Drop(m) && port_.SendVerdict(EncodeVerdict(m, d, generation_, opts_.fork_inherit))) {
     ++counters_.verdicts_sent;
@@ -65,6 +69,11 @@ void Dispatcher::SendDecision(const lsf_miss& m, const Decision& decision) {
   uint64_t now = MonotonicNs();
   miss_latency_.Add(now > m.enq_ns ? now - m.enq_ns : 0);
   if (opts_.log_verdicts) LogVerdict(m, d, now);
+  RecordDecision(m, d, now);
+}
+
+void Dispatcher::RecordDecision(const lsf_miss& m, const Decision& d, uint64_t now_ns) {
+  if (opts_.decisions) opts_.decisions->Write(MakeDecisionRecord(m, d, now_ns, ClockNs(CLOCK_REALTIME), generation_));
 }
 
 Decision Dispatcher::PlaceOnLlc(const lsf_miss& m, Decision d) {

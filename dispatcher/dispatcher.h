@@ -18,6 +18,7 @@
 
 namespace lsf {
 
+class DecisionRingWriter;
 class WorkerPool;
 struct Topology;
 struct Decision;
@@ -60,6 +61,8 @@ class Dispatcher {
     bool stats_json = false;       // periodic stats (and --log-verdicts lines) as JSON lines
     std::string stats_file;        // if set, rewritten (atomically) every second with JSON stats
     std::string metrics_file;      // if set, rewritten (atomically) every second in the Prometheus text format
+    DecisionRingWriter* decisions = nullptr;  // if set, every decision (misses only) is written to it
+                                              // by this thread; REQUIRES: it outlives the dispatcher
     const Topology* topology = nullptr;  // for ctx:llc() placement; nullptr: ctx:llc() is ignored
     uint64_t fault_drop_verdicts = 0;    // tests only: drop the first N verdicts as if the queue were full,
     std::string fault_drop_comm;         //   of tasks with this comm only (if not empty)
@@ -108,6 +111,8 @@ class Dispatcher {
   // `d` with a CPU of the LLC it names (ctx:llc), if it names no CPU and there is a topology.
   Decision PlaceOnLlc(const lsf_miss& m, Decision d);
   void LogVerdict(const lsf_miss& m, const Decision& d, uint64_t sent_ns);
+  // Writes the decision to opts_.decisions (if set), `now_ns` its CLOCK_MONOTONIC time.
+  void RecordDecision(const lsf_miss& m, const Decision& d, uint64_t now_ns);
   // Sends the pool's finished decisions; waits (spinning) up to `budget_ns` for the rest.
   void DrainPool(uint64_t budget_ns);
 

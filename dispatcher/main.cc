@@ -1,4 +1,5 @@
-// luasched-fast: thin main. Parses options and hands over to the command (Service, dry run, stats, top, check).
+// luasched-fast: thin main. Parses options and hands over to the command (Service, dry run, stats, top, check, why, record, replay).
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -20,6 +21,9 @@
 #include "dispatcher/process.h"
 #include "dispatcher/service.h"
 #include "dispatcher/synthetic_tasks.h"
+#include "dispatcher/record.h"
+#include "dispatcher/replay.h"
+#include "dispatcher/why.h"
 #include "stats/stats_view.h"
 #include "stats/top.h"
 #include "topology/topology.h"
@@ -89,6 +93,58 @@ int RunCheck(const lsf::Options& opt) {
   return lsf::CheckExitCode(report);
 }
 
+// What a recording says of this machine: host, kernel, CPUs and their LLCs (for replay's ctx:cpu and ctx:llc).
+lsf::RecordingHeader MachineHeader(const lsf::Options& opt) {
+  lsf::RecordingHeader h;
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  h.host = host;
+  utsname u {};
+  if (uname(&u) == 0) h.kernel = u.release;
+  lsf::PolicyEngine::Options popts = PolicyOptions(opt);
+  h.nr_cpus = static_cast<uint32_t>(popts.nr_cpus);
+  h.cpu_llc.assign(popts.cpu_llc.begin(), popts.cpu_llc.end());
+  return h;
+}
+
+// record -o FILE: until Ctrl-C, --duration or --max-mb; says what it wrote and lost.
+int RunRecording(const lsf::Options& opt) {
+  lsf::RecordOptions ro;
+  ro.decisions_file = opt.decisions_file;
+  ro.output = opt.output;
+  ro.duration_s = opt.duration_s;
+  ro.max_bytes = static_cast<uint64_t>(opt.max_mb) << 20;
+  ro.header = MachineHeader(opt);
+  std::atomic<bool> stop{false}, reload{false};
+  lsf::InstallSignalHandlers(&stop, &reload);
+  lsf::RecordResult r = lsf::RunRecord(ro, stop);
+  if (r.exit_code == lsf::kRecordNoInstance) return r.exit_code;
+  std::printf("recorded %llu decisions to %s (%llu bytes), %llu lost (the ring lapped the recorder): %s\n",
+              static_cast<unsigned long long>(r.written), opt.output.c_str(), static_cast<unsigned long long>(r.bytes),
+              static_cast<unsigned long long>(r.lost), r.why_stopped.c_str());
+  return r.exit_code;
+}
+
+// replay FILE --policy NEW.lua: the recording and the policy (read as the scheduler would), then the diff.
+int RunReplay(const lsf::Options& opt) {
+  std::vector<lsf::ReplayExpect> expects;
+  for (const std::string& e : opt.expect) {
+    auto parsed = lsf::ParseExpect(e);
+    if (!parsed) return Fail(Service::kExitUsage, parsed.error());
+    expects.push_back(*parsed);
+  }
+  auto rec = lsf::ReadRecording(opt.recording_path);
+  if (!rec) return Fail(lsf::kReplayCannotRead, rec.error());
+  auto text = lsf::ReadTrustedPolicy(opt.policy_path, getuid());
+  if (!text) return Fail(lsf::kReplayCannotRead, text.error());
+  lsf::PolicyEngine::Options popts;
+  popts.default_slice_ns = opt.slice_ns;
+  auto report = lsf::ReplayRecording(*rec, opt.recording_path, *text, opt.policy_path, popts, std::move(expects));
+  if (!report) return Fail(lsf::kReplayCannotRead, report.error());
+  lsf::PrintReplay(*report, opt.json, stdout);
+  return lsf::ReplayExitCode(*report);
+}
+
 int Run(const lsf::Options& opt) {
   if (!lsf::scx::KernelHasSchedExt())
     return Fail(Service::kExitStart,
@@ -142,6 +198,9 @@ int main(int argc, char** argv) {
         return lsf::RunStatsView(opt->stats_file, opt->watch, opt->json, stdout);
       case lsf::Options::Command::kTop: return lsf::RunTop(opt->stats_file);
       case lsf::Options::Command::kCheck: return RunCheck(*opt);
+      case lsf::Options::Command::kWhy: return lsf::RunWhy(opt->decisions_file, opt->pid, opt->json, stdout);
+      case lsf::Options::Command::kRecord: return RunRecording(*opt);
+      case lsf::Options::Command::kReplay: return RunReplay(*opt);
       case lsf::Options::Command::kRun: return Run(*opt);
     }
     return Service::kExitUsage;

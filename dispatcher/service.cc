@@ -8,6 +8,7 @@
 #include "alloc/memory_lock.h"
 #include "port/scx_host.h"
 #include "common/log.h"
+#include "dispatcher/decision_ring.h"
 #include "dispatcher/worker_pool.h"
 #include "topology/placement.h"
 
@@ -72,6 +73,11 @@ Status Service::Prepare() {
   if (!opt_.no_watch) {
     if (auto st = watcher_.Watch(opt_.policy_path); !st) LogWarning("%s; reload with SIGHUP only", st.error().c_str());
   }
+  if (!opt_.decisions_file.empty()) {
+    auto ring = DecisionRingWriter::Create(opt_.decisions_file, opt_.policy_path);
+    if (ring) decisions_ = std::move(*ring);
+    else LogWarning("%s (`why` and `record` will find no decisions)", ring.error().c_str());
+  }
   return {};
 }
 
@@ -94,6 +100,7 @@ Status Service::Start() {
   d.spin_ns = opt_.spin_us < 0 ? UINT64_MAX : static_cast<uint64_t>(opt_.spin_us) * 1000;
   d.stats_file = opt_.stats_file;
   d.metrics_file = opt_.metrics_file;
+  d.decisions = decisions_.get();
   d.fault_drop_verdicts = faults_.drop_verdicts;
   d.fault_drop_comm = faults_.drop_comm;
   dispatcher_ = std::make_unique<Dispatcher>(sched_->port(), *active_, d, carried_);

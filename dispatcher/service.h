@@ -18,6 +18,7 @@
 
 namespace lsf {
 
+class DecisionRingWriter;
 class WorkerPool;
 struct Topology;
 
@@ -69,7 +70,8 @@ class Service {
   ~Service();
 
   // Reads the policy through the trust checks and loads it, starts the workers and the file
-  // watcher. No kernel yet.
+  // watcher, creates the decision ring (a warning if it cannot: the scheduler runs without). No
+  // kernel yet.
   Status Prepare();
   // Loads the scheduler, builds the dispatcher on it and attaches. REQUIRES: Prepare() succeeded.
   Status Start();
@@ -106,6 +108,7 @@ class Service {
   std::unique_ptr<PolicyEngine> active_;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<LoadedScheduler> sched_;
+  std::unique_ptr<DecisionRingWriter> decisions_;  // opt_.decisions_file's ring (removed with the service)
   std::unique_ptr<Dispatcher> dispatcher_;
   CarriedCounts carried_;  // what earlier scheduler instances counted (kernel restarts)
   bool memory_ready_ = false;

@@ -1,16 +1,17 @@
 -- Privileged binding: builds the policy API (sched, scx, linux, ctx, task) and the sandbox.
 -- Runs once per engine with the full standard library; the policy itself never sees ffi, io, os,
 -- debug or jit. Called as binding(frame_lightuserdata, log_cfunction, nr_cpus, slice_min_ns,
--- slice_max_ns, cpu_llc, patterns) (cpu_llc: table CPU -> LLC index, from the topology;
+-- slice_max_ns, cpu_llc, patterns, memory_limit, note_caller_line) (cpu_llc: table CPU -> LLC index, from the topology;
 -- patterns: the bounded find/match/gmatch/gsub, policies/bounded_pattern.h; memory_limit: the
--- state's allocation cap, bytes) and returns
+-- state's allocation cap, bytes; note_caller_line: sets frame.class_line to the line of its
+-- caller's caller) and returns
 -- (env, trampoline, has_attached, tick): `env` is the policy's global table, `trampoline()` runs
 -- the attached function on the preallocated frame, `tick` is the loop guard's budget check.
 --
 -- Class ids: the policy sees luasched's DSQ ids (REALTIME 0, BATCH 1, DEFAULT 2); the frame holds
 -- the BPF contract's enum lsf_class (LSF_CLASS_*; LSF_CLASS_NONE = not set). Only this file maps
 -- between them.
-local frame_ud, log, nr_cpus, SLICE_MIN, SLICE_MAX, cpu_llc, patterns, memory_limit = ...
+local frame_ud, log, nr_cpus, SLICE_MIN, SLICE_MAX, cpu_llc, patterns, memory_limit, note_caller_line = ...
 local nr_llcs = 1
 for _, l in pairs(cpu_llc) do if l + 1 > nr_llcs then nr_llcs = l + 1 end end
 local ffi = require("ffi")
@@ -47,6 +48,7 @@ local m = frame.miss  -- reference to the embedded record: fixed address, refill
 local ffi_string, band, bor, bnot, rshift, tonumber, type = ffi.string, bit.band, bit.bor, bit.bnot, bit.rshift,
   tonumber, type
 local floor, huge = math.floor, math.huge
+local getinfo = debug.getinfo  -- the binding's own: the policy never sees `debug`
 
 -- An opaque handle for the policy: a userdata whose only behaviour is `methods` (calls ignore
 -- self and read the frame). getmetatable() answers false, rawset/setmetatable/arithmetic fail.
@@ -64,30 +66,33 @@ local function allowed(n)
   if type(n) ~= "number" or n ~= floor(n) or n < 0 or n >= nr_cpus then return false end
   return band(rshift(m.cpus_allowed[floor(n / 64)], n % 64), 1ULL) ~= 0ULL
 end
--- Fields a fork does not share with its parent mark the decision (frame.varies): only a decision
--- that read none of them may be a fork's own verdict too (bpf/verdict.h, --fork inherit).
-local function varies() frame.varies = 1 end
+-- Every getter marks the field it read (frame.reads, enum lsf_task_read: `luasched-fast why` shows
+-- them). Fields a fork does not share with its parent also mark the decision (frame.varies): only a
+-- decision that read none of them may be a fork's own verdict too (bpf/verdict.h, --fork inherit).
+local function read(b) frame.reads = bor(frame.reads, b) end
+local function varies(b) frame.reads = bor(frame.reads, b); frame.varies = 1 end
 local task = proxy("task", {
-  comm = function() return ffi_string(m.comm) end,
-  pcomm = function() varies(); return ffi_string(m.pcomm) end,
-  pid = function() varies(); return m.pid end,
-  tgid = function() varies(); return m.tgid end,
-  ppid = function() varies(); return m.ppid end,
-  uid = function() return m.uid end,
-  gid = function() return m.gid end,
-  prio = function() return m.prio end,
-  nice = function() return m.nice end,
+  comm = function() read(LSF_READ_COMM); return ffi_string(m.comm) end,
+  pcomm = function() varies(LSF_READ_PCOMM); return ffi_string(m.pcomm) end,
+  pid = function() varies(LSF_READ_PID); return m.pid end,
+  tgid = function() varies(LSF_READ_TGID); return m.tgid end,
+  ppid = function() varies(LSF_READ_PPID); return m.ppid end,
+  uid = function() read(LSF_READ_UID); return m.uid end,
+  gid = function() read(LSF_READ_GID); return m.gid end,
+  prio = function() read(LSF_READ_PRIO); return m.prio end,
+  nice = function() read(LSF_READ_NICE); return m.nice end,
   -- luasched: 1 if the task is running on a CPU, else 0. A task being classified here is parked
   -- waiting for its verdict, never running.
-  cpu = function() return 0 end,
+  cpu = function() read(LSF_READ_CPU); return 0 end,
   -- luasched: CPU time the task has run, ns. Read by the engine only when asked (/proc).
-  runtime = function() varies(); return frame.runtime_fn(frame.engine, m.pid) end,
-  prev_cpu = function() varies(); return m.prev_cpu end,
-  nr_cpus_allowed = function() return m.nr_cpus_allowed end,
-  llc = function() varies(); return cpu_llc[m.prev_cpu] or 0 end,
-  cpu_allowed = function(_, n) return allowed(n) end,
+  runtime = function() varies(LSF_READ_RUNTIME); return frame.runtime_fn(frame.engine, m.pid) end,
+  prev_cpu = function() varies(LSF_READ_PREV_CPU); return m.prev_cpu end,
+  nr_cpus_allowed = function() read(LSF_READ_NR_CPUS_ALLOWED); return m.nr_cpus_allowed end,
+  llc = function() varies(LSF_READ_LLC); return cpu_llc[m.prev_cpu] or 0 end,
+  cpu_allowed = function(_, n) read(LSF_READ_CPU_ALLOWED); return allowed(n) end,
   -- Computed by the engine only when asked (it may read /proc).
   cgroup = function()
+    read(LSF_READ_CGROUP)
     local s = frame.cgroup_fn(frame.engine, m.pid)
     return s ~= nil and ffi_string(s) or ""
   end,
@@ -113,6 +118,9 @@ local ctx = proxy("ctx", {
   dsq = function(_, n)
     if n == nil then return from_class[frame.dsq] end
     set_dsq(n)
+    -- frame.class_line = the policy's line that called this (a C function of the engine: the JIT
+    -- stitches around it, where debug.getinfo would stop compiling the policy)
+    note_caller_line()
   end,
   slice = slice,
   slice_ns = slice,
@@ -131,9 +139,13 @@ local ctx = proxy("ctx", {
 
 -- modules -----------------------------------------------------------------------------------------
 local attached, ever_attached = nil, false
+-- The first line of each attached function: where a returned class came from (the line of the
+-- `return` itself is not known without a per-return hook).
+local linedefined = setmetatable({}, { __mode = "k" })
 local function attach(fn)
   if type(fn) ~= "function" then error("attach expects a function, got " .. type(fn), 2) end
   attached, ever_attached = fn, true
+  linedefined[fn] = getinfo(fn, "S").linedefined
 end
 local function detach() attached = nil end
 local sched = { REALTIME = REALTIME, BATCH = BATCH, DEFAULT = DEFAULT, attach = attach, detach = detach }
@@ -260,6 +272,7 @@ local function trampoline()
   frame.clamped = 0
   frame.slice_ns = 0
   frame.dsq = LSF_CLASS_DEFAULT
+  frame.return_line = linedefined[fn] or 0
   if d ~= nil then set_dsq(d) end
   slice(nil, s == nil and SLICE_DFL or s)
 end

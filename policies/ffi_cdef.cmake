@@ -1,7 +1,7 @@
 # Generates binding.lua's FFI declarations and constants from the C headers that declare them, so
 # binding.lua never retypes a struct, a class id or a flag:
 #   structs lsf_miss (bpf/intf.h, the BPF/C++ contract) and lsf_frame (policies/frame.h, the engine's
-#   call frame); enums lsf_class (bpf/intf.h) and lsf_frame_bad (policies/frame.h).
+#   call frame); enums lsf_class (bpf/intf.h), lsf_frame_bad and lsf_task_read (policies/frame.h).
 # Outputs:
 #   OUT_CDEF: the C declarations for ffi.cdef (fixed-width types as <stdint.h> names, array sizes
 #             evaluated), spliced into binding.lua by embed.cmake;
@@ -13,7 +13,7 @@
 # usage: cmake -DINTF=bpf/intf.h -DFRAME=policies/frame.h -DOUT_CDEF=... -DOUT_LUA=... -DOUT_HDR=...
 #              -P ffi_cdef.cmake
 set(structs lsf_miss lsf_frame)
-set(enums lsf_class lsf_frame_bad)
+set(enums lsf_class lsf_frame_bad lsf_task_read)
 file(READ ${INTF} intf_text)
 file(READ ${FRAME} frame_text)
 set(text "${intf_text}\n${frame_text}")

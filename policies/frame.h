@@ -25,6 +25,28 @@ enum lsf_frame_bad {
 	LSF_BAD_LLC   = 1u << 3, /* ctx:llc() of an LLC that does not exist */
 };
 
+/* frame.reads: the task fields the decision read (bits; binding.lua's task getters set them), for
+ * `luasched-fast why` and the decision ring (dispatcher/decision_record.h). */
+enum lsf_task_read {
+	LSF_READ_COMM            = 1u << 0,
+	LSF_READ_PCOMM           = 1u << 1,
+	LSF_READ_PID             = 1u << 2,
+	LSF_READ_TGID            = 1u << 3,
+	LSF_READ_PPID            = 1u << 4,
+	LSF_READ_UID             = 1u << 5,
+	LSF_READ_GID             = 1u << 6,
+	LSF_READ_PRIO            = 1u << 7,
+	LSF_READ_NICE            = 1u << 8,
+	LSF_READ_CPU             = 1u << 9,  /* task:cpu() */
+	LSF_READ_RUNTIME         = 1u << 10,
+	LSF_READ_PREV_CPU        = 1u << 11,
+	LSF_READ_NR_CPUS_ALLOWED = 1u << 12,
+	LSF_READ_LLC             = 1u << 13, /* task:llc() */
+	LSF_READ_CPU_ALLOWED     = 1u << 14, /* task:cpu_allowed(n) */
+	LSF_READ_CGROUP          = 1u << 15,
+	LSF_NR_TASK_READS        = 16,
+};
+
 struct lsf_frame {
 	struct lsf_miss miss;  /* copy of the record being classified; comm and pcomm NUL terminated */
 	uint64_t slice_ns;     /* 0: not set */
@@ -41,6 +63,9 @@ struct lsf_frame {
 	double (*runtime_fn)(void *engine, int32_t pid);  /* task:runtime() */
 	uint32_t overrun;      /* 1 once the decision went past its deadline */
 	uint32_t varies;       /* 1 once the decision read a field a fork does not share with its parent */
+	uint32_t reads;        /* enum lsf_task_read bits */
+	int32_t class_line;    /* policy line of the last ctx:dsq(n) call; 0: none */
+	int32_t return_line;   /* a returned class: first line of the attached function; 0: none */
 };
 
 LSF_STATIC_ASSERT(__builtin_offsetof(struct lsf_frame, slice_ns) == sizeof(struct lsf_miss),

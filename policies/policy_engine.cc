@@ -30,40 +30,14 @@ uint64_t NowNs() {
   clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
   return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
+// A decision's duration (DecisionTrace::duration_ns): the precise clock (vDSO, some 20 ns).
+uint64_t PreciseNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
 constexpr int kTracebackIdx = 1;   // stack slot of the traceback handler
 constexpr int kTrampolineIdx = 2;  // stack slot of the trampoline
-
-std::string DefaultCgroupPath(int32_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/cgroup");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("0::", 0) == 0) return line.substr(3);
-  return {};
-}
-
-// CPU time a task has run, ns: schedstat's first field (sum_exec_runtime, what luasched reads),
-// else utime + stime from stat (clock ticks); -1 if the task is gone.
-double DefaultTaskRuntime(int32_t pid) {
-  std::string dir = "/proc/" + std::to_string(pid);
-  {
-    std::ifstream in(dir + "/schedstat");
-    double ns;
-    if (in >> ns) return ns;
-  }
-  std::ifstream in(dir + "/stat");
-  std::string line;
-  if (!std::getline(in, line)) return -1;
-  size_t close = line.rfind(')');
-  if (close == std::string::npos) return -1;
-  std::istringstream rest(line.substr(close + 2));
-  std::string field;
-  double utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {  // fields 14 and 15: utime, stime
-    if (i == 14) utime = std::strtod(field.c_str(), nullptr);
-    if (i == 15) stime = std::strtod(field.c_str(), nullptr);
-  }
-  return (utime + stime) * 1e9 / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
 
 void DefaultLog(const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }
 
@@ -82,6 +56,7 @@ struct PolicyEngine::Impl {
   lua_State* L = nullptr;
   lsf_frame frame{};  // the one preallocated call frame shared with the binding
   std::string cgroup;           // storage for the last cgroup() answer
+  double runtime = -1;          // the last runtime() answer
   size_t mem_used = 0;
   size_t mem_limit = 0;  // from opts
   PatternBudget pattern_budget{&frame.budget, &Impl::Expired, this};
@@ -122,10 +97,11 @@ struct PolicyEngine::Impl {
   static double RuntimeFn(void* engine, int32_t pid) {
     auto* self = static_cast<Impl*>(engine);
     try {
-      return self->opts.task_runtime(pid);
+      self->runtime = self->opts.task_runtime(pid);
     } catch (...) {
-      return -1;
+      self->runtime = -1;
     }
+    return self->runtime;
   }
 
   // Called from Lua (FFI) by task:cgroup(). Nothing may unwind through Lua frames: an exception
@@ -138,6 +114,15 @@ struct PolicyEngine::Impl {
       self->cgroup.clear();
     }
     return self->cgroup.c_str();
+  }
+
+  // Called from binding.lua's ctx:dsq: frame.class_line = the line of the policy code that called
+  // ctx:dsq (stack level 0 is this function, 1 ctx:dsq, 2 its caller).
+  static int NoteCallerLine(lua_State* L) {
+    auto* self = static_cast<Impl*>(lua_touserdata(L, lua_upvalueindex(1)));
+    lua_Debug ar;
+    self->frame.class_line = lua_getstack(L, 2, &ar) && lua_getinfo(L, "l", &ar) ? ar.currentline : 0;
+    return 0;
   }
 
   // print() of the policy: one log line, prefixed with the policy name. Exceptions are dropped.
@@ -182,8 +167,8 @@ Result<std::unique_ptr<PolicyEngine::Impl>> PolicyEngine::Build(const std::strin
                                                               const std::string& chunk_name, const Options& options) {
   Options opts = options;
   auto impl = std::make_unique<Impl>();
-  if (!opts.cgroup_path) opts.cgroup_path = DefaultCgroupPath;
-  if (!opts.task_runtime) opts.task_runtime = DefaultTaskRuntime;
+  if (!opts.cgroup_path) opts.cgroup_path = ProcCgroupPath;
+  if (!opts.task_runtime) opts.task_runtime = ProcTaskRuntime;
   if (opts.decision_budget_ns == 0) opts.decision_budget_ns = 10'000'000;
   if (!opts.log) opts.log = DefaultLog;
   if (opts.nr_cpus < 1) opts.nr_cpus = 1;
@@ -223,7 +208,9 @@ Result<std::unique_ptr<PolicyEngine::Impl>> PolicyEngine::Build(const std::strin
   }
   PushBoundedPatternLib(L, &impl->pattern_budget);
   lua_pushnumber(L, static_cast<lua_Number>(impl->mem_limit));
-  if (lua_pcall(L, 8, 4, kTracebackIdx) != 0)
+  lua_pushlightuserdata(L, impl.get());
+  lua_pushcclosure(L, &Impl::NoteCallerLine, 1);
+  if (lua_pcall(L, 9, 4, kTracebackIdx) != 0)
     return MakeError(std::string("internal: binding: ") + lua_tostring(L, -1));
   // stack: [1] traceback [2] env [3] trampoline [4] has_attached [5] tick
   int tick_ref = luaL_ref(L, LUA_REGISTRYINDEX);          // pops [5]
@@ -283,7 +270,32 @@ void PolicyEngine::ReplaceState() {
   ++counters_.fresh_states;
 }
 
+const char* DecisionSourceName(uint32_t source) {
+  static constexpr const char* kNames[kNrDecisionSources] = {"policy",  "error",      "overrun",
+                                                             "invalid", "no_verdict", "deferred"};
+  return source < kNrDecisionSources ? kNames[source] : "?";
+}
+
+// What the frame says of how `d` was reached (after the policy ran, or did not).
+void PolicyEngine::Trace(Decision* d, DecisionSource source, uint64_t start_ns) const {
+  const Impl& im = *impl_;
+  const lsf_frame& f = im.frame;
+  DecisionTrace& t = d->trace;
+  t.source = source;
+  t.reads = f.reads;
+  t.returned = f.return_line != 0;
+  t.line = t.returned ? f.return_line : f.class_line;
+  t.duration_ns = PreciseNs() - start_ns;
+  if (f.reads & LSF_READ_RUNTIME) t.runtime_ns = im.runtime;
+  if (f.reads & LSF_READ_CGROUP) {
+    const size_t n = std::min(im.cgroup.size(), sizeof t.cgroup - 1);
+    std::memcpy(t.cgroup, im.cgroup.data(), n);
+    t.cgroup[n] = '\0';
+  }
+}
+
 Decision PolicyEngine::Decide(const lsf_miss& miss) {
+  const uint64_t start_ns = PreciseNs();
   if (needs_fresh_state_) ReplaceState();
   Impl& im = *impl_;
   lsf_frame& f = im.frame;
@@ -297,6 +309,9 @@ Decision PolicyEngine::Decide(const lsf_miss& miss) {
   f.invalid = 0;
   f.clamped = 0;
   f.varies = 0;
+  f.reads = 0;
+  f.class_line = 0;
+  f.return_line = 0;
   ++counters_.decisions;
   Decision d;
   d.slice_ns = im.opts.default_slice_ns;
@@ -306,6 +321,7 @@ Decision PolicyEngine::Decide(const lsf_miss& miss) {
                                     std::to_string(im.opts.max_misses_per_task_per_s) +
                                     " times in a second (renames?): not decided, it asks again later");
     d.deferred = true;
+    Trace(&d, DecisionSource::kDeferred, start_ns);
     return d;
   }
   f.budget = im.opts.instruction_limit;
@@ -336,6 +352,7 @@ Decision PolicyEngine::Decide(const lsf_miss& miss) {
     }
     lua_settop(L, kTrampolineIdx);
     ++counters_.per_class[LSF_CLASS_DEFAULT];
+    Trace(&d, f.overrun ? DecisionSource::kOverrun : DecisionSource::kError, start_ns);
     return d;
   }
   if (f.invalid & (LSF_BAD_DSQ | LSF_BAD_SLICE)) {
@@ -344,6 +361,7 @@ Decision PolicyEngine::Decide(const lsf_miss& miss) {
                                        ? "invalid class (use REALTIME 0, BATCH 1, DEFAULT 2, scx.DSQ_GLOBAL or scx.DSQ_LOCAL)"
                                        : "invalid slice (a positive number of ns)");
     ++counters_.per_class[LSF_CLASS_DEFAULT];
+    Trace(&d, DecisionSource::kInvalid, start_ns);
     return d;
   }
   if (f.invalid & (LSF_BAD_CPU | LSF_BAD_LLC)) {
@@ -356,6 +374,7 @@ Decision PolicyEngine::Decide(const lsf_miss& miss) {
     ++counters_.no_verdict;
     im.LogOnce(&im.logged_no_verdict, "the policy made no decision (no ctx:dsq(), no returned dsq; DEFAULT used)");
     ++counters_.per_class[LSF_CLASS_DEFAULT];
+    Trace(&d, DecisionSource::kNoVerdict, start_ns);
     return d;
   }
   if (f.clamped) ++counters_.clamped_slices;
@@ -366,10 +385,8 @@ Decision PolicyEngine::Decide(const lsf_miss& miss) {
   if (f.llc >= 0) d.llc = f.llc;
   d.fork_shared = !f.varies && d.cpu == LSF_CPU_ANY && d.llc < 0;
   ++counters_.per_class[d.dsq];
+  Trace(&d, DecisionSource::kPolicy, start_ns);
   return d;
 }
-
-std::string ProcCgroupPath(int32_t pid) { return DefaultCgroupPath(pid); }
-double ProcTaskRuntime(int32_t pid) { return DefaultTaskRuntime(pid); }
 
 }  // namespace lsf

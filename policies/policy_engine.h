@@ -14,6 +14,34 @@
 
 namespace lsf {
 
+// Where a Decision came from. The values are part of the decision ring and recording formats
+// (dispatcher/decision_record.h): append, never renumber.
+enum class DecisionSource : uint32_t {
+  kPolicy = 0,     // the policy's verdict
+  kError = 1,      // the policy raised an error: DEFAULT
+  kOverrun = 2,    // the decision ran past its budget: DEFAULT
+  kInvalid = 3,    // the policy named no valid class or slice: DEFAULT
+  kNoVerdict = 4,  // the policy decided nothing: DEFAULT
+  kDeferred = 5,   // not decided (rate limit per task): no verdict sent
+};
+inline constexpr uint32_t kNrDecisionSources = 6;
+// "policy", "error", "overrun", "invalid", "no_verdict", "deferred" ("?" out of range).
+const char* DecisionSourceName(uint32_t source);
+
+// How a Decision was reached, for `luasched-fast why` and recordings: what the policy read and the
+// line that set the class. Plain data (copied through the worker queues).
+struct DecisionTrace {
+  static constexpr size_t kCgroupLen = 200;  // task:cgroup() answers are kept up to 199 bytes
+  DecisionSource source = DecisionSource::kPolicy;
+  uint32_t reads = 0;             // enum lsf_task_read bits (policies/frame.h)
+  int32_t line = 0;               // policy line that set the class (ctx:dsq), or for a returned
+                                  // class the first line of the attached function; 0: unknown
+  bool returned = false;          // the class was returned by the attached function, not ctx:dsq
+  uint64_t duration_ns = 0;       // the decision's wall time (CLOCK_MONOTONIC)
+  double runtime_ns = -1;         // task:runtime()'s answer, if reads has LSF_READ_RUNTIME
+  char cgroup[kCgroupLen] = {};   // task:cgroup()'s answer (NUL terminated), if reads has LSF_READ_CGROUP
+};
+
 // What the policy decided for one task. Always valid to send to BPF: the engine sanitises it.
 struct Decision {
   uint32_t dsq = LSF_CLASS_DEFAULT;  // enum lsf_class (never NONE)
@@ -27,6 +55,7 @@ struct Decision {
   bool deferred = false;             // not decided now (the task missed too often, see
                                      // max_misses_per_task_per_s): send no verdict; the task runs by its
                                      // provisional verdict and asks again after its deadline
+  DecisionTrace trace;
 };
 
 class PolicyEngine {
@@ -92,6 +121,7 @@ class PolicyEngine {
                                              const Options& opts);
   PolicyEngine(std::unique_ptr<Impl> impl, std::string name, std::string source);
   bool OverRate(const lsf_miss& m);
+  void Trace(Decision* d, DecisionSource source, uint64_t start_ns) const;
   void ReplaceState();
 
   std::unique_ptr<Impl> impl_;

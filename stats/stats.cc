@@ -117,7 +117,7 @@ std::string FormatStatsLine(const StatsSnapshot& s) {
   return out;
 }
 
-Status WriteFileAtomic(const std::string& path, const std::string& contents) {
+Status CheckSafeDirectory(const std::string& path) {
   // The directory: others must not be able to swap our file (world-writable only with sticky).
   std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
   if (dir.empty()) dir = "/";
@@ -125,18 +125,36 @@ Status WriteFileAtomic(const std::string& path, const std::string& contents) {
   if (stat(dir.c_str(), &dst) != 0) return MakeError("cannot write " + path + ": " + std::strerror(errno));
   if ((dst.st_mode & S_IWOTH) && !(dst.st_mode & S_ISVTX))
     return MakeError("refusing to write " + path + ": " + dir + " is world-writable without the sticky bit");
+  return {};
+}
+
+Result<int> CreateTempBeside(const std::string& path, std::string* tmp) {
+  if (auto st = CheckSafeDirectory(path); !st) return MakeError(st.error());
   // A private temporary beside it (mkstemp: a new file, O_EXCL, never a symlink's target), a fixed
-  // mode, then rename, which replaces `path` itself even if it is a symlink.
-  std::string tmp = path + ".XXXXXX";
-  int fd = mkostemp(tmp.data(), O_CLOEXEC);
+  // mode; the caller renames it, which replaces `path` itself even if it is a symlink.
+  *tmp = path + ".XXXXXX";
+  int fd = mkostemp(tmp->data(), O_CLOEXEC);
   if (fd < 0) return MakeError("cannot write " + path + ": " + std::strerror(errno));
+  if (fchmod(fd, 0644) != 0) {
+    int err = errno;
+    close(fd);
+    unlink(tmp->c_str());
+    return MakeError("cannot chmod " + *tmp + ": " + std::strerror(err));
+  }
+  return fd;
+}
+
+Status WriteFileAtomic(const std::string& path, const std::string& contents) {
+  std::string tmp;
+  auto created = CreateTempBeside(path, &tmp);
+  if (!created) return MakeError(created.error());
+  const int fd = *created;
   auto fail = [&](const char* what) {
     int err = errno;
     close(fd);
     unlink(tmp.c_str());
     return MakeError(std::string("cannot ") + what + " " + tmp + ": " + std::strerror(err));
   };
-  if (fchmod(fd, 0644) != 0) return fail("chmod");
   for (size_t off = 0; off < contents.size();) {
     ssize_t n = write(fd, contents.data() + off, contents.size() - off);
     if (n < 0 && errno == EINTR) continue;

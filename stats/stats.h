@@ -45,5 +45,11 @@ std::string FormatStatsLine(const StatsSnapshot& s);
 // beside it (mkstemp), mode 0644, renamed over `path` (a symlink there is replaced, not followed).
 // Refuses a world-writable directory without the sticky bit.
 Status WriteFileAtomic(const std::string& path, const std::string& contents);
+// The check WriteFileAtomic makes first: `path`'s directory exists and is not world-writable
+// without the sticky bit (others could swap the file).
+Status CheckSafeDirectory(const std::string& path);
+// A new file beside `path` (after CheckSafeDirectory), mode 0644, to be renamed over it: its file
+// descriptor; *tmp gets its name.
+Result<int> CreateTempBeside(const std::string& path, std::string* tmp);
 
 }  // namespace lsf

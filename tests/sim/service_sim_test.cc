@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "dispatcher/decision_ring.h"
 #include "dispatcher/service.h"
 #include "tests/sim/fake_kernel.h"
 
@@ -66,6 +67,7 @@ class ServiceSim : public ::testing::Test {
     o.no_watch = true;
     o.stats_file = dir_ + "/stats.json";
     o.metrics_file = dir_ + "/metrics.prom";
+    o.decisions_file = dir_ + "/decisions";
     return o;
   }
   // A service whose kernels are FakeKernels; `exits[i]` (if given) is what the i-th kernel reports
@@ -155,6 +157,41 @@ TEST_F(ServiceSim, ShutdownPublishedFilesAndRemovesThem) {
   EXPECT_FALSE(s.restart);
   EXPECT_FALSE(Exists(dir_ + "/stats.json")) << "no stale stats after a stop";
   EXPECT_FALSE(Exists(dir_ + "/metrics.prom")) << "no stale metrics after a stop";
+}
+
+// Every decision (with workers too) reaches the decision ring, with its source; the service removes
+// the ring when it ends.
+TEST_F(ServiceSim, DecisionsReachTheRingWithWorkersToo) {
+  for (int workers : {0, 2}) {
+    auto svc = Make({}, workers);
+    ASSERT_TRUE(svc->Prepare().ok());
+    ASSERT_TRUE(svc->Start().ok());
+    FakeKernel& k = *loaded_.back();
+    k.Enqueue({.pid = 10, .comm = "nginx"});
+    k.Enqueue({.pid = 11, .comm = "other"});
+    // workers decide on their own threads: wait by time (as ServiceCounters does), not by passes
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (svc->dispatcher().Snapshot()[Stat::VERDICTS_SENT] < 2 && std::chrono::steady_clock::now() < until)
+      svc->dispatcher().RunOnce(1);
+    auto ring = DecisionRingReader::Open(dir_ + "/decisions");
+    ASSERT_TRUE(ring.ok()) << ring.error();
+    ASSERT_EQ((*ring)->write_seq(), 2u) << workers << " workers";
+    DecisionRecord r;  // nginx's: the first with no workers, either one with two
+    ASSERT_EQ((*ring)->Read(0, &r), DecisionRingReader::ReadStatus::kOk);
+    if (r.miss.pid != 10) {
+      ASSERT_EQ((*ring)->Read(1, &r), DecisionRingReader::ReadStatus::kOk);
+    }
+    EXPECT_EQ(r.miss.pid, 10);
+    EXPECT_EQ(r.dsq, static_cast<uint32_t>(LSF_CLASS_REALTIME));
+    EXPECT_EQ(r.source, static_cast<uint32_t>(DecisionSource::kPolicy));
+    EXPECT_TRUE(r.reads & LSF_READ_COMM);
+    EXPECT_GT(r.line, 0);
+    EXPECT_GT(r.real_ns, 0u);
+    EXPECT_EQ((*ring)->policy_path(), dir_ + "/policy.lua");
+    svc->Shutdown();
+    svc.reset();
+    EXPECT_FALSE(Exists(dir_ + "/decisions")) << "no stale decisions after the service ends";
+  }
 }
 
 // Counters are monotonic for the life of the process: a policy reload (new engine, new worker

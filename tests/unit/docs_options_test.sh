@@ -21,7 +21,7 @@ ok() { pass=$((pass + 1)); }
 nok() { fail=$((fail + 1)); echo "not ok - $*"; }
 for o in "${opts[@]}"; do
   got=
-  for cmd in "" stats top check; do
+  for cmd in "" stats top check why record replay; do
     # shellcheck disable=SC2086
     [[ " $(complete_words $cmd "${o:0:4}") " == *" $o "* ]] && got="$got${cmd:-run} "
   done
@@ -38,5 +38,10 @@ done
 [[ " $(complete_words stats --) " != *" --policy "* ]] && ok || nok "stats offers --policy"
 [[ " $(complete_words check --) " == *" --no-proc "* ]] && ok || nok "check --no-proc not offered"
 [[ " $(complete_words "") " == *" check "* ]] && ok || nok "the check command not offered"
+[[ " $(complete_words "") " == *" why "* ]] && ok || nok "the why command not offered"
+[[ " $(complete_words why --) " == *" --decisions-file "* ]] && ok || nok "why --decisions-file not offered"
+[[ " $(complete_words record --) " == *" --max-mb "* ]] && ok || nok "record --max-mb not offered"
+[[ " $(complete_words replay --) " == *" --expect "* ]] && ok || nok "replay --expect not offered"
+[[ " $(complete_words "") " == *" replay "* ]] && ok || nok "the replay command not offered"
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]

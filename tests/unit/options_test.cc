@@ -121,6 +121,20 @@ TEST(Options, MetricsFileLogLevelAndCommands) {
 }
 
 // check FILE: the file is positional (or --policy), exactly one, and check's options go with it only.
+TEST(Options, WhyTakesOnePid) {
+  auto w = Parse({"why", "1234", "--json", "--decisions-file", "/tmp/d"});
+  ASSERT_TRUE(w.ok()) << w.error();
+  EXPECT_EQ(w->command, Options::Command::kWhy);
+  EXPECT_EQ(w->pid, 1234);
+  EXPECT_TRUE(w->json);
+  EXPECT_EQ(w->decisions_file, "/tmp/d");
+  EXPECT_EQ(Parse({"why", "1"})->decisions_file, kDefaultDecisionsFile);
+  EXPECT_NE(Parse({"why"}).error().find("why needs a PID"), std::string::npos);
+  EXPECT_NE(Parse({"why", "nginx"}).error().find("is not a process id"), std::string::npos);
+  EXPECT_NE(Parse({"why", "1", "2"}).error().find("one PID"), std::string::npos);
+  EXPECT_FALSE(Parse({"why", "1", "--policy", "p.lua"}).ok());  // not a why option
+}
+
 TEST(Options, CheckTakesOnePolicyFile) {
   auto c = Parse({"check", "my.lua", "--json", "--no-proc"});
   ASSERT_TRUE(c.ok()) << c.error();
