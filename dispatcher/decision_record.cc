@@ -52,8 +52,8 @@ DecisionRecord MakeDecisionRecord(const lsf_miss& m, const Decision& d, uint64_t
   r.source = static_cast<uint32_t>(d.trace.source);
   r.reads = d.trace.reads;
   r.line = d.trace.line;
-  r.flags = (d.fork_shared ? kRecordForkShared : 0) | (d.deferred ? kRecordDeferred : 0) |
-            (d.trace.returned ? kRecordReturned : 0);
+  r.flags = (d.fork_shared ? uint32_t{kRecordForkShared} : 0u) | (d.deferred ? uint32_t{kRecordDeferred} : 0u) |
+            (d.trace.returned ? uint32_t{kRecordReturned} : 0u);
   r.generation = generation;
   if (d.trace.reads & LSF_READ_CGROUP) std::memcpy(r.cgroup, d.trace.cgroup, sizeof r.cgroup - 1);
   return r;

@@ -14,7 +14,9 @@ namespace lsf {
 namespace {
 
 // The class a record's task ended with: none for a deferred decision (no verdict was sent).
-uint32_t RecordedClass(const DecisionRecord& r) { return (r.flags & kRecordDeferred) ? LSF_CLASS_NONE : r.dsq; }
+uint32_t RecordedClass(const DecisionRecord& r) {
+  return (r.flags & kRecordDeferred) ? static_cast<uint32_t>(LSF_CLASS_NONE) : r.dsq;
+}
 uint32_t NewClass(const Decision& d) { return d.deferred ? static_cast<uint32_t>(LSF_CLASS_NONE) : d.dsq; }
 
 }  // namespace
