@@ -81,9 +81,7 @@ int RunCheck(const lsf::Options& opt) {
   auto text = lsf::ReadTrustedPolicy(opt.policy_path, getuid());
   if (!text) return Fail(lsf::kCheckNoLoad, text.error());
   lsf::PolicyEngine::Options popts = PolicyOptions(opt);
-  std::vector<lsf::CheckTask> tasks;
-  for (const lsf::SyntheticTask& t : lsf::SyntheticTasks(popts.nr_cpus))
-    tasks.push_back({t.miss, "built-in", t.cgroup, t.runtime_ns});
+  std::vector<lsf::CheckTask> tasks = lsf::SyntheticTasks(popts.nr_cpus);
   if (!opt.no_proc) {
     for (const lsf_miss& m : lsf::ScanProc("/proc", opt.threads))
       if (!(m.flags & LSF_MISS_KTHREAD)) tasks.push_back({m, "proc", "", -1});

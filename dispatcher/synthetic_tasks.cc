@@ -45,13 +45,14 @@ constexpr Row kRows[] = {
 
 }  // namespace
 
-std::vector<SyntheticTask> SyntheticTasks(int nr_cpus) {
+std::vector<CheckTask> SyntheticTasks(int nr_cpus) {
   if (nr_cpus < 1) nr_cpus = 1;
   if (nr_cpus > LSF_MAX_CPUS) nr_cpus = LSF_MAX_CPUS;
-  std::vector<SyntheticTask> out;
+  std::vector<CheckTask> out;
   int32_t pid = kFirstPid;
   for (const Row& r : kRows) {
-    SyntheticTask t;
+    CheckTask t;
+    t.source = "built-in";
     lsf_miss& m = t.miss;
     std::memset(&m, 0, sizeof m);
     m.pid = m.tgid = pid;

@@ -9,11 +9,7 @@
 namespace lsf {
 namespace {
 
-std::vector<CheckTask> Builtin(int nr_cpus = 4) {
-  std::vector<CheckTask> out;
-  for (const SyntheticTask& t : SyntheticTasks(nr_cpus)) out.push_back({t.miss, "built-in", t.cgroup, t.runtime_ns});
-  return out;
-}
+std::vector<CheckTask> Builtin(int nr_cpus = 4) { return SyntheticTasks(nr_cpus); }
 
 PolicyEngine::Options Opts() {
   PolicyEngine::Options o;
